@@ -1,0 +1,5 @@
+/**
+ * `@pastiche/tfrecord/node`: files, streams and shards on Node.js. Everything
+ * portable is re-exported, so Node users need only this entry.
+ */
+export * from '../index.js';
