@@ -8,7 +8,11 @@ export interface Int64Feature {
   readonly kind: 'int64';
   readonly values: BigInt64Array;
 }
-/** float_list: float32 values. */
+/**
+ * float_list: float32 values. A decoded list whose bytes sit 4-byte aligned in
+ * the record is a zero-copy view of it (like bytes values); copy it to keep it
+ * beyond the record's buffer.
+ */
 export interface FloatFeature {
   readonly kind: 'float';
   readonly values: Float32Array;

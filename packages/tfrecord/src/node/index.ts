@@ -3,3 +3,29 @@
  * portable is re-exported, so Node users need only this entry.
  */
 export * from '../index.js';
+export { openRecordStream, readExamples, readSequenceExamples } from './read.js';
+export type { FileReadOptions } from './read.js';
+export { TFRecordWriter } from './write.js';
+export type { WriterOptions } from './write.js';
+export {
+  activeFileCount,
+  listFiles,
+  files,
+  recordsOfFiles,
+  readRecordFiles,
+  readExampleFiles,
+  detectFileCompression,
+} from './dataset.js';
+export type { FileDatasetOptions } from './dataset.js';
+export {
+  buildIndex,
+  readIndexFile,
+  writeIndexFile,
+  createIndexFile,
+  countRecords,
+  RecordFile,
+  recordRange,
+} from './index-file.js';
+export type { IndexOptions, RecordFileOptions, RecordRangeOptions } from './index-file.js';
+export { writeShards, shardPath } from './shards.js';
+export type { WriteShardsOptions, ShardInfo } from './shards.js';

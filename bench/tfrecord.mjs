@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+// TFRecord throughput: framing, read + decode, writing, and the `tfrecord` npm
+// package (0.2.0) reading the same file. Run after `npm run build`:
+//   node bench/tfrecord.mjs [--records N] [--runs R]
+// Prints one JSON line per figure: {"name", "mb_per_s", "records_per_s", ...}.
+// MB/s = file bytes (1 MB = 10^6 B) / seconds. Each case is warmed up once,
+// then run R times (default 5); mb_per_s and records_per_s are the MEDIAN run,
+// best_* the fastest run, cpu_* per CPU-second used by this process (median run),
+// which varies least when other processes share the machine.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  TFRecordWriter,
+  buildExample,
+  bytesList,
+  decodeExample,
+  decodeRecords,
+  encodeExample,
+  encodeRecord,
+  int64List,
+  openRecordStream,
+} from '@pastiche/tfrecord/node';
+
+const { values } = parseArgs({
+  options: { records: { type: 'string', default: '50000' }, runs: { type: 'string', default: '5' } },
+});
+const RECORDS = Number(values.records);
+const RUNS = Number(values.runs);
+
+/** Deterministic pseudo-random bytes (xorshift32), so every run writes the same file. */
+function bytes(n, seed) {
+  const out = new Uint8Array(n);
+  let x = seed | 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+// Inputs shaped like the seed's records: a 16 x 16 x 4 uint8 image (1 KiB),
+// its int32 LE shape (12 bytes), an int64 label and 10 floats.
+const shape = new Uint8Array(new Int32Array([16, 16, 4]).buffer);
+const inputs = Array.from({ length: RECORDS }, (_, i) => ({
+  image: bytes(1024, i + 1),
+  label: i % 1000,
+  floats: Float32Array.from({ length: 10 }, (_, j) => (i * 10 + j) / 7),
+}));
+
+function buildOne(input) {
+  return buildExample({
+    image: bytesList([input.image]),
+    label: int64List([input.label]),
+    shape: bytesList([shape]),
+    floats: input.floats,
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pastiche-bench-'));
+const file = join(dir, 'bench.tfrecord');
+
+async function writeFile(path) {
+  const w = await TFRecordWriter.open(path, { compression: 'none' });
+  for (const input of inputs) await w.write(encodeExample(buildOne(input)));
+  await w.close();
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function measure(name, fileBytes, fn, extra = {}) {
+  current = name;
+  const warm = await fn(); // warm-up run, also checks the record count
+  if (warm !== RECORDS) throw new Error(`${name}: saw ${warm} records, expected ${RECORDS}`);
+  const times = [];
+  const cpu = [];
+  for (let r = 0; r < RUNS; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  const s = median(times);
+  const best = Math.min(...times);
+  const cpuS = median(cpu);
+  const line = {
+    name,
+    mb_per_s: Math.round(fileBytes / 1e6 / s),
+    records_per_s: Math.round(RECORDS / s),
+    stat: `median of ${RUNS}`,
+    // The best run shows what the code can do when the CPU is not shared.
+    best_mb_per_s: Math.round(fileBytes / 1e6 / best),
+    best_records_per_s: Math.round(RECORDS / best),
+    // Per CPU-second of this process (all its threads: GC, libuv, zlib), median run:
+    // steadier than wall time when other processes share the cores.
+    cpu_mb_per_s: Math.round(fileBytes / 1e6 / cpuS),
+    cpu_records_per_s: Math.round(RECORDS / cpuS),
+    ...extra,
+  };
+  console.log(JSON.stringify(line));
+}
+
+// Fails loudly (instead of Node's silent exit 13) if a promise never settles.
+let current = 'setup';
+process.on('exit', (code) => {
+  if (code === 13) console.error(`# ${current}: a promise never settled (unsettled top-level await)`);
+});
+
+try {
+  // The file for the read cases is framed in memory, so that they do not depend on the writer.
+  writeFileSync(file, Buffer.concat(inputs.map((input) => encodeRecord(encodeExample(buildOne(input))))));
+  const size = statSync(file).size;
+  const buf = new Uint8Array(readFileSync(file));
+  console.error(`# ${RECORDS} records, ${size} bytes (${(size / RECORDS).toFixed(0)} B/record), node ${process.version}`);
+
+  // (a) framing with checksums, in memory.
+  await measure('framing: decodeRecords, CRC on (memory)', size, () => {
+    let n = 0;
+    for (const r of decodeRecords(buf)) n += r.length > 0 ? 1 : 1;
+    return n;
+  });
+
+  // (b) read + verify + full decode to typed values.
+  await measure('read+decode: decodeRecords + decodeExample (memory)', size, () => {
+    let n = 0;
+    let check = 0;
+    for (const r of decodeRecords(buf)) {
+      const ex = decodeExample(r);
+      check += ex.features.image.values[0].length;
+      n++;
+    }
+    if (check !== RECORDS * 1024) throw new Error('decode check failed');
+    return n;
+  });
+  // Breakdown of (b): the decode alone, on records framed beforehand.
+  const records = [...decodeRecords(buf)];
+  await measure('breakdown: decodeExample only (memory, no framing)', size, () => {
+    for (const r of records) decodeExample(r);
+    return records.length;
+  });
+  await measure('read+decode: openRecordStream + decodeExample (file)', size, async () => {
+    let n = 0;
+    for await (const r of openRecordStream(file)) {
+      decodeExample(r);
+      n++;
+    }
+    return n;
+  });
+
+  // (d) the `tfrecord` npm package 0.2.0 on the same file: its Reader reads each
+  // record with two fs.read calls, checks both CRCs (fast-crc32c: native SSE4.2
+  // when sse4_crc32 is built, else JavaScript) and decodes with protobufjs.
+  const require = createRequire(import.meta.url);
+  const tfrecord = require('tfrecord');
+  let crcImpl = 'javascript';
+  try {
+    require('sse4_crc32');
+    crcImpl = 'native sse4_crc32';
+  } catch {
+    // not built: fast-crc32c falls back to its JavaScript table
+  }
+  await measure(
+    'npm tfrecord 0.2.0: Reader.readExample (file, CRC on, protobufjs)',
+    size,
+    async () => {
+      const reader = await tfrecord.createReader(file);
+      let n = 0;
+      while ((await reader.readExample()) !== null) n++;
+      await reader.close();
+      return n;
+    },
+    { crc: crcImpl },
+  );
+  await measure(
+    'npm tfrecord 0.2.0: RecordReader.readRecord (file, CRC on, framing only)',
+    size,
+    async () => {
+      const reader = await tfrecord.RecordReader.create(file);
+      let n = 0;
+      while ((await reader.readRecord()) !== null) n++;
+      await reader.close();
+      return n;
+    },
+    { crc: crcImpl },
+  );
+  await measure(
+    'npm tfrecord 0.2.0: protos.Example.decode only (memory, no CRC)',
+    size,
+    () => {
+      let n = 0;
+      for (const r of decodeRecords(buf, { verifyChecksums: false })) {
+        tfrecord.protos.Example.decode(r);
+        n++;
+      }
+      return n;
+    },
+  );
+  // (c) writing: build -> encode -> frame -> TFRecordWriter to disk (fsync + rename in close).
+  // Breakdown of (c): building and encoding alone, no framing or I/O.
+  await measure('breakdown: buildExample + encodeExample only (memory)', size, () => {
+    for (const input of inputs) encodeExample(buildOne(input));
+    return RECORDS;
+  });
+  const out = join(dir, 'written.tfrecord');
+  await measure('breakdown: TFRecordWriter.write of pre-encoded records (file, fsync in close)', size, async () => {
+    const w = await TFRecordWriter.open(out, { compression: 'none' });
+    for (const r of records) await w.write(r);
+    await w.close();
+    return records.length;
+  });
+  await measure('write: buildExample + encodeExample + TFRecordWriter (file)', size, async () => {
+    await writeFile(out);
+    return RECORDS;
+  });
+  const written = readFileSync(out);
+  if (!written.equals(readFileSync(file))) throw new Error('TFRecordWriter output differs from encodeRecord framing');
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

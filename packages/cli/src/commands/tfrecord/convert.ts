@@ -1,0 +1,119 @@
+/** `pastiche tfrecord convert`: recompress, merge and shard TFRecord files. */
+import { writeShards } from '@pastiche/tfrecord/node';
+import { defineCommand } from '../../command.js';
+import { CliError, usageError } from '../../errors.js';
+import { formatBytes, plural } from '../../format.js';
+import { byteSizeOption, choiceOption, integerOption, stringOption } from '../../options.js';
+import { Progress } from '../../progress.js';
+import { checkNotAnInput, compressionFromPath, ensureDirectory, openWriter, shardPrefix, writeError } from '../../tfrecord/output.js';
+import { fileFacts, readFileRecords } from '../../tfrecord/records.js';
+
+/** Marks errors of the inputs, so they are not reported as errors of the output. */
+class InputError extends Error {
+  constructor(readonly inner: unknown) {
+    super('input error');
+  }
+}
+
+/** Copies the records of the inputs, in order, into one output file or shards, (re)compressing them. */
+export const convertCommand = defineCommand({
+  name: 'convert',
+  summary: 'recompress, merge or shard TFRecord files',
+  usage: 'IN... -o OUT [--compression gzip|zlib|none] [--shards N | --max-shard-bytes B]',
+  description: `
+Copies every record of the inputs, in order and unchanged, into OUT (checksums
+verified on the way). The output compression defaults to OUT's extension
+(.gz: gzip, .zz: zlib, else none). With --shards N, record i goes to shard
+i mod N; with --max-shard-bytes B, shards are contiguous and each holds at most
+B bytes of framed records (measured before compression; a larger record gets a
+shard of its own). Shards are named as TensorFlow does: -o out/train.tfrecord.gz
+gives out/train-00000-of-00004.tfrecord.gz, ... Everything is written under
+temporary names and renamed at the end; on any error no output is left behind.`,
+  options: {
+    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output file (or the name shards are derived from)' },
+    compression: { type: 'string', short: 'c', valueName: 'KIND', description: 'Output compression: gzip, zlib or none', defaultText: 'from the extension of OUT' },
+    shards: { type: 'string', valueName: 'N', description: 'Write N shards, record i to shard i mod N' },
+    'max-shard-bytes': { type: 'string', valueName: 'B', description: 'Start a new shard before B framed bytes (e.g. 100MB, 1GiB)' },
+  },
+  positionals: { name: 'IN', min: 1 },
+  examples: [
+    'pastiche tfrecord convert train.tfrecord -o train.tfrecord.gz',
+    'pastiche tfrecord convert part-*.tfrecord -o train.tfrecord --shards 8',
+    'pastiche tfrecord convert big.tfrecord.gz -o shards/big.tfrecord --max-shard-bytes 256MB --compression none',
+  ],
+  async run(args, ctx) {
+    const hint = `See '${args.commandPath} --help'.`;
+    const output = stringOption(args, 'output');
+    if (output === undefined) throw usageError(`Missing -o OUT for ${args.commandPath}`, hint);
+    const compression = choiceOption(args, 'compression', ['gzip', 'zlib', 'none'] as const, compressionFromPath(output));
+    const shards = integerOption(args, 'shards', { min: 1, max: 99999 });
+    const maxShardBytes = byteSizeOption(args, 'max-shard-bytes', { min: 1 });
+    if (shards !== undefined && maxShardBytes !== undefined) {
+      throw usageError('Options --shards and --max-shard-bytes cannot be used together', hint);
+    }
+    const sharded = shards !== undefined || maxShardBytes !== undefined;
+    if (!sharded) await checkNotAnInput(args.positionals, [output]);
+
+    const facts = await Promise.all(args.positionals.map((p) => fileFacts(p)));
+    const plain = facts.every((f) => f.compression === 'none');
+    // Framed bytes equal file bytes for plain inputs, so the bar can show a total.
+    const progress = new Progress(ctx.stderr, {
+      label: 'convert',
+      unit: plain ? 'bytes' : 'records',
+      ...(plain ? { total: facts.reduce((a, f) => a + f.size, 0) } : {}),
+      now: ctx.now,
+    });
+    let records = 0;
+    let bytes = 0;
+    const signal = ctx.signal;
+    async function* source(): AsyncGenerator<Uint8Array, void, undefined> {
+      for (const path of args.positionals) {
+        try {
+          for await (const record of readFileRecords(path, { signal })) {
+            records++;
+            bytes += record.length + 16;
+            progress.update(plain ? bytes : records);
+            yield record;
+          }
+        } catch (e) {
+          throw new InputError(e);
+        }
+      }
+    }
+
+    let written: string[];
+    try {
+      if (sharded) {
+        await ensureDirectory(output);
+        const { prefix, suffix } = shardPrefix(output);
+        const infos = await writeShards(prefix, source(), {
+          compression,
+          suffix,
+          signal,
+          ...(shards === undefined ? {} : { numShards: shards }),
+          ...(maxShardBytes === undefined ? {} : { maxShardBytes }),
+        });
+        written = infos.map((s) => s.path);
+      } else {
+        const writer = await openWriter(output, compression);
+        try {
+          for await (const record of source()) await writer.write(record);
+          await writer.close();
+        } catch (e) {
+          await writer.abort().catch(() => undefined);
+          throw e;
+        }
+        written = [output];
+      }
+    } catch (e) {
+      progress.clear();
+      if (e instanceof InputError) throw e.inner;
+      if (signal.aborted) throw new CliError('interrupted', { exitCode: 130, cause: e });
+      throw writeError(e, output);
+    }
+    progress.done();
+    const where = written.length === 1 ? written[0]! : `${plural(written.length, 'shard')} (${written[0]!} ...)`;
+    await ctx.stdout.write(`${plural(records, 'record')}, ${formatBytes(bytes)} framed -> ${where}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,68 @@
+/**
+ * Output helpers for convert and from-jsonl: compression from the file name,
+ * shard prefixes, opening a writer (creating its directory), and errors that
+ * name the output. Files are written by the library under temporary names and
+ * renamed into place only when complete.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { TFRecordWriter, isTFRecordError } from '@pastiche/tfrecord/node';
+import type { Compression } from '@pastiche/tfrecord/node';
+import { CliError, usageError } from '../errors.js';
+
+/** Known TFRecord-ish extensions, longest first, kept at the end of shard names. */
+const EXTENSIONS = ['.tfrecord.gz', '.tfrecord.zz', '.tfrecords.gz', '.tfrecords.zz', '.tfrecord', '.tfrecords', '.gz', '.zz'];
+
+/**
+ * Splits an output path into a shard prefix and suffix, so that shards of
+ * `out/train.tfrecord.gz` are `out/train-00000-of-00004.tfrecord.gz` (TensorFlow's convention).
+ */
+export function shardPrefix(path: string): { prefix: string; suffix: string } {
+  const name = basename(path);
+  const suffix = EXTENSIONS.find((e) => name.length > e.length && name.endsWith(e)) ?? '';
+  return { prefix: join(dirname(path), name.slice(0, name.length - suffix.length)), suffix };
+}
+
+/** The compression a path implies by its extension: gzip for .gz, zlib for .zz, else none. */
+export function compressionFromPath(path: string): Compression {
+  if (path.endsWith('.gz')) return 'gzip';
+  if (path.endsWith('.zz')) return 'zlib';
+  return 'none';
+}
+
+/** Creates the directory that will hold `path` (as tf.io and most shard writers do). */
+export async function ensureDirectory(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (e) {
+    throw writeError(e, path);
+  }
+}
+
+/** Opens a writer for one output file (temporary name until close), creating its directory. */
+export async function openWriter(path: string, compression: Compression): Promise<TFRecordWriter> {
+  await ensureDirectory(path);
+  try {
+    return await TFRecordWriter.open(path, { compression });
+  } catch (e) {
+    throw writeError(e, path);
+  }
+}
+
+/** Refuses to write over one of the inputs (almost always a slip of the keyboard). */
+export async function checkNotAnInput(inputs: readonly string[], outputs: readonly string[]): Promise<void> {
+  const real = async (p: string): Promise<string> => realpath(p).catch(() => resolve(p));
+  const ins = new Set(await Promise.all(inputs.map(real)));
+  for (const o of outputs) {
+    if (ins.has(await real(o))) throw usageError(`Output ${o} is also an input; write to another path`);
+  }
+}
+
+/** A CliError for an output that could not be written, naming the output. */
+export function writeError(e: unknown, path: string): CliError {
+  if (e instanceof CliError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  // Library errors that name their file (a shard) already say where.
+  const named = isTFRecordError(e) && e.file !== undefined;
+  return new CliError(named || message.startsWith(path) ? message : `${path}: ${message}`, { cause: e });
+}

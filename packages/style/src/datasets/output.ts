@@ -1,0 +1,90 @@
+/**
+ * Writing a stream of Examples as one file or as TensorFlow-named shards,
+ * atomically either way.
+ */
+import { basename, dirname, join } from 'node:path';
+import { TFRecordWriter, encodeExample, shardPath, writeShards, type Compression, type Example, type ShardInfo } from '@pastiche/tfrecord/node';
+import { StyleError } from '../errors.js';
+
+/** Options for {@link writeDataset}. */
+export interface DatasetOutputOptions {
+  /** 1 (default): one file named exactly as the output; N > 1: shards named by {@link datasetShardPath}. */
+  shards?: number;
+  /** Default: from the output's extension (.gz gzip, .zz zlib), else none. */
+  compression?: Compression;
+  /** Stops writing; nothing appears under the output name(s). */
+  signal?: AbortSignal;
+}
+
+/** Files written by {@link writeDataset}. */
+export interface DatasetOutput {
+  /** Each file written, with its record count. */
+  files: ShardInfo[];
+  /** Records written in all. */
+  records: number;
+}
+
+/** TFRecord-ish extensions, longest first, kept at the end of shard names. */
+const EXTENSIONS = ['.tfrecord.gz', '.tfrecord.zz', '.tfrecords.gz', '.tfrecords.zz', '.tfrecord', '.tfrecords', '.gz', '.zz'];
+
+/**
+ * Splits an output path into a shard prefix and the extension kept after the
+ * shard number, as TensorFlow names shards: `out/train.tfrecord.gz` ->
+ * `{ prefix: 'out/train', suffix: '.tfrecord.gz' }`.
+ */
+export function splitShardName(output: string): { prefix: string; suffix: string } {
+  const name = basename(output);
+  const suffix = EXTENSIONS.find((e) => name.length > e.length && name.endsWith(e)) ?? '';
+  return { prefix: join(dirname(output), name.slice(0, name.length - suffix.length)), suffix };
+}
+
+/** The path of shard `index` of `count` for `output`: `out/train.tfrecord` -> `out/train-00001-of-00004.tfrecord`. */
+export function datasetShardPath(output: string, index: number, count: number): string {
+  const { prefix, suffix } = splitShardName(output);
+  return shardPath(prefix, index, count, suffix);
+}
+
+function compressionOf(path: string): Compression {
+  return path.endsWith('.gz') ? 'gzip' : path.endsWith('.zz') ? 'zlib' : 'none';
+}
+
+/** Writes `examples` to `output` (see {@link DatasetOutputOptions.shards}). */
+export async function writeDataset(
+  output: string,
+  examples: AsyncIterable<Example | Uint8Array>,
+  options: DatasetOutputOptions = {},
+): Promise<DatasetOutput> {
+  const shards = options.shards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 99999) {
+    throw new StyleError('INVALID_OPTION', `Expected integer between 1 and 99999 for shards but received ${String(shards)} of type ${typeof shards}`);
+  }
+  const compression = options.compression ?? compressionOf(output);
+  if (shards > 1) {
+    const { prefix, suffix } = splitShardName(output);
+    const files = await writeShards(prefix, examples, {
+      numShards: shards,
+      suffix,
+      compression,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    return { files, records: files.reduce((n, f) => n + f.records, 0) };
+  }
+  const writer = await TFRecordWriter.open(output, { compression });
+  let records = 0;
+  let bytes = 0;
+  try {
+    for await (const item of examples) {
+      options.signal?.throwIfAborted();
+      const rec = item instanceof Uint8Array ? item : encodeExample(item);
+      await writer.write(rec);
+      records++;
+      bytes += rec.length + 16;
+    }
+    await writer.close();
+  } catch (e) {
+    await writer.abort();
+    if (options.signal?.aborted === true) throw new StyleError('ABORTED', `writing ${output} was aborted; nothing was written under that name`, { cause: e });
+    throw e;
+  }
+  return { files: [{ path: output, records, bytes }], records };
+}

@@ -1,0 +1,35 @@
+import { StyleModel } from '../src/runtime/style-model.js';
+import { CS20_LOSS } from '../src/losses/spec.js';
+import { VGG_ARCHITECTURES } from '../src/network/vgg.js';
+import { randomArray, randomWeights, rng } from './graph-fixtures.js';
+const size = Number(process.argv[2] ?? 256);
+const iters = Number(process.argv[3] ?? 3);
+const backwardConv = (process.argv[4] ?? 'conv') as 'conv' | 'convTranspose';
+const reluBackward = (process.argv[5] ?? 'where') as 'where' | 'sign';
+const extra = process.argv[6] ? JSON.parse(process.argv[6]) : {};
+const weights = randomWeights(VGG_ARCHITECTURES.vgg19, 1);
+let t = performance.now();
+const m = await StyleModel.create({ weights, height: size, width: size, loss: { ...CS20_LOSS }, backward: { backwardConv, reluBackward }, session: extra });
+const create = performance.now() - t;
+const r = rng(2);
+const img = randomArray(3 * size * size, r, 50);
+const c = await m.contentTargets(randomArray(3 * size * size, r, 50));
+const s = await m.styleTargets(randomArray(3 * size * size, r, 50), size, size);
+const times: number[] = [];
+const cpus: number[] = [];
+for (let i = 0; i < iters + 1; i++) {
+  t = performance.now();
+  const u = process.cpuUsage();
+  await m.evaluate(img, c, s);
+  times.push(performance.now() - t);
+  const d = process.cpuUsage(u);
+  cpus.push((d.user + d.system) / 1000);
+}
+cpus.shift(); cpus.sort((a, b) => a - b);
+t = performance.now();
+await m.contentTargets(img);
+const fwd = performance.now() - t;
+times.shift();
+times.sort((a, b) => a - b);
+console.log(JSON.stringify({ size, backwardConv, reluBackward, extra, createMs: Math.round(create), forwardContentMs: Math.round(fwd), evalMsMin: Math.round(times[0]!), evalMsMedian: Math.round(times[times.length >> 1]!), cpuMsMin: Math.round(cpus[0]!), cpuMsMedian: Math.round(cpus[cpus.length >> 1]!) }));
+await m.release();

@@ -1,0 +1,10 @@
+import { StyleModel } from '../src/runtime/style-model.js';
+import { TINY, randomWeights, randomArray, rng } from '../test/graph-fixtures.js';
+const loss = { contentLayers: [{ layer: 'conv2_1', weight: 1 }], styleLayers: [{ layer: 'conv1_1', weight: 1 }, { layer: 'conv3_1', weight: 2 }], contentWeight: 0.5, styleWeight: 1, tvWeight: 0.1, pooling: 'avg' as const, normalization: 'cs20' as const };
+const m = await StyleModel.create({ weights: randomWeights(TINY), architecture: TINY, height: 9, width: 7, loss });
+const r = rng(3);
+const c = await m.contentTargets(randomArray(3*9*7, r, 50));
+const s = await m.styleTargets(randomArray(3*12*10, r, 50), 12, 10);
+const e = await m.evaluate(randomArray(3*9*7, r, 50), c, s);
+console.log(e.content, e.style, e.tv, e.total, e.gradient.slice(0, 5));
+await m.release();

@@ -1,0 +1,244 @@
+/**
+ * Finite-difference checks of every backward rule and of the whole training
+ * graph. Directional derivatives along random directions are compared with the
+ * central difference (L(x + eps v) - L(x - eps v)) / (2 eps), which is exact for
+ * the linear rules and quadratic losses up to float32 rounding.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GraphBuilder } from '../src/graph/builder.js';
+import type { Value } from '../src/graph/builder.js';
+import { avgPoolBackward, convBackward, flipKernel, gram, gramBackward, maxPoolBackward, reluBackward } from '../src/graph/rules.js';
+import { contentTerm, styleTerm, tvTerm } from '../src/losses/terms.js';
+import type { LossSpec } from '../src/losses/spec.js';
+import { nodeRuntime } from '../src/runtime/node.js';
+import { StyleModel } from '../src/runtime/style-model.js';
+import { TINY, randomArray, randomWeights, rng } from './graph-fixtures.js';
+
+const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+function shifted(x: Float32Array, v: Float32Array, k: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! + k * v[i]!;
+  return out;
+}
+
+interface Check {
+  /** Values of x drawn from this function (default uniform [-1, 1)). */
+  x?: (n: number, random: () => number) => Float32Array;
+  eps?: number;
+  tol?: number;
+  directions?: number;
+  seed?: number;
+}
+
+/**
+ * Builds a graph with input 'x' whose outputs are a scalar 'loss' and 'grad'
+ * (claimed d loss / dx), then compares directional derivatives with central differences.
+ */
+async function fdCheck(dims: number[], build: (b: GraphBuilder, x: Value) => { loss: Value; grad: Value }, o: Check = {}): Promise<void> {
+  const b = new GraphBuilder('fd');
+  const x = b.input('x', dims);
+  const { loss, grad } = build(b, x);
+  assert.deepEqual(grad.dims, dims, 'gradient shape');
+  b.output(loss, 'loss');
+  b.output(grad, 'grad');
+  const session = await nodeRuntime.createSession(b.encode(), { threads: 1 });
+  try {
+    const random = rng(o.seed ?? 7);
+    const x0 = o.x ? o.x(size(dims), random) : randomArray(size(dims), random);
+    const run = async (v: Float32Array) => session.run({ x: { data: v, dims } });
+    const base = await run(x0);
+    const g = base['grad']!.data;
+    assert.ok(g.some((v) => v !== 0), 'gradient is not all zero');
+    const eps = o.eps ?? 1e-2;
+    for (let d = 0; d < (o.directions ?? 3); d++) {
+      const v = randomArray(x0.length, random);
+      const plus = (await run(shifted(x0, v, eps)))['loss']!.data[0]!;
+      const minus = (await run(shifted(x0, v, -eps)))['loss']!.data[0]!;
+      const fd = (plus - minus) / (2 * eps);
+      const analytic = dot(g, v);
+      const err = Math.abs(fd - analytic) / Math.max(Math.abs(fd), Math.abs(analytic), 1e-6);
+      assert.ok(err < (o.tol ?? 1e-3), `direction ${d}: finite difference ${fd} vs gradient ${analytic} (relative error ${err})`);
+    }
+  } finally {
+    await session.release();
+  }
+}
+
+/** loss = sum(y * r) for a fixed random r, so dL/dy = r. */
+function linearProbe(b: GraphBuilder, y: Value, seed: number, symmetric = false): { loss: Value; r: Value } {
+  const data = randomArray(size(y.dims), rng(seed));
+  if (symmetric) {
+    const n = y.dims[0]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) data[i * n + j] = data[j * n + i]!;
+  }
+  const r = b.constant(`probe_${seed}`, y.dims, data);
+  return { loss: b.sum(b.mul(y, r)), r };
+}
+
+/** Away from ReLU kinks and pooling ties: |x| >= 0.2, all values distinct. */
+const awayFromZero = (n: number, random: () => number): Float32Array => {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = random() * 2 - 1;
+    a[i] = Math.sign(u) * (0.2 + Math.abs(u)) + i * 1e-4;
+  }
+  return a;
+};
+
+describe('backward rules (finite differences)', () => {
+  for (const variant of ['conv', 'convTranspose'] as const) {
+    for (const [h, w] of [[5, 6], [4, 4]] as const) {
+      it(`Conv 3x3 pad 1 -> ${variant}, ${h}x${w}`, async () => {
+        await fdCheck([1, 3, h, w], (b, x) => {
+          const kernel = randomArray(4 * 3 * 9, rng(11));
+          const k = b.constant('k', [4, 3, 3, 3], kernel);
+          const flipped = b.constant('kf', [3, 4, 3, 3], flipKernel(kernel, 4, 3, 3, 3));
+          const bias = b.constant('bias', [4], randomArray(4, rng(12)));
+          const y = b.conv(x, k, bias, 1);
+          const { loss, r } = linearProbe(b, y, 13);
+          return { loss, grad: convBackward(b, r, 1, variant, k, flipped) };
+        }, { eps: 0.5 });
+      });
+    }
+  }
+
+  it('flipKernel transposes [out, in] and rotates each patch 180 degrees', () => {
+    const k = Float32Array.from({ length: 2 * 1 * 4 }, (_, i) => i); // [2, 1, 2, 2]
+    assert.deepEqual([...flipKernel(k, 2, 1, 2, 2)], [3, 2, 1, 0, 7, 6, 5, 4]);
+  });
+
+  for (const variant of ['where', 'sign'] as const) {
+    it(`Relu -> ${variant} mask on the output`, async () => {
+      await fdCheck([1, 2, 3, 4], (b, x) => {
+        const y = b.relu(x);
+        const { loss, r } = linearProbe(b, y, 21);
+        return { loss, grad: reluBackward(b, r, y, variant) };
+      }, { x: awayFromZero, eps: 0.05 });
+    });
+  }
+
+  for (const [h, w] of [[6, 8], [7, 9], [5, 4]] as const) {
+    it(`AveragePool 2x2/2 -> upsample x 0.25, ${h}x${w}`, async () => {
+      await fdCheck([1, 2, h, w], (b, x) => {
+        const y = b.pool2x2('AveragePool', x);
+        const { loss, r } = linearProbe(b, y, 31);
+        return { loss, grad: avgPoolBackward(b, r, x.dims) };
+      }, { eps: 0.5 });
+    });
+    it(`MaxPool 2x2/2 -> MaxUnpool at the indices, ${h}x${w}`, async () => {
+      await fdCheck([1, 2, h, w], (b, x) => {
+        const { y, indices } = b.maxPoolWithIndices(x);
+        const { loss, r } = linearProbe(b, y, 41);
+        return { loss, grad: maxPoolBackward(b, r, indices, x.dims) };
+      }, { x: awayFromZero, eps: 1e-3, tol: 2e-3 });
+    });
+  }
+
+  it('AveragePool backward gives the odd last row and column zero gradient', async () => {
+    const b = new GraphBuilder();
+    const dy = b.input('dy', [1, 1, 1, 1]);
+    b.output(avgPoolBackward(b, dy, [1, 1, 3, 3]), 'dx');
+    const s = await nodeRuntime.createSession(b.encode());
+    const out = await s.run({ dy: { data: new Float32Array([4]), dims: [1, 1, 1, 1] } });
+    assert.deepEqual([...out['dx']!.data], [1, 1, 0, 1, 1, 0, 0, 0, 0]);
+    await s.release();
+  });
+
+  for (const symmetric of [false, true]) {
+    it(`Gram G = X X^T / M -> (dG + dG^T) X / M (${symmetric ? 'symmetric dG shortcut' : 'general dG'})`, async () => {
+      await fdCheck([1, 3, 4, 5], (b, x) => {
+        const { gram: g, x: flat } = gram(b, x);
+        const { loss, r } = linearProbe(b, g, 51, symmetric);
+        return { loss, grad: gramBackward(b, r, flat, x.dims, symmetric) };
+      });
+    });
+  }
+
+  for (const norm of ['cs20', 'mean'] as const) {
+    it(`content loss (${norm}) -> 2k(F - P), times the seed`, async () => {
+      await fdCheck([1, 3, 4, 5], (b, x) => {
+        const p = b.constant('p', [1, 3, 4, 5], randomArray(60, rng(61)));
+        const term = contentTerm(b, x, p, norm);
+        return { loss: b.scale(term.value, 2.5), grad: term.backward(2.5) };
+      });
+    });
+    it(`style loss (${norm}) through the Gram`, async () => {
+      await fdCheck([1, 3, 4, 5], (b, x) => {
+        const a = randomArray(9, rng(71));
+        for (let i = 0; i < 3; i++) for (let j = 0; j < i; j++) a[i * 3 + j] = a[j * 3 + i]!;
+        const term = styleTerm(b, x, b.constant('a', [3, 3], a), norm);
+        return { loss: b.scale(term.value, 3), grad: term.backward(3) };
+      });
+    });
+    it(`total variation (${norm})`, async () => {
+      await fdCheck([1, 3, 5, 4], (b, x) => {
+        const term = tvTerm(b, x, norm);
+        return { loss: b.scale(term.value, 0.7), grad: term.backward(0.7) };
+      });
+    });
+  }
+});
+
+describe('training graph gradient (finite differences, tiny network)', () => {
+  const loss = (pooling: 'avg' | 'max', normalization: 'cs20' | 'mean'): LossSpec => ({
+    contentLayers: [{ layer: 'conv2_1', weight: 1 }],
+    styleLayers: [
+      { layer: 'conv1_1', weight: 0.5 },
+      { layer: 'conv1_2', weight: 1 },
+      { layer: 'conv3_1', weight: 2 },
+    ],
+    contentWeight: 0.3,
+    styleWeight: 1,
+    tvWeight: 0.05,
+    pooling,
+    normalization,
+  });
+  for (const pooling of ['avg', 'max'] as const) {
+    for (const [h, w] of [[9, 7], [8, 10]] as const) {
+      for (const backwardConv of ['auto', 'convTranspose'] as const) {
+        const normalization = backwardConv === 'auto' ? 'cs20' : 'mean';
+        it(`${pooling} pooling, ${h}x${w}, ${normalization}, backward ${backwardConv}`, async () => {
+          const random = rng(h * 100 + w);
+          const model = await StyleModel.create({
+            weights: randomWeights(TINY, 5),
+            architecture: TINY,
+            height: h,
+            width: w,
+            loss: loss(pooling, normalization),
+            threads: 1,
+            backward: { backwardConv },
+          });
+          try {
+            // Pixel-like scale (mean-subtracted 0..255) and eps = 1e-3 of it: small enough for
+            // the network's curvature, large enough for float32 rounding.
+            const content = await model.contentTargets(randomArray(3 * h * w, random, 20));
+            const style = await model.styleTargets(randomArray(3 * 11 * 12, random, 20), 11, 12);
+            const x0 = randomArray(3 * h * w, random, 20);
+            const base = await model.evaluate(x0, content, style);
+            assert.ok(Math.abs(base.total - (0.3 * base.content + base.style + 0.05 * base.tv)) <= 1e-5 * Math.abs(base.total));
+            const eps = 0.02;
+            for (let d = 0; d < 3; d++) {
+              const v = randomArray(x0.length, random);
+              const plus = (await model.evaluate(shifted(x0, v, eps), content, style)).total;
+              const minus = (await model.evaluate(shifted(x0, v, -eps), content, style)).total;
+              const fd = (plus - minus) / (2 * eps);
+              const analytic = dot(base.gradient, v);
+              const err = Math.abs(fd - analytic) / Math.max(Math.abs(fd), Math.abs(analytic));
+              assert.ok(err < 5e-3, `direction ${d}: finite difference ${fd} vs gradient ${analytic} (relative error ${err})`);
+            }
+          } finally {
+            await model.release();
+          }
+        });
+      }
+    }
+  }
+});

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { presets, CS20_PRESET, DEFAULT_PRESET, PRESET_NAMES } from '../src/presets.js';
+import { validateLossSpec } from '../src/losses/spec.js';
+
+test('cs20 reproduces the seed exactly', () => {
+  const p = presets.cs20;
+  assert.equal(p, CS20_PRESET);
+  assert.deepEqual(p.loss.contentLayers, [{ layer: 'conv4_2', weight: 1 }]);
+  assert.deepEqual(p.loss.styleLayers, [
+    { layer: 'conv1_1', weight: 0.5 },
+    { layer: 'conv2_1', weight: 1.0 },
+    { layer: 'conv3_1', weight: 1.5 },
+    { layer: 'conv4_1', weight: 3.0 },
+    { layer: 'conv5_1', weight: 4.0 },
+  ]);
+  assert.equal(p.loss.normalization, 'cs20');
+  assert.equal(p.loss.contentWeight, 0.01);
+  assert.equal(p.loss.styleWeight, 1);
+  assert.equal(p.loss.tvWeight, 0);
+  assert.equal(p.loss.pooling, 'avg');
+  assert.equal(p.init, 'mix');
+  assert.equal(p.noiseRatio, 0.6);
+  assert.equal(p.noiseRange, 20);
+  assert.equal(p.optimizer, 'adam');
+  assert.equal(p.lr, 2.0);
+  assert.equal(p.iterations, 300);
+  assert.deepEqual(p.size, { width: 333, height: 250 });
+  assert.equal(p.styleSize, 'content');
+});
+
+test('default preset: L-BFGS from the content image with normalised losses and some TV', () => {
+  const p = presets.default;
+  assert.equal(p, DEFAULT_PRESET);
+  assert.equal(p.optimizer, 'lbfgs');
+  assert.equal(p.init, 'content');
+  assert.equal(p.loss.normalization, 'mean');
+  assert.ok(p.loss.tvWeight > 0);
+  assert.ok('maxSide' in p.size);
+  assert.equal(p.styleSize, 'longest');
+  assert.deepEqual(PRESET_NAMES, ['default', 'cs20']);
+});
+
+test('both presets are valid loss specs and are frozen', () => {
+  for (const name of PRESET_NAMES) {
+    validateLossSpec(presets[name].loss);
+    assert.ok(Object.isFrozen(presets[name]));
+    assert.ok(Object.isFrozen(presets[name].loss));
+  }
+});
