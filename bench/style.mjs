@@ -14,7 +14,8 @@
 //       (session creation and targets not included); min_seconds; cpu_seconds =
 //       MEDIAN process CPU time (user + system, all threads) per iteration, which
 //       with load_avg_1m tells whether other processes shared the cores; gflop_per_iter;
-//       gflop_per_s = gflop_per_iter / seconds; threads; weights.
+//       gflop_per_s = gflop_per_iter / seconds; gflop_per_cpu_s = gflop_per_iter /
+//       cpu_seconds (per core, so robust to other load); threads; weights.
 //   style_tfjs_wasm_iter_256  the same loss + gradient with @tensorflow/tfjs-core +
 //       tfjs-backend-wasm 4.22 (SIMD; threads = what the backend allows in Node,
 //       which is 1: it disables its threaded build under Node); MEDIAN over
@@ -177,8 +178,7 @@ const results = {};
 
 // ---------------------------------------------------------------- onnxruntime
 async function onnxRun(size) {
-  // StyleModel is re-exported by the package index; the module path is a fallback for partial builds.
-  const StyleModel = style.StyleModel ?? (await import(pathToFileURL(join(root, 'packages/style/dist/src/runtime/style-model.js')).href)).StyleModel;
+  const { StyleModel } = style;
   const threads = THREADS ?? availableParallelism();
   const model = await StyleModel.create({ weights, variant: 'vgg19', height: size, width: size, loss: CS20, threads });
   try {
@@ -208,6 +208,7 @@ async function onnxRun(size) {
       cpu_seconds: round(median(cpu)),
       gflop_per_iter: round(gflop),
       gflop_per_s: round(gflop / seconds),
+      gflop_per_cpu_s: round(gflop / median(cpu)),
       runs: RUNS,
       threads,
       weights: source,
@@ -325,6 +326,7 @@ async function tfjsRun(size, reference) {
     cpu_seconds: round(median(cpu)),
     gflop_per_iter: round(gflop),
     gflop_per_s: round(gflop / seconds),
+    gflop_per_cpu_s: round(gflop / median(cpu)),
     runs: times.length,
     warmup: TFJS_WARMUP,
     threads,

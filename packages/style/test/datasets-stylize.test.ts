@@ -14,7 +14,7 @@ import { encodeExample, readExamples, TFRecordWriter, type Example } from '@past
 import { StyleError, isStyleError } from '../src/errors.js';
 import type { RawImage } from '../src/image/load.js';
 import type { StylizeResult } from '../src/stylize.js';
-import type { Stylizer } from '../src/stylize/stylizer.js';
+import { createStylizer, type Stylizer } from '../src/stylize/stylizer.js';
 import { imageRecords } from '../src/datasets/read.js';
 import { cs20Example, encodedExample, readImageRecord } from '../src/datasets/schema.js';
 import { shardSize, stylizeDataset } from '../src/datasets/stylize-dataset.js';
@@ -242,5 +242,28 @@ test('real weights: interrupted after the first record, resumed; one graph per i
       assert.equal(settings.iterations, 2);
       assert.equal(settings.width, w);
     }
+  });
+});
+
+test('createStylizer checks its options before loading anything', async () => {
+  await withDir(async (dir) => {
+    const style = join(dir, 'style.png');
+    await writeFile(style, await sharp(Buffer.from(pixels(20, 20, 1)), { raw: { width: 20, height: 20, channels: 3 } }).png().toBuffer());
+    const missing = join(dir, 'nope', 'model.json');
+    await assert.rejects(createStylizer({ style, keepSize: true, size: 64, weights: missing }), {
+      code: 'INVALID_OPTION',
+      message: 'Expected no size, width or height alongside it for keepSize but received true of type boolean',
+    });
+    await assert.rejects(createStylizer({ style, maxModels: 0, weights: missing }), {
+      code: 'INVALID_OPTION',
+      message: 'Expected integer between 1 and 64 for maxModels but received 0 of type number',
+    });
+    await assert.rejects(createStylizer({ style: join(dir, 'absent.png'), weights: missing }), {
+      code: 'IMAGE',
+      message: `Image file not found: '${join(dir, 'absent.png')}'`,
+    });
+    // The style image is fine, so the weights are looked for next.
+    await assert.rejects(createStylizer({ style, weights: missing }), { code: 'WEIGHTS_MISSING' });
+    await assert.rejects(stylizeDataset({ inputs: join(dir, 'x.tfrecord'), output: join(dir, 'y.tfrecord') }), { code: 'IO' });
   });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LossSpec } from '../src/losses/spec.js';
-import { convLayers } from '../src/network/vgg.js';
+import { convLayers, VGG_ARCHITECTURES } from '../src/network/vgg.js';
 import type { VggArchitecture } from '../src/network/vgg.js';
 import { StyleModel } from '../src/runtime/style-model.js';
 import type { VggWeights } from '../src/weights/types.js';
@@ -53,12 +53,13 @@ function pool(x: Map3, kind: 'avg' | 'max'): Map3 {
   return { c: x.c, h, w, d };
 }
 
-/** Post-ReLU features of every conv, by name. */
-function features(arch: VggArchitecture, weights: VggWeights, image: Float32Array, h: number, w: number, pooling: 'avg' | 'max'): Map<string, Map3> {
+/** Post-ReLU features of every conv (up to `upTo`), by name. */
+function features(arch: VggArchitecture, weights: VggWeights, image: Float32Array, h: number, w: number, pooling: 'avg' | 'max', upTo?: string): Map<string, Map3> {
   let x: Map3 = { c: 3, h, w, d: Float64Array.from(image) };
   const out = new Map<string, Map3>();
   let block = 1;
   for (const l of convLayers(arch)) {
+    if (upTo !== undefined && out.has(upTo)) break;
     if (l.block !== block) {
       x = pool(x, pooling);
       block = l.block;
@@ -177,4 +178,48 @@ describe('losses against a direct TypeScript reference', () => {
       close(got.total, 0.01 * content + style + 0.001 * tvRef, 'total');
     });
   }
+});
+
+describe('cs20 loss on VGG-19 shapes (first three convs, random weights)', () => {
+  it('matches the reference at conv1_1, conv1_2 and conv2_1 on a 12 x 10 image', async () => {
+    const arch = VGG_ARCHITECTURES.vgg19;
+    // Only the layers the loss needs: block1_conv1, block1_conv2, block2_conv1 at their VGG-19 shapes.
+    const weights = randomWeights({ inChannels: 3, blocks: [{ channels: 64, convs: 2 }, { channels: 128, convs: 1 }] }, 21, 0.5);
+    const loss: LossSpec = {
+      contentLayers: [{ layer: 'conv1_2', weight: 1 }],
+      styleLayers: [
+        { layer: 'conv1_1', weight: 0.5 },
+        { layer: 'conv2_1', weight: 1 },
+      ],
+      contentWeight: 0.01,
+      styleWeight: 1,
+      tvWeight: 0,
+      pooling: 'avg',
+      normalization: 'cs20',
+    };
+    const [h, w] = [12, 10];
+    const random = rng(99);
+    const contentImg = randomArray(3 * h * w, random, 100);
+    const styleImg = randomArray(3 * h * w, random, 100);
+    const x = randomArray(3 * h * w, random, 100);
+    const model = await StyleModel.create({ weights, variant: 'vgg19', height: h, width: w, loss, threads: 1 });
+    let got;
+    try {
+      got = await model.evaluate(x, await model.contentTargets(contentImg), await model.styleTargets(styleImg, h, w));
+    } finally {
+      await model.release();
+    }
+    const [fx, fc, fs] = [x, contentImg, styleImg].map((img) => features(arch, weights, img, h, w, 'avg', 'conv2_1'));
+    const p = fc!.get('conv1_2')!;
+    const content = sumSqDiff(fx!.get('conv1_2')!.d, p.d) / (4 * p.d.length);
+    let style = 0;
+    for (const { layer, weight } of loss.styleLayers) {
+      const f = fx!.get(layer)!;
+      style += (weight * sumSqDiff(rawGram(f), rawGram(fs!.get(layer)!))) / (2 * f.c * f.h * f.w) ** 2;
+    }
+    close(got.content, content, 'content');
+    close(got.style, style, 'style');
+    close(got.total, 0.01 * content + style, 'total');
+    assert.equal(got.tv > 0, true);
+  });
 });

@@ -24,7 +24,9 @@ export {
   encodeFeature,
   encodeExampleInto,
   exampleByteLength,
+  prepareExample,
 } from './example/encode.js';
+export type { PreparedExample } from './example/encode.js';
 export { buildExample, buildSequenceExample, toFeature, int64List, floatList, bytesList } from './example/build.js';
 export type { FeatureInput, IntegerTypedArray } from './example/build.js';
 export {
@@ -44,7 +46,7 @@ export { ProtoReader } from './wire/reader.js';
 export * from './parse/index.js';
 // Record framing, checksums and compression.
 export { crc32c, maskCrc, unmaskCrc } from './framing/crc32c.js';
-export { encodeRecord, recordSize, writeRecordInto, RECORD_OVERHEAD } from './framing/encode.js';
+export { encodeRecord, frameInPlace, recordSize, writeRecordInto, RECORD_OVERHEAD } from './framing/encode.js';
 export {
   decodeRecords,
   decodeRecordSpans,

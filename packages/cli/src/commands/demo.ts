@@ -15,7 +15,7 @@ import { STYLE_OPTIONS, styleArgs } from './stylize-dataset.js';
 /** Side of the generated sample images, px. */
 const SAMPLE_SIDE = 128;
 /** Demo defaults: small and few enough to finish in a minute or two on 2 cores, enough to look stylised. */
-const DEMO_ITERATIONS = 40;
+const DEMO_ITERATIONS = 15;
 const DEMO_SIZE = 128;
 
 /** A seeded PRNG (mulberry32), so the samples are the same on every machine. */
@@ -167,7 +167,7 @@ ${body}
 /** Runs the lecture in one go; see the help text. */
 export const demoCommand = defineCommand({
   name: 'demo',
-  summary: 'run the CS20 lecture end to end: images -> TFRecord -> style transfer -> TFRecord, PNGs and a contact sheet',
+  summary: 'the main job: the CS20 lecture end to end (images, TFRecord, style transfer, contact sheet)',
   usage: '[--out DIR] [--content DIR --style IMAGE] [--weights PATH] [stylize options]',
   description: `
 The main job in one command. Draws sample images (circles/ and stripes/ classes
@@ -189,6 +189,8 @@ to get them.`,
     content: { type: 'string', valueName: 'DIR', description: 'Content images (class sub-folders give labels) instead of the samples' },
     style: { type: 'string', short: 's', valueName: 'IMAGE', description: 'Style image (with --content)' },
     ...STYLE_OPTIONS,
+    size: { ...STYLE_OPTIONS['size']!, defaultText: String(DEMO_SIZE) },
+    iterations: { ...STYLE_OPTIONS['iterations']!, defaultText: String(DEMO_ITERATIONS) },
   },
   examples: ['pastiche demo', 'pastiche demo --out demo --weights ../shared/weights/vgg19-imagenet-uint8', 'pastiche demo --content photos/ --style starry_night.jpg --size 256'],
   async run(args, ctx) {
@@ -274,12 +276,11 @@ to get them.`,
       ...settings,
       signal: ctx.signal,
       onStart: (total, kept) => {
-        bar = new Progress(ctx.stderr, { label: 'stylize', total, unit: 'images', now: ctx.now });
-        bar.update(kept);
+        bar = new Progress(ctx.stderr, { label: 'stylize', total: total - kept, unit: 'images', now: ctx.now });
       },
       onRecord: (p) => {
         if (p.losses !== undefined) losses.set(p.index, p.losses);
-        bar?.update(p.done);
+        bar?.update(p.thisRun);
       },
     });
     bar?.done();

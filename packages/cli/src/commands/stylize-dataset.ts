@@ -151,11 +151,11 @@ compression (.gz, .zz).`,
         onResume: (kept) => {
           void ctx.stderr.write(`pastiche: note: continuing an interrupted run: ${plural(kept, 'record')} already done\n`);
         },
+        // The bar covers this run's records only, so its rate and ETA are this run's.
         onStart: (total, kept) => {
-          bar = new Progress(ctx.stderr, { label: 'stylize-dataset', total, unit: 'records', now: ctx.now });
-          bar.update(kept);
+          bar = new Progress(ctx.stderr, { label: 'stylize-dataset', total: total - kept, unit: 'records', now: ctx.now });
         },
-        onRecord: (p) => bar?.update(p.done),
+        onRecord: (p) => bar?.update(p.thisRun),
       });
       bar?.done();
       const resumed = result.resumed > 0 ? `, ${result.resumed} from the interrupted run` : '';

@@ -2,6 +2,7 @@
  * Writing a stream of Examples as one file or as TensorFlow-named shards,
  * atomically either way.
  */
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { TFRecordWriter, encodeExample, shardPath, writeShards, type Compression, type Example, type ShardInfo } from '@pastiche/tfrecord/node';
 import { StyleError } from '../errors.js';
@@ -59,6 +60,8 @@ export async function writeDataset(
     throw new StyleError('INVALID_OPTION', `Expected integer between 1 and 99999 for shards but received ${String(shards)} of type ${typeof shards}`);
   }
   const compression = options.compression ?? compressionOf(output);
+  // As tf.io and most shard writers do: the output's folder is created.
+  await mkdir(dirname(output), { recursive: true });
   if (shards > 1) {
     const { prefix, suffix } = splitShardName(output);
     const files = await writeShards(prefix, examples, {

@@ -13,6 +13,7 @@ import {
   parseExample,
   recordsOfFiles,
   type FileDatasetOptions,
+  type ParsedFeatures,
 } from '@pastiche/tfrecord/node';
 import { StyleError } from '../errors.js';
 import { readImageRecord, type ImageRecord } from './schema.js';
@@ -35,7 +36,11 @@ export interface Cs20Image {
 
 /** Parses one serialized lecture Example with {@link CS20_SPEC} and decodeRaw, as the lecture's parse function does. */
 export function parseCs20(record: Uint8Array): Cs20Image {
-  const parsed = parseExample(record, CS20_SPEC);
+  return decodeCs20(parseExample(record, CS20_SPEC));
+}
+
+/** The second half of the lecture's parse function: decodeRaw of `shape` and `image`, and the reshape check. */
+function decodeCs20(parsed: ParsedFeatures<typeof CS20_SPEC>): Cs20Image {
   const shapeBytes = parsed.shape.values[0]!;
   const dims = decodeRaw(shapeBytes, 'int32');
   if (dims.length !== 3) throw new StyleError('IMAGE', `feature 'shape' holds ${dims.length} int32 values, expected 3`);
@@ -47,9 +52,14 @@ export function parseCs20(record: Uint8Array): Cs20Image {
   return { label: parsed.label.values[0]!, shape, pixels };
 }
 
-/** The lecture's read side: `files -> records -> map(parseCs20)`. */
+/**
+ * The lecture's read side as a Dataset pipeline:
+ * `files(patterns) -> records -> parse(CS20_SPEC) -> map(decodeRaw + reshape)`.
+ */
 export async function cs20Records(patterns: string | readonly string[], options: FileDatasetOptions = {}): Promise<Dataset<Cs20Image>> {
-  return recordsOfFiles(await listFiles(patterns), options).map((rec) => parseCs20(rec));
+  return recordsOfFiles(await listFiles(patterns), options)
+    .parse(CS20_SPEC)
+    .map(decodeCs20);
 }
 
 /** A serialized record with where it came from. */

@@ -10,14 +10,14 @@
  *   dataset with no coordination and their outputs form one dataset.
  * - Resuming: records are appended to `<output>.partial` (uncompressed, one
  *   fsync per record: a stylised image costs seconds, an fsync microseconds),
- *   beside a `<output>.partial.json` that names the inputs and settings. A rerun
- *   with the same inputs and settings keeps every complete record of the partial
+ *   beside a `<output>.partial.json` that names the inputs (path, size, mtime)
+ *   and settings. A rerun with the same inputs and settings keeps every complete record of the partial
  *   file, cuts a torn tail, and continues from the next record; different
  *   settings start over. On completion the partial file becomes the output
  *   (compressed if asked) by an atomic rename.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import {
   TFRecordWriter,
   buildExample,
@@ -128,9 +128,11 @@ async function stylisedExample(r: ImageRecord, pixels: Uint8Array, width: number
     ex = cs20Example(pixels, width, height, 3, r.label);
   } else {
     const img = sharp(pixels, { raw: { width, height, channels: 3 } });
+    // JPEG stays JPEG; everything else becomes PNG (lossless), and the file name says so.
     const jpeg = r.format === 'jpeg';
     const bytes = new Uint8Array(await (jpeg ? img.jpeg({ quality: 95 }) : img.png()).toBuffer());
-    ex = encodedExample({ bytes, format: jpeg ? 'jpeg' : 'png', width, height, filename: r.filename, label: r.label, text: r.text });
+    const filename = jpeg || r.format === 'png' || r.filename === '' ? r.filename : r.filename.replace(/(\.[^./\\]*)?$/, '.png');
+    ex = encodedExample({ bytes, format: jpeg ? 'jpeg' : 'png', width, height, filename, label: r.label, text: r.text });
   }
   Object.assign(ex.features, r.extra, extra);
   return ex;
@@ -242,7 +244,13 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
     }));
   const sizesBefore = stylizer.sizes;
   try {
-    const identity = JSON.stringify({ inputs: inputFiles.map((f) => resolve(f)), inputRecords, settings: stylizer.describe(), shard });
+    // What the partial output depends on: a rerun continues it only if all of this is unchanged.
+    const inputs: { path: string; size: number; mtimeMs: number }[] = [];
+    for (const f of inputFiles) {
+      const st = await stat(f);
+      inputs.push({ path: resolve(f), size: st.size, mtimeMs: st.mtimeMs });
+    }
+    const identity = JSON.stringify({ inputs, inputRecords, settings: stylizer.describe(), shard });
     let kept = 0;
     let previous: string | undefined;
     try {
@@ -250,12 +258,16 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
     } catch {
       previous = undefined;
     }
+    await mkdir(dirname(partial), { recursive: true });
     if (previous === identity) kept = Math.min(await keepCompleteRecords(partial), total);
     else await rm(partial, { force: true });
     if (kept > 0) options.onResume?.(kept);
     if (previous !== identity) await writeFileAtomic(journal, new TextEncoder().encode(identity));
     options.onStart?.(total, kept);
 
+    // Settings that are the same for every record, recorded with each (the style's digest, the weights).
+    const { styleSha256, weights } = stylizer.describe();
+    const shared = { styleSha256, weights };
     const mine = (await locatedRecords(inputFiles)).filter((r) => r.position % shard.count === shard.index).skip(kept);
     const fh = await open(partial, 'a');
     const start = performance.now();
@@ -270,7 +282,7 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
           signal === undefined ? {} : { signal },
         );
         const best = result.best;
-        const ex = await stylisedExample(r, best.pixels, best.width, best.height, provenance(stylizer.styleName, result.settings, best.total));
+        const ex = await stylisedExample(r, best.pixels, best.width, best.height, provenance(stylizer.styleName, { ...shared, ...result.settings }, best.total));
         await fh.write(encodeRecord(encodeExample(ex)));
         // A stylised image costs seconds and an fsync microseconds: each record is made durable.
         await fh.datasync();

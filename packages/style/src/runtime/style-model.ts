@@ -12,7 +12,6 @@ import { minimumSide, VGG_ARCHITECTURES } from '../network/vgg.js';
 import type { LayerName, VggArchitecture, VggVariant } from '../network/vgg.js';
 import type { VggWeights } from '../weights/types.js';
 import type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions, TensorData } from './adapter.js';
-import { nodeRuntime } from './node.js';
 
 /** Largest accepted image side in px. */
 export const MAX_SIDE = 16384;
@@ -55,7 +54,7 @@ export interface StyleModelOptions {
   executionProviders?: string[];
   /** Intra-op threads; default the number of cores. */
   threads?: number;
-  /** Default: onnxruntime-node. */
+  /** Default: `nodeRuntime` (onnxruntime-node, runtime/node.ts); `webRuntime` (runtime/web.ts) in browsers. */
   runtime?: RuntimeAdapter;
   /** Backward-graph variants (defaults measured fastest). */
   backward?: BackwardOptions;
@@ -132,7 +131,8 @@ export class StyleModel {
     const sessionOptions: RuntimeSessionOptions = { ...o.session };
     if (o.threads !== undefined) sessionOptions.threads = o.threads;
     if (o.executionProviders !== undefined) sessionOptions.executionProviders = o.executionProviders;
-    const runtime = o.runtime ?? nodeRuntime;
+    // Imported lazily so a browser build passing `runtime` never loads the native module.
+    const runtime = o.runtime ?? (await import('./node.js')).nodeRuntime;
     let graph: BuiltGraph;
     try {
       graph = buildTrainingGraph({ arch, weights: o.weights, height: o.height, width: o.width, loss: o.loss, ...o.backward });

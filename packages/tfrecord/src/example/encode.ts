@@ -371,6 +371,29 @@ export function encodeExample(ex: Example): Uint8Array {
   return out;
 }
 
+/** An Example validated and sized, ready to be written anywhere (see {@link prepareExample}). */
+export interface PreparedExample {
+  /** Serialised size in bytes. */
+  readonly size: number;
+  /** Writes the Example at `target[offset]` (room for `size` bytes is the caller's to ensure); returns the end offset. */
+  writeInto(target: Uint8Array, offset: number): number;
+}
+
+/**
+ * Plans `ex` once so a caller can learn its size, then serialise it straight
+ * into its own buffer (a record writer frames it in place, with no copy).
+ * @throws TFRecordError INVALID_ARGUMENT for a value that is not a valid Feature.
+ */
+export function prepareExample(ex: Example): PreparedExample {
+  const keys: string[][] = [];
+  const plan: Plan = [];
+  const fsize = planExample(ex, keys, plan);
+  return {
+    size: 1 + vsize(fsize) + fsize,
+    writeInto: (target, offset) => writeExample(target, offset, ex, keys[0]!, plan, fsize),
+  };
+}
+
 /**
  * Serialised size in bytes of `ex` (what {@link encodeExample} would return).
  * @throws TFRecordError INVALID_ARGUMENT for a value that is not a valid Feature.

@@ -71,7 +71,10 @@ export function crc32cRange(data: Uint8Array, start: number, end: number, initia
   let crc = ~initial | 0;
   const n = end;
   let i = start;
-  if (LITTLE_ENDIAN && n - i >= 64) {
+  // The word loop needs an Int32Array over the buffer; making one costs more
+  // than it saves on a short range of a buffer not seen before (a freshly
+  // encoded record), so those take the byte loop.
+  if (LITTLE_ENDIAN && n - i >= 64 && (data.buffer === cachedBuffer || n - i >= 4096)) {
     // Align, then read whole 32-bit words: 4 loads per 16 bytes instead of 16.
     while (((data.byteOffset + i) & 3) !== 0) crc = T0[(crc ^ data[i++]!) & 0xff]! ^ (crc >>> 8);
     const words = (n - i) >>> 2;

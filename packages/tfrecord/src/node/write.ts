@@ -16,9 +16,9 @@ import { createDeflate, createGzip } from 'node:zlib';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { checkCompression } from '../compression/index.js';
 import type { Compression } from '../compression/index.js';
-import { encodeRecord, recordSize, writeRecordInto } from '../framing/encode.js';
+import { encodeRecord, frameInPlace, recordSize, writeRecordInto } from '../framing/encode.js';
 import { describe } from '../framing/options.js';
-import { encodeExample, encodeSequenceExample } from '../example/encode.js';
+import { encodeSequenceExample, prepareExample, type PreparedExample } from '../example/encode.js';
 import type { Example, SequenceExample } from '../example/types.js';
 
 /** Options for {@link TFRecordWriter.open}. */
@@ -236,13 +236,24 @@ export class TFRecordWriter {
   /** Encodes `ex` as a tf.train.Example and writes it. */
   writeExample(ex: Example): Promise<void> {
     if (this.state !== 'open') return Promise.reject(this.unusable());
-    let bytes: Uint8Array;
+    let prepared: PreparedExample;
     try {
-      bytes = encodeExample(ex);
+      prepared = prepareExample(ex);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.write(bytes);
+    const size = recordSize(prepared.size);
+    if (this.busy === undefined && this.failure === undefined && this.used + size <= this.batch.length) {
+      // Fast path: serialise straight into the batch and frame it there.
+      prepared.writeInto(this.batch, this.used + 12);
+      this.used = frameInPlace(this.batch, this.used, prepared.size);
+      this.recordsWritten++;
+      this.bytesWritten += size;
+      return DONE;
+    }
+    const bytes = new Uint8Array(prepared.size);
+    prepared.writeInto(bytes, 0);
+    return this.writeNow(bytes);
   }
 
   /** Encodes `se` as a tf.train.SequenceExample and writes it. */
