@@ -66,7 +66,7 @@ const file = join(dir, 'bench.tfrecord');
 
 async function writeFile(path) {
   const w = await TFRecordWriter.open(path, { compression: 'none' });
-  for (const input of inputs) await w.write(encodeExample(buildOne(input)));
+  for (const input of inputs) await w.writeExample(buildOne(input));
   await w.close();
 }
 
@@ -217,7 +217,7 @@ try {
     await w.close();
     return records.length;
   });
-  await measure('write: buildExample + encodeExample + TFRecordWriter (file)', size, async () => {
+  await measure('write: buildExample + TFRecordWriter.writeExample (file)', size, async () => {
     await writeFile(out);
     return RECORDS;
   });

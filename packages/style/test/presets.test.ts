@@ -35,6 +35,7 @@ test('default preset: L-BFGS from the content image with normalised losses and s
   assert.equal(p.optimizer, 'lbfgs');
   assert.equal(p.init, 'content');
   assert.equal(p.loss.normalization, 'mean');
+  assert.equal(p.loss.pooling, 'max');
   assert.ok(p.loss.tvWeight > 0);
   assert.ok('maxSide' in p.size);
   assert.equal(p.styleSize, 'longest');
