@@ -9,7 +9,6 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   buildExample,
   buildIndex,
@@ -21,27 +20,11 @@ import {
   fixedLen,
   int64List,
   readRecordFiles,
-} from '../packages/tfrecord/dist/src/node/index.js';
+} from '@pastiche/tfrecord/node';
+import { benchArgs, median, seedExample, seedInput } from './_seed.mjs';
 
-const { values } = parseArgs({
-  options: { records: { type: 'string', default: '50000' }, runs: { type: 'string', default: '5' } },
-});
-const RECORDS = Number(values.records);
-const RUNS = Number(values.runs);
+const { RECORDS, RUNS } = benchArgs();
 
-function bytes(n, seed) {
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-const shape = new Uint8Array(new Int32Array([16, 16, 4]).buffer);
 const spec = {
   label: fixedLen({ shape: [], dtype: 'int64' }),
   shape: fixedLen({ shape: [], dtype: 'string' }),
@@ -49,10 +32,6 @@ const spec = {
   floats: fixedLen({ shape: [10], dtype: 'float32' }),
 };
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 // Cases run round-robin (one run of each, R times over), so a change in the
 // machine's load during the benchmark affects every case alike.
@@ -92,12 +71,7 @@ try {
   const file = join(dir, 'bench.tfrecord');
   const framed = [];
   for (let i = 0; i < RECORDS; i++) {
-    const ex = buildExample({
-      image: bytesList([bytes(1024, i + 1)]),
-      label: int64List([i % 1000]),
-      shape: bytesList([shape]),
-      floats: Float32Array.from({ length: 10 }, (_, j) => (i * 10 + j) / 7),
-    });
+    const ex = seedExample(seedInput(i));
     framed.push(encodeRecord(encodeExample(ex)));
   }
   writeFileSync(file, Buffer.concat(framed));

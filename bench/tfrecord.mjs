@@ -11,7 +11,6 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   TFRecordWriter,
   buildExample,
@@ -23,43 +22,11 @@ import {
   int64List,
   openRecordStream,
 } from '@pastiche/tfrecord/node';
+import { benchArgs, median, seedExample, seedInput } from './_seed.mjs';
 
-const { values } = parseArgs({
-  options: { records: { type: 'string', default: '50000' }, runs: { type: 'string', default: '5' } },
-});
-const RECORDS = Number(values.records);
-const RUNS = Number(values.runs);
-
-/** Deterministic pseudo-random bytes (xorshift32), so every run writes the same file. */
-function bytes(n, seed) {
-  const out = new Uint8Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-// Inputs shaped like the seed's records: a 16 x 16 x 4 uint8 image (1 KiB),
-// its int32 LE shape (12 bytes), an int64 label and 10 floats.
-const shape = new Uint8Array(new Int32Array([16, 16, 4]).buffer);
-const inputs = Array.from({ length: RECORDS }, (_, i) => ({
-  image: bytes(1024, i + 1),
-  label: i % 1000,
-  floats: Float32Array.from({ length: 10 }, (_, j) => (i * 10 + j) / 7),
-}));
-
-function buildOne(input) {
-  return buildExample({
-    image: bytesList([input.image]),
-    label: int64List([input.label]),
-    shape: bytesList([shape]),
-    floats: input.floats,
-  });
-}
+const { RECORDS, RUNS } = benchArgs();
+const inputs = Array.from({ length: RECORDS }, (_, i) => seedInput(i));
+const buildOne = seedExample;
 
 const dir = mkdtempSync(join(tmpdir(), 'pastiche-bench-'));
 const file = join(dir, 'bench.tfrecord');
@@ -70,10 +37,6 @@ async function writeFile(path) {
   await w.close();
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function measure(name, fileBytes, fn, extra = {}) {
   current = name;

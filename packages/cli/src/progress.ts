@@ -122,3 +122,35 @@ export class Progress {
     }
   }
 }
+
+/**
+ * The weights download's bar for the style commands: created on the first byte
+ * (most runs find the weights and never draw it), finished by {@link done}.
+ */
+export class DownloadProgress {
+  private bar: Progress | undefined;
+
+  constructor(
+    private readonly out: Output,
+    private readonly now?: () => number,
+  ) {}
+
+  /** Pass as resolveWeights' `onProgress` (bytes received, total bytes if known). */
+  readonly onProgress = (received: number, total: number | undefined): void => {
+    this.bar ??= new Progress(this.out, { label: 'downloading VGG-19 weights', unit: 'bytes', ...(this.now === undefined ? {} : { now: this.now }) });
+    this.bar.setTotal(total);
+    this.bar.update(received);
+  };
+
+  /** Ends the bar's line, if one was drawn. */
+  done(): void {
+    this.bar?.done();
+    this.bar = undefined;
+  }
+
+  /** Erases the bar (before an error message). */
+  clear(): void {
+    this.bar?.clear();
+    this.bar = undefined;
+  }
+}

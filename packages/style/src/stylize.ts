@@ -11,7 +11,7 @@
  * image; with Adam the loss can oscillate, and `best` may be an earlier one.
  */
 import { StyleError } from './errors.js';
-import { loadImage, type ImageSource, type LoadedImage } from './image/load.js';
+import type { ImageSource } from './image/load.js';
 import { toPixels, type StyleImage } from './image/preprocess.js';
 import { saveImage } from './image/save.js';
 import type { LossSpec } from './losses/spec.js';
@@ -22,10 +22,9 @@ import { presets, type OptimizerName, type Preset, type PresetName, type SizeSpe
 import { StyleModel, type Evaluation as ModelEvaluation } from './runtime/style-model.js';
 import { initialImage, type InitMode } from './stylize/init.js';
 import { checkChoice, checkInteger, checkNumber, invalidOption } from './stylize/validate.js';
-import { loadWeights } from './weights/load.js';
-import { resolveWeights, type ResolveWeightsOptions } from './weights/resolve.js';
+import { createStylizer } from './stylize/stylizer.js';
+import type { ResolveWeightsOptions } from './weights/resolve.js';
 import type { VggWeights } from './weights/types.js';
-import { weightsVariant } from './weights/vgg.js';
 
 /** Largest image side {@link stylize} accepts, in pixels. */
 export const MAX_STYLIZE_SIDE = 4096;
@@ -210,68 +209,14 @@ export function createOptimizer(name: OptimizerName, lr: number): Optimizer {
  * WEIGHTS_MISSING (with instructions), RUNTIME, ABORTED.
  */
 export async function stylize(o: StylizeOptions): Promise<StylizeResult> {
-  const s = resolveSettings(o);
-  const signal = o.signal;
-  aborted(signal);
-  const notes: string[] = [];
-
-  const contentImage = await loadImage(o.content, { ...s.size, name: 'content image' });
-  notes.push(...contentImage.notes);
-  const { width, height } = contentImage;
-  const styleLoad =
-    s.styleSize === 'content' ? { width, height } : { maxSide: Math.max(width, height) };
-  const styleImage: LoadedImage = await loadImage(o.style, { ...styleLoad, name: 'style image' });
-  notes.push(...styleImage.notes);
-  aborted(signal);
-
-  let weights: VggWeights;
-  let weightsFrom: StylizeResult['weights'];
-  if (o.weights instanceof Map) {
-    weights = o.weights;
-  } else {
-    if (o.weights !== undefined && typeof o.weights !== 'string') throw invalidOption('weights', 'VggWeights (Map) or path', o.weights);
-    const found = await resolveWeights({ ...o.resolve, ...(o.weights === undefined ? {} : { weights: o.weights }), ...(signal === undefined ? {} : { signal }) });
-    o.onStatus?.(`loading weights from ${found.path} (${found.source})`);
-    weights = await loadWeights(found.path);
-    weightsFrom = found;
-  }
-  aborted(signal);
-
-  const settings: StylizeSettings = {
-    preset: s.preset,
-    loss: s.loss,
-    optimizer: s.optimizer,
-    lr: s.lr,
-    iterations: s.iterations,
-    init: s.init,
-    seed: s.seed,
-    noiseRatio: s.noiseRatio,
-    noiseRange: s.noiseRange,
-    width,
-    height,
-    styleWidth: styleImage.width,
-    styleHeight: styleImage.height,
-    styleSize: s.styleSize,
-  };
-
-  o.onStatus?.(`building the graph for ${width}x${height}`);
-  const model = await StyleModel.create({
-    weights,
-    variant: weightsVariant(weights),
-    height,
-    width,
-    loss: s.loss,
-    ...(o.threads === undefined ? {} : { threads: o.threads }),
-  });
+  const { content, ...rest } = o;
+  // One image is a Stylizer's simplest case; using it keeps a single code path
+  // for weights, models and targets.
+  const stylizer = await createStylizer(rest);
   try {
-    aborted(signal);
-    o.onStatus?.('computing the content and style targets');
-    const contentTargets = await model.contentTargets(contentImage.data);
-    const styleTargets = await model.styleTargets(styleImage.data, styleImage.height, styleImage.width);
-    aborted(signal);
-    return await optimise(model, contentImage.data, contentTargets, styleTargets, settings, o, notes, weightsFrom);
+    return await stylizer.run(content, 'content image');
   } finally {
-    await model.release();
+    await stylizer.close();
   }
 }
 

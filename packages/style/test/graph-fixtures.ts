@@ -6,17 +6,9 @@ import { convLayers } from '../src/network/vgg.js';
 import type { VggArchitecture } from '../src/network/vgg.js';
 import type { VggWeights } from '../src/weights/types.js';
 
-/** mulberry32: a small seeded PRNG giving floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small seeded PRNG giving floats in [0, 1) (the one the initial image uses). */
+import { mulberry32 as rng } from '../src/stylize/random.js';
+export { rng };
 
 /** A Float32Array of `n` values uniform in [-scale, scale). */
 export function randomArray(n: number, random: () => number, scale = 1): Float32Array {

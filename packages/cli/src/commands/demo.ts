@@ -9,7 +9,7 @@ import { defineCommand } from '../command.js';
 import { usageError } from '../errors.js';
 import { formatDuration, plural } from '../format.js';
 import { stringOption } from '../options.js';
-import { Progress } from '../progress.js';
+import { DownloadProgress, Progress } from '../progress.js';
 import { STYLE_OPTIONS, styleArgs } from './stylize-dataset.js';
 
 /** Side of the generated sample images, px. */
@@ -18,31 +18,22 @@ const SAMPLE_SIDE = 128;
 const DEMO_ITERATIONS = 15;
 const DEMO_SIZE = 128;
 
-/** A seeded PRNG (mulberry32), so the samples are the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const PALETTES = [
   ['#1d3557', '#e63946', '#f1faee', '#a8dadc'],
   ['#264653', '#e9c46a', '#f4a261', '#2a9d8f'],
   ['#3d405b', '#f2cc8f', '#81b29a', '#e07a5f'],
 ];
 
+/** A seeded generator of uniform floats in [0, 1), so the samples are the same on every machine. */
+type Prng = (seed: number) => () => number;
+
 function svg(side: number, body: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}" viewBox="0 0 ${side} ${side}">${body}</svg>`;
 }
 
 /** A content sample of class 'circles': discs with radial shading on a gradient. */
-function circles(seed: number, side: number): string {
-  const r = random(seed);
+function circles(seed: number, side: number, prng: Prng): string {
+  const r = prng(seed);
   const [bg, a, b, c] = PALETTES[seed % PALETTES.length]!;
   let body = `<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${bg}"/><stop offset="1" stop-color="${c}"/></linearGradient>`;
   body += `<radialGradient id="ball" cx="0.35" cy="0.35" r="0.7"><stop offset="0" stop-color="#ffffff"/><stop offset="0.25" stop-color="${a}"/><stop offset="1" stop-color="${b}"/></radialGradient></defs>`;
@@ -55,8 +46,8 @@ function circles(seed: number, side: number): string {
 }
 
 /** A content sample of class 'stripes': bands at an angle, with a soft gradient over them. */
-function stripes(seed: number, side: number): string {
-  const r = random(seed * 7 + 1);
+function stripes(seed: number, side: number, prng: Prng): string {
+  const r = prng(seed * 7 + 1);
   const colours = PALETTES[(seed + 1) % PALETTES.length]!;
   const angle = Math.round(r() * 180);
   const width = Math.round(side * (0.06 + 0.08 * r()));
@@ -70,8 +61,8 @@ function stripes(seed: number, side: number): string {
 }
 
 /** The style image: swirls and short brush strokes along a flow field, night-sky colours. */
-function swirls(side: number): string {
-  const r = random(1889);
+function swirls(side: number, prng: Prng): string {
+  const r = prng(1889);
   const colours = ['#f6d743', '#f29e4c', '#fdf6e3', '#6ab0de', '#2e6db4', '#173f73'];
   let body = `<rect width="${side}" height="${side}" fill="#0b1d3a"/>`;
   // Brush strokes following a smooth flow field.
@@ -109,6 +100,8 @@ function swirls(side: number): string {
  */
 export async function writeDemoSamples(dir: string, side = SAMPLE_SIDE): Promise<{ content: string; style: string }> {
   const { default: sharp } = await import('sharp');
+  // Loaded here, not at start-up: @pastiche/style brings onnxruntime and sharp with it.
+  const { mulberry32 } = await import('@pastiche/style');
   const content = join(dir, 'content');
   for (const [name, draw] of [
     ['circles', circles],
@@ -116,11 +109,11 @@ export async function writeDemoSamples(dir: string, side = SAMPLE_SIDE): Promise
   ] as const) {
     await mkdir(join(content, name), { recursive: true });
     for (let i = 0; i < 3; i++) {
-      await sharp(Buffer.from(draw(i, side))).png().toFile(join(content, name, `${name}-${i + 1}.png`));
+      await sharp(Buffer.from(draw(i, side, mulberry32))).png().toFile(join(content, name, `${name}-${i + 1}.png`));
     }
   }
   const style = join(dir, 'style.png');
-  await sharp(Buffer.from(swirls(256))).png().toFile(style);
+  await sharp(Buffer.from(swirls(256, mulberry32))).png().toFile(style);
   return { content, style };
 }
 
@@ -211,18 +204,14 @@ to get them.`,
     const lib = await import('@pastiche/style');
 
     // 0. Weights first: without them nothing else is worth doing.
-    let download: Progress | undefined;
+    const download = new DownloadProgress(ctx.stderr, ctx.now);
     const found = await lib.resolveWeights({
       ...(weightsArg === undefined ? {} : { weights: resolve(ctx.cwd, weightsArg) }),
       env: { ...ctx.env },
       signal: ctx.signal,
-      onProgress: (received, total) => {
-        download ??= new Progress(ctx.stderr, { label: 'downloading VGG-19 weights', unit: 'bytes', now: ctx.now });
-        download.setTotal(total);
-        download.update(received);
-      },
+      onProgress: download.onProgress,
     });
-    download?.done();
+    download.done();
     await say(`weights: ${found.path} (${found.source})`);
 
     // 1. The images.

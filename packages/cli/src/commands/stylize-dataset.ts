@@ -5,7 +5,7 @@ import type { OptionSpec, ParsedArgs } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatDuration, plural } from '../format.js';
 import { choiceOption, integerOption, numberOption, stringOption } from '../options.js';
-import { Progress } from '../progress.js';
+import { DownloadProgress, Progress } from '../progress.js';
 
 /** Options shared by `stylize-dataset` and `demo`: the style-transfer settings. */
 export const STYLE_OPTIONS: Record<string, OptionSpec> = {
@@ -125,7 +125,7 @@ compression (.gz, .zz).`,
 
     const { stylizeDataset } = await import('@pastiche/style');
     const started = ctx.now();
-    let download: Progress | undefined;
+    const download = new DownloadProgress(ctx.stderr, ctx.now);
     let bar: Progress | undefined;
     try {
       const result = await stylizeDataset({
@@ -135,18 +135,13 @@ compression (.gz, .zz).`,
         ...(weightsArg === undefined ? {} : { weights: resolve(ctx.cwd, weightsArg) }),
         resolve: {
           env: { ...ctx.env },
-          onProgress: (received, total) => {
-            download ??= new Progress(ctx.stderr, { label: 'downloading VGG-19 weights', unit: 'bytes', now: ctx.now });
-            download.setTotal(total);
-            download.update(received);
-          },
+          onProgress: download.onProgress,
         },
         ...settings,
         ...(shard === undefined ? {} : { shard }),
         signal: ctx.signal,
         onStatus: () => {
-          download?.done();
-          download = undefined;
+          download.done();
         },
         onResume: (kept) => {
           void ctx.stderr.write(`pastiche: note: continuing an interrupted run: ${plural(kept, 'record')} already done\n`);
@@ -165,7 +160,7 @@ compression (.gz, .zz).`,
       );
       return 0;
     } catch (e) {
-      download?.clear();
+      download.clear();
       bar?.clear();
       if (ctx.signal.aborted && e instanceof Error) {
         throw new CliError(`interrupted: ${e.message}`, { exitCode: 130, cause: e });

@@ -5,7 +5,7 @@ import { defineCommand } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { choiceOption, flagOption, integerOption, numberOption, stringOption } from '../options.js';
-import { Progress } from '../progress.js';
+import { DownloadProgress, Progress } from '../progress.js';
 
 /** Runs `stylize()` with the options of the command line; see its help text. */
 export const stylizeCommand = defineCommand({
@@ -84,7 +84,7 @@ loss of the initial image before any step.`,
     const note = async (text: string): Promise<void> => {
       await ctx.stderr.write(`pastiche: note: ${text}\n`);
     };
-    let download: Progress | undefined;
+    const download = new DownloadProgress(ctx.stderr, ctx.now);
     let bar: Progress | undefined;
     try {
       const result = await style.stylize({
@@ -93,17 +93,12 @@ loss of the initial image before any step.`,
         ...(weightsArg === undefined ? {} : { weights: resolve(ctx.cwd, weightsArg) }),
         resolve: {
           env: { ...ctx.env },
-          onProgress: (received, total) => {
-            download ??= new Progress(ctx.stderr, { label: 'downloading VGG-19 weights', unit: 'bytes', now: ctx.now });
-            download.setTotal(total);
-            download.update(received);
-          },
+          onProgress: download.onProgress,
         },
         ...defined({ preset, size, iterations, optimizer, lr, contentWeight, styleWeight, tvWeight, init, seed, saveEvery, threads, savePattern }),
         signal: ctx.signal,
         onStatus: () => {
-          download?.done();
-          download = undefined;
+          download.done();
         },
         onProgress: async (e) => {
           if (json) {
@@ -130,7 +125,7 @@ loss of the initial image before any step.`,
       }
       return 0;
     } catch (e) {
-      download?.clear();
+      download.clear();
       bar?.clear();
       throw e;
     }
