@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { crc32c, crc32cRange, maskCrc, unmaskCrc } from '../src/framing/crc32c.js';
+import { WASM_WINDOW_BYTES } from '../src/framing/crc32c-wasm.js';
+import {
+  WASM_MIN_BYTES,
+  crc32c,
+  crc32cRange,
+  crc32cRangeJs,
+  crc32cRangeWasm,
+  maskCrc,
+  setCrc32cBackend,
+  unmaskCrc,
+} from '../src/framing/crc32c.js';
 import { absent, sharedPath } from './shared.js';
 
 /** Bit-at-a-time CRC32C, the definition the table-driven code must match. */
@@ -110,4 +120,98 @@ test('the length CRC of a record written by TensorFlow matches', (t) => {
   const head = new Uint8Array(readFileSync(path).subarray(0, 12));
   const stored = new DataView(head.buffer).getUint32(8, true);
   assert.equal(maskCrc(crc32c(head.subarray(0, 8))), stored);
+});
+
+// The wasm kernel (crc32c.wat) against the JS loop. Lengths cover the
+// short-input crossover (WASM_MIN_BYTES) and inputs longer than the 64 KiB
+// wasm window, which are hashed window by window.
+test('the wasm kernel loads here (Node 20 has WebAssembly)', () => {
+  assert.equal(setCrc32cBackend('auto'), 'wasm');
+  assert.notEqual(crc32cRangeWasm(new Uint8Array(1), 0, 1), undefined);
+});
+
+test('wasm and JS agree at every length and alignment up to 200, and around the crossover', () => {
+  setCrc32cBackend('auto');
+  const data = range(WASM_MIN_BYTES + 80, (i) => (i * 167 + 13) & 0xff);
+  const lengths = [...Array.from({ length: 201 }, (_, n) => n), ...Array.from({ length: 64 }, (_, k) => WASM_MIN_BYTES - 32 + k)];
+  for (let off = 0; off < 8; off++) {
+    for (const n of lengths) {
+      const js = crc32cRangeJs(data, off, off + n, 0x12345678);
+      assert.equal(crc32cRangeWasm(data, off, off + n, 0x12345678), js, `offset ${off} length ${n}`);
+      assert.equal(crc32cRange(data, off, off + n, 0x12345678), js, `offset ${off} length ${n}`);
+    }
+  }
+});
+
+test('wasm and JS agree on random inputs, ranges and initial CRCs (property)', () => {
+  setCrc32cBackend('auto');
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 2 * WASM_WINDOW_BYTES + 100 }),
+      fc.nat(),
+      fc.nat(),
+      fc.nat({ max: 0xffffffff }),
+      (data, x, y, initial) => {
+        const a = x % (data.length + 1);
+        const b = y % (data.length + 1);
+        const [start, end] = a <= b ? [a, b] : [b, a];
+        const js = crc32cRangeJs(data, start, end, initial);
+        assert.equal(crc32cRangeWasm(data, start, end, initial), js);
+        assert.equal(crc32cRange(data, start, end, initial), js);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('wasm hashes inputs longer than its window, across window edges', () => {
+  setCrc32cBackend('auto');
+  const big = range(3 * WASM_WINDOW_BYTES + 37, (i) => (i * 2654435761) >>> 24);
+  for (const [start, end] of [[0, big.length], [1, WASM_WINDOW_BYTES + 1], [5, 2 * WASM_WINDOW_BYTES + 3], [WASM_WINDOW_BYTES - 7, WASM_WINDOW_BYTES + 9]] as const) {
+    const js = crc32cRangeJs(big, start, end);
+    assert.equal(crc32cRangeWasm(big, start, end), js, `[${start}, ${end})`);
+    assert.equal(crc32c(big.subarray(start, end)), js, `[${start}, ${end})`);
+  }
+  assert.equal(crc32c(big.subarray(0, 300)), reference(big.subarray(0, 300)));
+  assert.equal(crc32c(big), reference(big));
+});
+
+test('without WebAssembly, CRC32C falls back to the JS loop and stays correct', () => {
+  const g = globalThis as { WebAssembly?: unknown };
+  const saved = g.WebAssembly;
+  const data = range(5000, (i) => (i * 31 + 7) & 0xff);
+  const expected = reference(data);
+  try {
+    delete g.WebAssembly;
+    assert.equal(setCrc32cBackend('auto'), 'js');
+    assert.equal(crc32cRangeWasm(data, 0, data.length), undefined);
+    assert.equal(crc32c(data), expected);
+    assert.equal(crc32cRange(data, 3, 4000), reference(data.subarray(3, 4000)));
+    // A WebAssembly that refuses to compile (as under a CSP without 'wasm-unsafe-eval').
+    g.WebAssembly = {
+      Module: class {
+        constructor() {
+          throw new Error('CompileError: WebAssembly.Module(): Refused to compile');
+        }
+      },
+      Instance: class {},
+    };
+    assert.equal(setCrc32cBackend('auto'), 'js');
+    assert.equal(crc32c(data), expected);
+  } finally {
+    g.WebAssembly = saved;
+    assert.equal(setCrc32cBackend('auto'), 'wasm');
+  }
+  assert.equal(crc32c(data), expected);
+});
+
+test("setCrc32cBackend('js') forces the JS loop for every length", () => {
+  const data = range(4000, (i) => (i * 13 + 1) & 0xff);
+  try {
+    assert.equal(setCrc32cBackend('js'), 'js');
+    assert.equal(crc32cRangeWasm(data, 0, data.length), undefined);
+    assert.equal(crc32c(data), reference(data));
+  } finally {
+    setCrc32cBackend('auto');
+  }
 });
