@@ -82,21 +82,7 @@ const PLAN = [
   ['conv5_1', 512, 512],
 ];
 const kerasName = (l) => `block${l[4]}_conv${l[6]}`;
-const CS20 = {
-  contentLayers: [{ layer: 'conv4_2', weight: 1 }],
-  styleLayers: [
-    { layer: 'conv1_1', weight: 0.5 },
-    { layer: 'conv2_1', weight: 1.0 },
-    { layer: 'conv3_1', weight: 1.5 },
-    { layer: 'conv4_1', weight: 3.0 },
-    { layer: 'conv5_1', weight: 4.0 },
-  ],
-  contentWeight: 0.01,
-  styleWeight: 1,
-  tvWeight: 0,
-  pooling: 'avg',
-  normalization: 'cs20',
-};
+const CS20 = style.CS20_LOSS;
 
 /** Forward + input-gradient FLOPs of the conv stack for an H x W image. */
 function gflopPerIter(h, w) {

@@ -2,7 +2,7 @@
  * Named settings for {@link stylize}: `cs20` reproduces the seed (Stanford CS20
  * 2018, assignment 2) exactly; `default` is what measured better here.
  */
-import type { LossSpec } from './losses/spec.js';
+import { CS20_LOSS, type LossSpec } from './losses/spec.js';
 import type { InitMode } from './stylize/init.js';
 
 /** Names of the built-in presets. */
@@ -59,15 +59,7 @@ const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as 
 export const CS20_PRESET: Preset = Object.freeze({
   name: 'cs20',
   description: 'the Stanford CS20 seed: Adam lr 2, 300 steps, 333x250, mixed noise start',
-  loss: Object.freeze({
-    contentLayers: [{ layer: 'conv4_2', weight: 1 }],
-    styleLayers: [0.5, 1.0, 1.5, 3.0, 4.0].map((weight, i) => ({ layer: STYLE_LAYERS[i]!, weight })),
-    contentWeight: 0.01,
-    styleWeight: 1,
-    tvWeight: 0,
-    pooling: 'avg',
-    normalization: 'cs20',
-  } satisfies LossSpec),
+  loss: CS20_LOSS,
   optimizer: 'adam',
   lr: 2.0,
   iterations: 300,
