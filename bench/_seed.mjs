@@ -29,7 +29,11 @@ const shape = new Uint8Array(new Int32Array([16, 16, 4]).buffer);
 
 /** The plain values of record i. */
 export function seedInput(i) {
-  return { image: bytes(1024, i + 1), label: i % 1000, floats: Float32Array.from({ length: 10 }, (_, j) => (i * 10 + j) / 7) };
+  return {
+    image: bytes(1024, i + 1),
+    label: i % 1000,
+    floats: Float32Array.from({ length: 10 }, (_, j) => (i * 10 + j) / 7),
+  };
 }
 
 /** The Example of one input from {@link seedInput}. */

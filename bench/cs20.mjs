@@ -50,7 +50,17 @@ const result = await stylize({
   onProgress: (e) => {
     if (e.iteration === 0) setup = (performance.now() - t0) / 1000 - tWeights - e.seconds;
     if (e.iteration % every === 0 || e.iteration === e.iterations) {
-      console.log(JSON.stringify({ iteration: e.iteration, content: e.content, style: e.style, tv: e.tv, total: e.total, seconds: +e.seconds.toFixed(2), evaluations: e.evaluations }));
+      console.log(
+        JSON.stringify({
+          iteration: e.iteration,
+          content: e.content,
+          style: e.style,
+          tv: e.tv,
+          total: e.total,
+          seconds: +e.seconds.toFixed(2),
+          evaluations: e.evaluations,
+        }),
+      );
     }
   },
 });

@@ -10,15 +10,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  buildExample,
   buildIndex,
-  bytesList,
   decodeExample,
   decodeRecords,
   encodeExample,
   encodeRecord,
   fixedLen,
-  int64List,
   readRecordFiles,
 } from '@pastiche/tfrecord/node';
 import { benchArgs, median, seedExample, seedInput } from './_seed.mjs';
@@ -31,7 +28,6 @@ const spec = {
   image: fixedLen({ shape: [], dtype: 'string' }),
   floats: fixedLen({ shape: [10], dtype: 'float32' }),
 };
-
 
 // Cases run round-robin (one run of each, R times over), so a change in the
 // machine's load during the benchmark affects every case alike.
@@ -77,7 +73,9 @@ try {
   writeFileSync(file, Buffer.concat(framed));
   const size = statSync(file).size;
   const buf = new Uint8Array(readFileSync(file));
-  console.error(`# ${RECORDS} records, ${size} bytes (${(size / RECORDS).toFixed(0)} B/record), node ${process.version}`);
+  console.error(
+    `# ${RECORDS} records, ${size} bytes (${(size / RECORDS).toFixed(0)} B/record), node ${process.version}`,
+  );
 
   // Reference: the core's full decode, in memory (no I/O, no pipeline).
   measure('reference: decodeRecords + decodeExample (memory)', size, () => {

@@ -75,10 +75,22 @@ const style = await import(pathToFileURL(join(root, 'packages/style/dist/src/ind
 // ---------------------------------------------------------------- network plan
 // conv1_1 .. conv5_1 of VGG-19 with 2x2/2 average pooling between blocks (cs20).
 const PLAN = [
-  ['conv1_1', 3, 64], ['conv1_2', 64, 64], 'pool',
-  ['conv2_1', 64, 128], ['conv2_2', 128, 128], 'pool',
-  ['conv3_1', 128, 256], ['conv3_2', 256, 256], ['conv3_3', 256, 256], ['conv3_4', 256, 256], 'pool',
-  ['conv4_1', 256, 512], ['conv4_2', 512, 512], ['conv4_3', 512, 512], ['conv4_4', 512, 512], 'pool',
+  ['conv1_1', 3, 64],
+  ['conv1_2', 64, 64],
+  'pool',
+  ['conv2_1', 64, 128],
+  ['conv2_2', 128, 128],
+  'pool',
+  ['conv3_1', 128, 256],
+  ['conv3_2', 256, 256],
+  ['conv3_3', 256, 256],
+  ['conv3_4', 256, 256],
+  'pool',
+  ['conv4_1', 256, 512],
+  ['conv4_2', 512, 512],
+  ['conv4_3', 512, 512],
+  ['conv4_4', 512, 512],
+  'pool',
   ['conv5_1', 512, 512],
 ];
 const kerasName = (l) => `block${l[4]}_conv${l[6]}`;
@@ -145,11 +157,31 @@ async function loadVgg() {
     // He-uniform keeps activations in range through 13 ReLU layers.
     const a = Math.sqrt(6 / (9 * cin));
     const kernel = new Float32Array(cout * cin * 9).map(() => (rnd() * 2 - 1) * a);
-    weights.set(kerasName(name), { name: kerasName(name), outChannels: cout, inChannels: cin, kh: 3, kw: 3, kernel, bias: new Float32Array(cout) });
+    weights.set(kerasName(name), {
+      name: kerasName(name),
+      outChannels: cout,
+      inChannels: cin,
+      kh: 3,
+      kw: 3,
+      kernel,
+      bias: new Float32Array(cout),
+    });
   }
   // The rest of VGG-19 (after conv5_1) is never used but StyleModel may validate it.
-  for (const [name, cin] of [['conv5_2', 512], ['conv5_3', 512], ['conv5_4', 512]]) {
-    weights.set(kerasName(name), { name: kerasName(name), outChannels: 512, inChannels: cin, kh: 3, kw: 3, kernel: new Float32Array(512 * cin * 9), bias: new Float32Array(512) });
+  for (const [name, cin] of [
+    ['conv5_2', 512],
+    ['conv5_3', 512],
+    ['conv5_4', 512],
+  ]) {
+    weights.set(kerasName(name), {
+      name: kerasName(name),
+      outChannels: 512,
+      inChannels: cin,
+      kh: 3,
+      kw: 3,
+      kernel: new Float32Array(512 * cin * 9),
+      bias: new Float32Array(512),
+    });
   }
   return { weights, source: 'random' };
 }

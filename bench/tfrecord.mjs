@@ -13,13 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   TFRecordWriter,
-  buildExample,
-  bytesList,
   decodeExample,
   decodeRecords,
   encodeExample,
   encodeRecord,
-  int64List,
   openRecordStream,
 } from '@pastiche/tfrecord/node';
 import { benchArgs, median, seedExample, seedInput } from './_seed.mjs';
@@ -36,7 +33,6 @@ async function writeFile(path) {
   for (const input of inputs) await w.writeExample(buildOne(input));
   await w.close();
 }
-
 
 async function measure(name, fileBytes, fn, extra = {}) {
   current = name;
@@ -83,7 +79,9 @@ try {
   writeFileSync(file, Buffer.concat(inputs.map((input) => encodeRecord(encodeExample(buildOne(input))))));
   const size = statSync(file).size;
   const buf = new Uint8Array(readFileSync(file));
-  console.error(`# ${RECORDS} records, ${size} bytes (${(size / RECORDS).toFixed(0)} B/record), node ${process.version}`);
+  console.error(
+    `# ${RECORDS} records, ${size} bytes (${(size / RECORDS).toFixed(0)} B/record), node ${process.version}`,
+  );
 
   // (a) framing with checksums, in memory.
   await measure('framing: decodeRecords, CRC on (memory)', size, () => {
@@ -155,18 +153,14 @@ try {
     },
     { crc: crcImpl },
   );
-  await measure(
-    'npm tfrecord 0.2.0: protos.Example.decode only (memory, no CRC)',
-    size,
-    () => {
-      let n = 0;
-      for (const r of decodeRecords(buf, { verifyChecksums: false })) {
-        tfrecord.protos.Example.decode(r);
-        n++;
-      }
-      return n;
-    },
-  );
+  await measure('npm tfrecord 0.2.0: protos.Example.decode only (memory, no CRC)', size, () => {
+    let n = 0;
+    for (const r of decodeRecords(buf, { verifyChecksums: false })) {
+      tfrecord.protos.Example.decode(r);
+      n++;
+    }
+    return n;
+  });
   // (c) writing: build -> encode -> frame -> TFRecordWriter to disk (fsync + rename in close).
   // Breakdown of (c): building and encoding alone, no framing or I/O.
   await measure('breakdown: buildExample + encodeExample only (memory)', size, () => {

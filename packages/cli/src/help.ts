@@ -35,8 +35,14 @@ export function commandHelp(command: Command, path: string): string {
 
 /** The --help text of `group` (the top level is a group too). */
 export function groupHelp(group: CommandGroup, path: string, extraOptions: Array<[string, string]> = []): string {
-  const rows: Array<[string, string]> = group.commands.map((c) => [c.kind === 'group' ? `${c.name} ...` : c.name, c.summary]);
-  const options: Array<[string, string]> = [...extraOptions, [optionLabel('help', HELP_OPTION), HELP_OPTION.description]];
+  const rows: Array<[string, string]> = group.commands.map((c) => [
+    c.kind === 'group' ? `${c.name} ...` : c.name,
+    c.summary,
+  ]);
+  const options: Array<[string, string]> = [
+    ...extraOptions,
+    [optionLabel('help', HELP_OPTION), HELP_OPTION.description],
+  ];
   const description = group.description === undefined ? '' : `\n${group.description.trim()}\n`;
   return (
     `Usage: ${path} <command> [options]\n\n${capitalise(group.summary)}.\n${description}\nCommands:\n${table(rows)}\n\n` +

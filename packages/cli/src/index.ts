@@ -2,7 +2,15 @@
 export { main, version } from './main.js';
 export { CliError, ExitCode, OutputClosedError, isCliError, usageError } from './errors.js';
 export type { CliErrorOptions, ExitCodeValue } from './errors.js';
-export type { Command, CommandGroup, CommandNode, OptionSpec, OptionsSpec, ParsedArgs, PositionalSpec } from './command.js';
+export type {
+  Command,
+  CommandGroup,
+  CommandNode,
+  OptionSpec,
+  OptionsSpec,
+  ParsedArgs,
+  PositionalSpec,
+} from './command.js';
 export { defineCommand, defineGroup } from './command.js';
 export type { Context, Output } from './io.js';
 export { MemoryOutput, StreamOutput } from './io.js';

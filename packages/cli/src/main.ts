@@ -27,7 +27,9 @@ export async function main(argv: string[], io: Partial<Context> = {}): Promise<n
     if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
     controller.abort(new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED }));
   };
-  const ctx: Context = ownsProcess ? { ...processContext(io.signal ?? controller.signal), ...io } : { ...testDefaults(controller.signal), ...io };
+  const ctx: Context = ownsProcess
+    ? { ...processContext(io.signal ?? controller.signal), ...io }
+    : { ...testDefaults(controller.signal), ...io };
   if (ownsProcess) process.on('SIGINT', onSigint);
   try {
     const code = await dispatch(argv, ctx, rootGroup);
@@ -41,7 +43,14 @@ export async function main(argv: string[], io: Partial<Context> = {}): Promise<n
 }
 
 function testDefaults(signal: AbortSignal): Context {
-  return { stdout: new MemoryOutput(), stderr: new MemoryOutput(), env: {}, cwd: process.cwd(), signal, now: () => performance.now() };
+  return {
+    stdout: new MemoryOutput(),
+    stderr: new MemoryOutput(),
+    env: {},
+    cwd: process.cwd(),
+    signal,
+    now: () => performance.now(),
+  };
 }
 
 /** The version of @pastiche/cli, from its package.json (found from src/ or dist/src/). */
@@ -127,15 +136,29 @@ function classify(e: unknown): { code: number; message: string; hint?: string | 
   const x = (e ?? {}) as ErrorLike;
   const message = typeof x.message === 'string' ? x.message : String(e);
   if (x.name === 'TFRecordError' || x.name === 'StyleError') {
-    const code = x.code === 'INVALID_ARGUMENT' || x.code === 'INVALID_OPTION' ? ExitCode.USAGE : x.code === 'ABORTED' ? ExitCode.INTERRUPTED : ExitCode.DATA;
+    const code =
+      x.code === 'INVALID_ARGUMENT' || x.code === 'INVALID_OPTION'
+        ? ExitCode.USAGE
+        : x.code === 'ABORTED'
+          ? ExitCode.INTERRUPTED
+          : ExitCode.DATA;
     // A library error wrapping an errno error reads better as the errno text.
     const errno = errnoMessage(x.cause as ErrorLike | undefined);
-    return { code, message: errno !== undefined && !message.includes(errno) ? `${message} (${errno})` : message, internal: false };
+    return {
+      code,
+      message: errno !== undefined && !message.includes(errno) ? `${message} (${errno})` : message,
+      internal: false,
+    };
   }
   if (x.name === 'AbortError') return { code: ExitCode.INTERRUPTED, message: 'interrupted', internal: false };
   const errno = errnoMessage(x);
   if (errno !== undefined) return { code: ExitCode.DATA, message: errno, internal: false };
-  return { code: ExitCode.DATA, message: `internal error: ${message}`, hint: 'Set PASTICHE_DEBUG=1 to see the stack trace.', internal: true };
+  return {
+    code: ExitCode.DATA,
+    message: `internal error: ${message}`,
+    hint: 'Set PASTICHE_DEBUG=1 to see the stack trace.',
+    internal: true,
+  };
 }
 
 function errnoMessage(x: ErrorLike | undefined): string | undefined {

@@ -33,7 +33,11 @@ export function invalidOption(flag: string, expected: string, value: unknown, co
  * message names the option. `--help` is reported as `help: true` and skips the
  * positional check.
  */
-export function parseCommandArgs(command: Command, argv: string[], commandPath: string): ParsedArgs & { help: boolean } {
+export function parseCommandArgs(
+  command: Command,
+  argv: string[],
+  commandPath: string,
+): ParsedArgs & { help: boolean } {
   const spec: Record<string, OptionSpec> = { ...command.options, help: HELP_OPTION };
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, o] of Object.entries(spec)) {
@@ -44,7 +48,13 @@ export function parseCommandArgs(command: Command, argv: string[], commandPath: 
     };
   }
   // Non-strict parsing with tokens, so that every problem gets our own message.
-  const { values, positionals, tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const { values, positionals, tokens } = parseArgs({
+    args: argv,
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const help = values['help'] === true;
   const hint = hintFor(commandPath);
   for (const t of tokens) {
@@ -83,12 +93,17 @@ export function parseCommandArgs(command: Command, argv: string[], commandPath: 
       throw usageError(`Missing ${what} for ${commandPath}`, hint);
     }
     if (positionals.some((x) => x === '')) {
-      throw usageError(`Expected non-empty ${p?.name ?? 'argument'} for ${commandPath} but received an empty string`, hint);
+      throw usageError(
+        `Expected non-empty ${p?.name ?? 'argument'} for ${commandPath} but received an empty string`,
+        hint,
+      );
     }
     if (positionals.length > max) {
       const extra = positionals[max]!;
       throw usageError(
-        max === 0 ? `Unexpected argument ${extra} for ${commandPath}` : `Too many arguments for ${commandPath}: expected at most ${max} ${p!.name} but received ${positionals.length}`,
+        max === 0
+          ? `Unexpected argument ${extra} for ${commandPath}`
+          : `Too many arguments for ${commandPath}: expected at most ${max} ${p!.name} but received ${positionals.length}`,
         hint,
       );
     }
@@ -135,7 +150,12 @@ const INTEGER_TEXT = /^[+-]?\d+$/;
  */
 export function integerOption(args: ParsedArgs, name: string, bounds: IntegerBounds, fallback: number): number;
 export function integerOption(args: ParsedArgs, name: string, bounds: IntegerBounds): number | undefined;
-export function integerOption(args: ParsedArgs, name: string, bounds: IntegerBounds, fallback?: number): number | undefined {
+export function integerOption(
+  args: ParsedArgs,
+  name: string,
+  bounds: IntegerBounds,
+  fallback?: number,
+): number | undefined {
   const v = args.values[name];
   if (v === undefined) return fallback;
   return parseIntegerValue(name, v, bounds, args.commandPath);
@@ -162,7 +182,12 @@ export interface NumberBounds {
 /** Parses a finite decimal number option within [min, max], or returns `fallback` when absent. */
 export function numberOption(args: ParsedArgs, name: string, bounds: NumberBounds, fallback: number): number;
 export function numberOption(args: ParsedArgs, name: string, bounds: NumberBounds): number | undefined;
-export function numberOption(args: ParsedArgs, name: string, bounds: NumberBounds, fallback?: number): number | undefined {
+export function numberOption(
+  args: ParsedArgs,
+  name: string,
+  bounds: NumberBounds,
+  fallback?: number,
+): number | undefined {
   const v = args.values[name];
   if (v === undefined) return fallback;
   const min = bounds.min ?? Number.NEGATIVE_INFINITY;
@@ -188,7 +213,12 @@ export function numberOption(args: ParsedArgs, name: string, bounds: NumberBound
  */
 export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T;
 export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined;
-export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback?: T): T | undefined {
+export function choiceOption<T extends string>(
+  args: ParsedArgs,
+  name: string,
+  choices: readonly T[],
+  fallback?: T,
+): T | undefined {
   const v = args.values[name];
   if (v === undefined) return fallback;
   if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
@@ -215,7 +245,12 @@ const SIZE_UNITS: Record<string, number> = {
  * Parses a byte size such as `1048576`, `64MB`, `1.5GiB` (decimal k/M/G = 1000^n,
  * KiB/MiB/GiB = 1024^n) within [min, max] bytes, or returns `fallback` when absent.
  */
-export function byteSizeOption(args: ParsedArgs, name: string, bounds: IntegerBounds, fallback?: number): number | undefined {
+export function byteSizeOption(
+  args: ParsedArgs,
+  name: string,
+  bounds: IntegerBounds,
+  fallback?: number,
+): number | undefined {
   const v = args.values[name];
   if (v === undefined) return fallback;
   const min = bounds.min ?? 0;
@@ -224,7 +259,10 @@ export function byteSizeOption(args: ParsedArgs, name: string, bounds: IntegerBo
   const unit = m === null ? undefined : SIZE_UNITS[m[2]!.toLowerCase()];
   const n = m === null || unit === undefined ? Number.NaN : Math.round(Number(m[1]) * unit);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `size of at least ${min} bytes (e.g. 64MB, 1GiB)` : `size between ${min} and ${max} bytes`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? `size of at least ${min} bytes (e.g. 64MB, 1GiB)`
+        : `size between ${min} and ${max} bytes`;
     throw invalidOption(name, range, v, args.commandPath);
   }
   return n;

@@ -86,7 +86,8 @@ export class Progress {
     const elapsed = Math.max(1e-9, (this.now() - this.start) / 1000);
     const rate = this.value / elapsed;
     const fmt = (n: number): string => (this.unit === 'bytes' ? formatBytes(n) : formatCount(Math.round(n)));
-    const rateText = this.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${formatCount(Math.round(rate))} ${this.unit}/s`;
+    const rateText =
+      this.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${formatCount(Math.round(rate))} ${this.unit}/s`;
     const label = this.label === '' ? '' : `${this.label} `;
     if (this.total === undefined || this.total <= 0) {
       const noun = this.unit === 'bytes' ? '' : ` ${this.unit}`;
@@ -137,7 +138,11 @@ export class DownloadProgress {
 
   /** Pass as resolveWeights' `onProgress` (bytes received, total bytes if known). */
   readonly onProgress = (received: number, total: number | undefined): void => {
-    this.bar ??= new Progress(this.out, { label: 'downloading VGG-19 weights', unit: 'bytes', ...(this.now === undefined ? {} : { now: this.now }) });
+    this.bar ??= new Progress(this.out, {
+      label: 'downloading VGG-19 weights',
+      unit: 'bytes',
+      ...(this.now === undefined ? {} : { now: this.now }),
+    });
     this.bar.setTotal(total);
     this.bar.update(received);
   };

@@ -54,7 +54,7 @@ describe('canonical lines', () => {
       features: {
         zeta: { kind: 'int64', values: new BigInt64Array([-3n, 9223372036854775807n]) },
         alpha: { kind: 'float', values: new Float32Array([0.5, 2]) },
-        'naïve': { kind: 'bytes', values: [new Uint8Array([0, 255])] },
+        naïve: { kind: 'bytes', values: [new Uint8Array([0, 255])] },
         empty: { kind: 'none' },
       },
     } as const;

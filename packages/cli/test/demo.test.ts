@@ -29,14 +29,20 @@ describe('pastiche demo', () => {
         throw new TypeError('fetch failed');
       }) as typeof fetch;
       try {
-        const r = await run(['demo', '--out', join(dir, 'demo')], { env: { PASTICHE_CACHE_DIR: join(dir, 'cache') }, cwd: dir });
+        const r = await run(['demo', '--out', join(dir, 'demo')], {
+          env: { PASTICHE_CACHE_DIR: join(dir, 'cache') },
+          cwd: dir,
+        });
         assert.equal(r.code, 1);
         assert.ok(fetched >= 1, 'a download was attempted');
         assert.match(r.stderr, /^pastiche: No VGG-19 weights found and the download failed\./);
         assert.match(r.stderr, /--weights PATH or the PASTICHE_WEIGHTS environment variable/);
         assert.match(r.stderr, /pastiche weights fetch/);
         assert.equal(r.stdout, '');
-        assert.deepEqual((await readdir(dir)).filter((f) => f !== 'cache'), []);
+        assert.deepEqual(
+          (await readdir(dir)).filter((f) => f !== 'cache'),
+          [],
+        );
       } finally {
         globalThis.fetch = realFetch;
       }
@@ -46,20 +52,31 @@ describe('pastiche demo', () => {
   it('--content without --style is a usage error', async () => {
     const r = await run(['demo', '--content', 'photos']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Options --content and --style go together for pastiche demo\nSee 'pastiche demo --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Options --content and --style go together for pastiche demo\nSee 'pastiche demo --help'.\n",
+    );
   });
 
   it('draws its own sample images: two classes of three, and a style image', async () => {
     await withDir(async (dir) => {
       const { content, style } = await writeDemoSamples(dir, 32);
       assert.deepEqual((await readdir(content)).sort(), ['circles', 'stripes']);
-      assert.deepEqual((await readdir(join(content, 'circles'))).sort(), ['circles-1.png', 'circles-2.png', 'circles-3.png']);
+      assert.deepEqual((await readdir(join(content, 'circles'))).sort(), [
+        'circles-1.png',
+        'circles-2.png',
+        'circles-3.png',
+      ]);
       const meta = await sharp(join(content, 'stripes', 'stripes-2.png')).metadata();
       assert.deepEqual([meta.width, meta.height], [32, 32]);
       assert.equal((await sharp(style).metadata()).width, 256);
       // Different images, not one image six times.
-      const a = await sharp(join(content, 'circles', 'circles-1.png')).raw().toBuffer();
-      const b = await sharp(join(content, 'circles', 'circles-2.png')).raw().toBuffer();
+      const a = await sharp(join(content, 'circles', 'circles-1.png'))
+        .raw()
+        .toBuffer();
+      const b = await sharp(join(content, 'circles', 'circles-2.png'))
+        .raw()
+        .toBuffer();
       assert.ok(!a.equals(b));
     });
   });
@@ -69,21 +86,49 @@ describe('pastiche demo', () => {
     await withDir(async (dir) => {
       const samples = await writeDemoSamples(join(dir, 'own'), 32);
       const out = join(dir, 'demo');
-      const r = await run(['demo', '--out', out, '--content', samples.content, '--style', samples.style, '-n', '1', '--size', '32', '--threads', '2'], {
-        env: { PASTICHE_WEIGHTS: weights },
-        cwd: dir,
-      });
+      const r = await run(
+        [
+          'demo',
+          '--out',
+          out,
+          '--content',
+          samples.content,
+          '--style',
+          samples.style,
+          '-n',
+          '1',
+          '--size',
+          '32',
+          '--threads',
+          '2',
+        ],
+        {
+          env: { PASTICHE_WEIGHTS: weights },
+          cwd: dir,
+        },
+      );
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.trimEnd().split('\n');
       assert.equal(lines[0], `weights: ${weights} (env)`);
-      assert.equal(lines[1], "1. wrote 6 images as the lecture's Examples (label, shape, image) to demo/content.tfrecord; labels: 0=circles, 1=stripes");
-      assert.equal(lines[2], '2. read back 6 records with FixedLen(int64/string/string) + decodeRaw: shapes 6 x [32, 32, 3]');
+      assert.equal(
+        lines[1],
+        "1. wrote 6 images as the lecture's Examples (label, shape, image) to demo/content.tfrecord; labels: 0=circles, 1=stripes",
+      );
+      assert.equal(
+        lines[2],
+        '2. read back 6 records with FixedLen(int64/string/string) + decodeRaw: shapes 6 x [32, 32, 3]',
+      );
       assert.equal(lines[3], '3. stylised 6 images into demo/stylized.tfrecord (1 graph built)');
       assert.equal(lines[4], '4. wrote 12 PNGs to demo/images and the contact sheet demo/index.html');
       assert.match(lines[5]!, /^done in \d+:\d\d$/);
       assert.deepEqual((await readdir(join(out, 'images', 'stylized'))).length, 6);
       const html = await readFile(join(out, 'index.html'), 'utf8');
-      assert.equal(html.match(/<tr><td><img src="images\/content\/content-0000\d\.png" alt="input"><\/td><td><img src="images\/stylized\/stylized-0000\d\.png" alt="result">/g)?.length, 6);
+      assert.equal(
+        html.match(
+          /<tr><td><img src="images\/content\/content-0000\d\.png" alt="input"><\/td><td><img src="images\/stylized\/stylized-0000\d\.png" alt="result">/g,
+        )?.length,
+        6,
+      );
       assert.match(html, /<td>0 \(circles\)<\/td>/);
       assert.match(html, /<td>1 \(stripes\)<\/td>/);
     });

@@ -51,19 +51,49 @@ describe('argument parsing', () => {
 
   it('accepts negative numbers as values so that validation can name them', () => {
     const a = parse(['--limit', '-1', 'f']);
-    assert.equal(usageMessage(() => integerOption(a, 'limit', { min: 1, max: 10000 })), 'Expected integer between 1 and 10000 for --limit but received -1 of type string');
+    assert.equal(
+      usageMessage(() => integerOption(a, 'limit', { min: 1, max: 10000 })),
+      'Expected integer between 1 and 10000 for --limit but received -1 of type string',
+    );
   });
 
   it('rejects unknown options, missing values, values for flags, repeats and wrong positional counts', () => {
-    assert.equal(usageMessage(() => parse(['--bogus', 'f'])), 'Unknown option --bogus for pastiche probe');
-    assert.equal(usageMessage(() => parse(['-x', 'f'])), 'Unknown option -x for pastiche probe');
-    assert.equal(usageMessage(() => parse(['f', '--limit'])), 'Missing N for --limit');
-    assert.equal(usageMessage(() => parse(['f', '--limit', '--json'])), 'Missing N for --limit');
-    assert.equal(usageMessage(() => parse(['f', '--json=yes'])), 'Option --json takes no value but received yes');
-    assert.equal(usageMessage(() => parse(['f', '-n', '1', '-n', '2'])), 'Option --limit given more than once');
-    assert.equal(usageMessage(() => parse([])), 'Missing FILE for pastiche probe');
-    assert.equal(usageMessage(() => parse([''])), 'Expected non-empty FILE for pastiche probe but received an empty string');
-    assert.equal(usageMessage(() => parse(['a', 'b', 'c'])), 'Too many arguments for pastiche probe: expected at most 2 FILE but received 3');
+    assert.equal(
+      usageMessage(() => parse(['--bogus', 'f'])),
+      'Unknown option --bogus for pastiche probe',
+    );
+    assert.equal(
+      usageMessage(() => parse(['-x', 'f'])),
+      'Unknown option -x for pastiche probe',
+    );
+    assert.equal(
+      usageMessage(() => parse(['f', '--limit'])),
+      'Missing N for --limit',
+    );
+    assert.equal(
+      usageMessage(() => parse(['f', '--limit', '--json'])),
+      'Missing N for --limit',
+    );
+    assert.equal(
+      usageMessage(() => parse(['f', '--json=yes'])),
+      'Option --json takes no value but received yes',
+    );
+    assert.equal(
+      usageMessage(() => parse(['f', '-n', '1', '-n', '2'])),
+      'Option --limit given more than once',
+    );
+    assert.equal(
+      usageMessage(() => parse([])),
+      'Missing FILE for pastiche probe',
+    );
+    assert.equal(
+      usageMessage(() => parse([''])),
+      'Expected non-empty FILE for pastiche probe but received an empty string',
+    );
+    assert.equal(
+      usageMessage(() => parse(['a', 'b', 'c'])),
+      'Too many arguments for pastiche probe: expected at most 2 FILE but received 3',
+    );
   });
 
   it('lets --help through whatever else is wrong', () => {
@@ -79,22 +109,43 @@ describe('option validation', () => {
     assert.equal(integerOption(args({ limit: '42' }), 'limit', { min: 1, max: 100 }), 42);
     assert.equal(integerOption(args({}), 'limit', { min: 1 }, 7), 7);
     assert.equal(integerOption(args({}), 'limit', { min: 1 }), undefined);
-    assert.equal(usageMessage(() => integerOption(args({ limit: '1.5' }), 'limit', { min: 1, max: 10 })), 'Expected integer between 1 and 10 for --limit but received 1.5 of type string');
-    assert.equal(usageMessage(() => integerOption(args({ limit: 'ten' }), 'limit', { min: 0 })), 'Expected integer of at least 0 for --limit but received ten of type string');
-    assert.equal(usageMessage(() => integerOption(args({ limit: '' }), 'limit', { min: 0 })), 'Expected integer of at least 0 for --limit but received  of type string');
-    assert.equal(usageMessage(() => integerOption(args({ limit: '99999999999999999999' }), 'limit', { min: 0 })), 'Expected integer of at least 0 for --limit but received 99999999999999999999 of type string');
+    assert.equal(
+      usageMessage(() => integerOption(args({ limit: '1.5' }), 'limit', { min: 1, max: 10 })),
+      'Expected integer between 1 and 10 for --limit but received 1.5 of type string',
+    );
+    assert.equal(
+      usageMessage(() => integerOption(args({ limit: 'ten' }), 'limit', { min: 0 })),
+      'Expected integer of at least 0 for --limit but received ten of type string',
+    );
+    assert.equal(
+      usageMessage(() => integerOption(args({ limit: '' }), 'limit', { min: 0 })),
+      'Expected integer of at least 0 for --limit but received  of type string',
+    );
+    assert.equal(
+      usageMessage(() => integerOption(args({ limit: '99999999999999999999' }), 'limit', { min: 0 })),
+      'Expected integer of at least 0 for --limit but received 99999999999999999999 of type string',
+    );
   });
 
   it('numbers, choices and sizes', () => {
     assert.equal(numberOption(args({ w: '0.25' }), 'w', { min: 0, max: 1 }), 0.25);
-    assert.equal(usageMessage(() => numberOption(args({ w: 'NaN' }), 'w', { min: 0, max: 1 })), 'Expected number between 0 and 1 for --w but received NaN of type string');
+    assert.equal(
+      usageMessage(() => numberOption(args({ w: 'NaN' }), 'w', { min: 0, max: 1 })),
+      'Expected number between 0 and 1 for --w but received NaN of type string',
+    );
     assert.equal(choiceOption(args({ kind: 'raw' }), 'kind', ['example', 'raw'] as const, 'example'), 'raw');
     assert.equal(choiceOption(args({}), 'kind', ['example', 'raw'] as const, 'example'), 'example');
-    assert.equal(usageMessage(() => choiceOption(args({ kind: 'json' }), 'kind', ['example', 'raw'] as const)), 'Expected one of: example, raw for --kind but received json of type string');
+    assert.equal(
+      usageMessage(() => choiceOption(args({ kind: 'json' }), 'kind', ['example', 'raw'] as const)),
+      'Expected one of: example, raw for --kind but received json of type string',
+    );
     assert.equal(byteSizeOption(args({ s: '64MB' }), 's', { min: 1 }), 64_000_000);
     assert.equal(byteSizeOption(args({ s: '1.5GiB' }), 's', { min: 1 }), 1.5 * 1024 ** 3);
     assert.equal(byteSizeOption(args({ s: '1000' }), 's', { min: 1 }), 1000);
-    assert.equal(usageMessage(() => byteSizeOption(args({ s: '12 parsecs' }), 's', { min: 1 })), 'Expected size of at least 1 bytes (e.g. 64MB, 1GiB) for --s but received 12 parsecs of type string');
+    assert.equal(
+      usageMessage(() => byteSizeOption(args({ s: '12 parsecs' }), 's', { min: 1 })),
+      'Expected size of at least 1 bytes (e.g. 64MB, 1GiB) for --s but received 12 parsecs of type string',
+    );
   });
 });
 
@@ -122,12 +173,18 @@ describe('top level and groups', () => {
   it('unknown commands and options are usage errors with a hint', async () => {
     const r = await run(['tfrecrod']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Unknown command tfrecrod for pastiche (did you mean tfrecord?); expected one of: " + (await topNames()) + "\nSee 'pastiche --help'.\n");
+    assert.equal(
+      r.stderr,
+      `pastiche: Unknown command tfrecrod for pastiche (did you mean tfrecord?); expected one of: ${await topNames()}\nSee 'pastiche --help'.\n`,
+    );
     const s = await run(['tfrecord', 'kat']);
     assert.equal(s.code, 2);
     const { tfrecordGroup } = await import('../src/commands/tfrecord/index.js');
     const names = tfrecordGroup.commands.map((c) => c.name).join(', ');
-    assert.equal(s.stderr, `pastiche: Unknown command kat for pastiche tfrecord (did you mean cat?); expected one of: ${names}\nSee 'pastiche tfrecord --help'.\n`);
+    assert.equal(
+      s.stderr,
+      `pastiche: Unknown command kat for pastiche tfrecord (did you mean cat?); expected one of: ${names}\nSee 'pastiche tfrecord --help'.\n`,
+    );
     const o = await run(['--frobnicate']);
     assert.equal(o.code, 2);
     assert.equal(o.stderr, "pastiche: Unknown option --frobnicate for pastiche\nSee 'pastiche --help'.\n");
@@ -167,7 +224,11 @@ describe('error reporting', () => {
       r = await run(['x'], { env: { PASTICHE_DEBUG: '1' } });
       assert.match(r.stderr, /^pastiche: internal error: oops\nTypeError: oops\n {4}at /);
       remove();
-      add(failing(Object.assign(new Error('ENOENT: no such file or directory, open \'nope\''), { code: 'ENOENT', path: 'nope' })));
+      add(
+        failing(
+          Object.assign(new Error("ENOENT: no such file or directory, open 'nope'"), { code: 'ENOENT', path: 'nope' }),
+        ),
+      );
       r = await run(['x']);
       assert.deepEqual(r, { code: 1, stdout: '', stderr: 'pastiche: nope: no such file or directory\n' });
     } finally {
@@ -252,9 +313,15 @@ describe('Progress', () => {
     p.update(1_500_000); // within 100 ms: not drawn
     t = 2000;
     p.update(2_000_000);
-    const frames = out.text().split('\r').filter((f) => f !== '');
+    const frames = out
+      .text()
+      .split('\r')
+      .filter((f) => f !== '');
     assert.equal(frames.length, 2);
-    assert.equal(frames[1], 'copy [####################--------------------]  50%  2.0 MB/4.0 MB  1.0 MB/s  ETA 0:02\x1b[K');
+    assert.equal(
+      frames[1],
+      'copy [####################--------------------]  50%  2.0 MB/4.0 MB  1.0 MB/s  ETA 0:02\x1b[K',
+    );
     p.done();
     assert.ok(out.text().endsWith('\n'));
   });

@@ -30,8 +30,10 @@ async function inputs(dir: string, n: number): Promise<{ file: string; style: st
   }
   await w.close();
   const style = join(dir, 'style.png');
-  const s = Buffer.alloc(32 * 32 * 3).map((_, i) => ((i % 96) < 48 ? 230 : 20));
-  await sharp(s, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(style);
+  const s = Buffer.alloc(32 * 32 * 3).map((_, i) => (i % 96 < 48 ? 230 : 20));
+  await sharp(s, { raw: { width: 32, height: 32, channels: 3 } })
+    .png()
+    .toFile(style);
   return { file, style };
 }
 
@@ -42,10 +44,22 @@ describe('pastiche stylize-dataset', () => {
     const cases: [string[], string][] = [
       [['in.tfrecord', '--style', 's.png'], 'Missing -o OUT for pastiche stylize-dataset'],
       [['in.tfrecord', '-o', 'out.tfrecord'], 'Missing --style IMAGE for pastiche stylize-dataset'],
-      [['in.tfrecord', '-o', 'o', '-s', 's', '--shard', '3/3'], 'Expected i/n with 0 <= i < n <= 99999 for --shard but received 3/3 of type string'],
-      [['in.tfrecord', '-o', 'o', '-s', 's', '--shard', 'half'], 'Expected i/n with 0 <= i < n <= 99999 for --shard but received half of type string'],
-      [['in.tfrecord', '-o', 'o', '-s', 's', '--iterations', '0'], 'Expected integer between 1 and 10000 for --iterations but received 0 of type string'],
-      [['in.tfrecord', '-o', 'o', '-s', 's', '--lr', '0'], 'Expected number greater than 0 for --lr but received 0 of type string'],
+      [
+        ['in.tfrecord', '-o', 'o', '-s', 's', '--shard', '3/3'],
+        'Expected i/n with 0 <= i < n <= 99999 for --shard but received 3/3 of type string',
+      ],
+      [
+        ['in.tfrecord', '-o', 'o', '-s', 's', '--shard', 'half'],
+        'Expected i/n with 0 <= i < n <= 99999 for --shard but received half of type string',
+      ],
+      [
+        ['in.tfrecord', '-o', 'o', '-s', 's', '--iterations', '0'],
+        'Expected integer between 1 and 10000 for --iterations but received 0 of type string',
+      ],
+      [
+        ['in.tfrecord', '-o', 'o', '-s', 's', '--lr', '0'],
+        'Expected number greater than 0 for --lr but received 0 of type string',
+      ],
     ];
     for (const [argv, message] of cases) {
       const r = await run(['stylize-dataset', ...argv]);
@@ -59,12 +73,40 @@ describe('pastiche stylize-dataset', () => {
     await withDir(async (dir) => {
       const { file, style } = await inputs(dir, 3);
       for (const shard of ['0/2', '1/2']) {
-        const r = await run(['stylize-dataset', file, '--style', style, '-o', 'out.tfrecord', '--shard', shard, '-n', '1', '--weights', weights, '--threads', '2'], { cwd: dir });
+        const r = await run(
+          [
+            'stylize-dataset',
+            file,
+            '--style',
+            style,
+            '-o',
+            'out.tfrecord',
+            '--shard',
+            shard,
+            '-n',
+            '1',
+            '--weights',
+            weights,
+            '--threads',
+            '2',
+          ],
+          { cwd: dir },
+        );
         assert.equal(r.code, 0, r.stderr);
         const i = shard[0];
-        assert.match(r.stdout, new RegExp(`^wrote ${i === '0' ? 2 : 1} records? to ${join(dir, `out-0000${i}-of-00002.tfrecord`).replace(/\./g, '\\.')} \\(1 image size, \\d+:\\d\\d\\)\n$`));
+        assert.match(
+          r.stdout,
+          new RegExp(
+            `^wrote ${i === '0' ? 2 : 1} records? to ${join(dir, `out-0000${i}-of-00002.tfrecord`).replace(/\./g, '\\.')} \\(1 image size, \\d+:\\d\\d\\)\n$`,
+          ),
+        );
       }
-      assert.deepEqual((await readdir(dir)).sort(), ['in.tfrecord', 'out-00000-of-00002.tfrecord', 'out-00001-of-00002.tfrecord', 'style.png']);
+      assert.deepEqual((await readdir(dir)).sort(), [
+        'in.tfrecord',
+        'out-00000-of-00002.tfrecord',
+        'out-00001-of-00002.tfrecord',
+        'style.png',
+      ]);
       const labels: bigint[] = [];
       for (const i of [0, 1]) {
         for await (const ex of readExamples(join(dir, `out-0000${i}-of-00002.tfrecord`))) {

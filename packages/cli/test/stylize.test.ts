@@ -33,8 +33,12 @@ async function images(dir: string): Promise<{ content: string; style: string }> 
   }
   const content = join(dir, 'content.jpg');
   const style = join(dir, 'style.png');
-  await sharp(c, { raw: { width: w, height: h, channels: 3 } }).jpeg().toFile(content);
-  await sharp(s, { raw: { width: w, height: h, channels: 3 } }).png().toFile(style);
+  await sharp(c, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg()
+    .toFile(content);
+  await sharp(s, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(style);
   return { content, style };
 }
 
@@ -50,7 +54,10 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
     [['--content-weight', '-1'], 'Expected number of at least 0 for --content-weight but received -1 of type string'],
     [['--tv-weight', 'abc'], 'Expected number of at least 0 for --tv-weight but received abc of type string'],
     [['--lr', '0'], 'Expected number greater than 0 for --lr but received 0 of type string'],
-    [['--seed', '4294967296'], 'Expected integer between 0 and 4294967295 for --seed but received 4294967296 of type string'],
+    [
+      ['--seed', '4294967296'],
+      'Expected integer between 0 and 4294967295 for --seed but received 4294967296 of type string',
+    ],
     [['--save-every', '0'], 'Expected integer between 1 and 10000 for --save-every but received 0 of type string'],
   ];
   for (const [extra, message] of cases) {
@@ -76,7 +83,10 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
       const out = join(dir, 'out.bmp');
       const r = await run(['stylize', 'a.jpg', 'b.jpg', '-o', out]);
       assert.equal(r.code, 2);
-      assert.equal(r.stderr, `pastiche: Cannot tell the output format of '${out}' from its extension '.bmp': use .png, .jpg, .jpeg or .webp\n`);
+      assert.equal(
+        r.stderr,
+        `pastiche: Cannot tell the output format of '${out}' from its extension '.bmp': use .png, .jpg, .jpeg or .webp\n`,
+      );
       const missing = join(dir, 'nope', 'out.png');
       const r2 = await run(['stylize', 'a.jpg', 'b.jpg', '-o', missing]);
       assert.equal(r2.code, 1);
@@ -103,7 +113,9 @@ describe('pastiche stylize: data errors (exit 1)', () => {
       const r = await run(['stylize', content, style, '-o', join(dir, 'o.png'), '--weights', nowhere]);
       assert.equal(r.code, 1);
       assert.equal(r.stderr, `pastiche: Weights not found: --weights ${nowhere} does not exist\n`);
-      const r2 = await run(['stylize', content, style, '-o', join(dir, 'o.png')], { env: { PASTICHE_WEIGHTS: nowhere } });
+      const r2 = await run(['stylize', content, style, '-o', join(dir, 'o.png')], {
+        env: { PASTICHE_WEIGHTS: nowhere },
+      });
       assert.equal(r2.code, 1);
       assert.equal(r2.stderr, `pastiche: Weights not found: PASTICHE_WEIGHTS=${nowhere} does not exist\n`);
     });
@@ -116,10 +128,31 @@ describe('pastiche stylize: real runs with the shared weights', () => {
     await withDir(async (dir) => {
       const { content, style } = await images(dir);
       const out = join(dir, 'out.webp');
-      const r = await run(['stylize', content, style, '-o', out, '--size', '32', '--iterations', '3', '--json', '--weights', weights, '--save-every', '2']);
+      const r = await run([
+        'stylize',
+        content,
+        style,
+        '-o',
+        out,
+        '--size',
+        '32',
+        '--iterations',
+        '3',
+        '--json',
+        '--weights',
+        weights,
+        '--save-every',
+        '2',
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-      assert.deepEqual(lines.map((l) => l['iteration']), [0, 1, 2, 3]);
+      const lines = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, number>);
+      assert.deepEqual(
+        lines.map((l) => l['iteration']),
+        [0, 1, 2, 3],
+      );
       for (const l of lines) {
         assert.deepEqual(Object.keys(l), ['iteration', 'content', 'style', 'tv', 'total', 'seconds']);
         for (const v of Object.values(l)) assert.equal(typeof v, 'number');
@@ -142,13 +175,21 @@ describe('pastiche stylize: real runs with the shared weights', () => {
       const stderr = new MemoryOutput({ isTTY: true });
       const stdout = new MemoryOutput();
       const { main } = await import('../src/main.js');
-      const code = await main(['stylize', content, style, '-o', out, '--size', '24', '-n', '2', '--preset', 'cs20', '--weights', weights], {
-        stdout,
-        stderr,
-        env: {},
-      });
+      const code = await main(
+        ['stylize', content, style, '-o', out, '--size', '24', '-n', '2', '--preset', 'cs20', '--weights', weights],
+        {
+          stdout,
+          stderr,
+          env: {},
+        },
+      );
       assert.equal(code, 0, stderr.text());
-      assert.match(stdout.text(), new RegExp(`^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(24x19, preset cs20, adam, 2 iterations, best total loss .+ at iteration \\d, \\d+:\\d\\d\\)\\n$`));
+      assert.match(
+        stdout.text(),
+        new RegExp(
+          `^wrote ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(24x19, preset cs20, adam, 2 iterations, best total loss .+ at iteration \\d, \\d+:\\d\\d\\)\\n$`,
+        ),
+      );
       assert.match(stderr.text(), /stylize \[#+\] 100%/);
       assert.deepEqual([(await sharp(out).metadata()).width, (await sharp(out).metadata()).height], [24, 19]);
     });

@@ -3,7 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildExample, buildSequenceExample, bytesList, encodeExample, encodeRecord, encodeSequenceExample, floatList, int64List } from '@pastiche/tfrecord/node';
+import {
+  buildExample,
+  buildSequenceExample,
+  bytesList,
+  encodeExample,
+  encodeRecord,
+  encodeSequenceExample,
+  floatList,
+  int64List,
+} from '@pastiche/tfrecord/node';
 import { shardPrefix } from '../src/tfrecord/output.js';
 import { bytesValueText } from '../src/commands/tfrecord/head.js';
 import { run } from './run.js';
@@ -54,7 +63,10 @@ describe('tfrecord inspect', () => {
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
     const lines = r.stdout.split('\n');
-    assert.match(lines[0]!, new RegExp(`^${escape(synthetic)}: 5 records, Example, \\d+ B\\.\\.\\d+ B per record$`));
+    assert.match(
+      lines[0]!,
+      new RegExp(`^${escapeRegExp(synthetic)}: 5 records, Example, \\d+ B\\.\\.\\d+ B per record$`),
+    );
     assert.deepEqual(lines.slice(2, 9), [
       'features:',
       '  name     kind   values  present    bytes/value',
@@ -68,7 +80,13 @@ describe('tfrecord inspect', () => {
 
   it('--json gives the same facts as one object', async () => {
     const r = await run(['tfrecord', 'inspect', '--json', synthetic]);
-    const j = JSON.parse(r.stdout) as { records: number; features: Record<string, { kinds: Record<string, number>; present: number; frequency: number; values: { min: number; max: number } }> };
+    const j = JSON.parse(r.stdout) as {
+      records: number;
+      features: Record<
+        string,
+        { kinds: Record<string, number>; present: number; frequency: number; values: { min: number; max: number } }
+      >;
+    };
     assert.equal(j.records, 5);
     assert.deepEqual(j.features['weights']!.values, { min: 1, max: 5, mean: 3 });
     assert.deepEqual(j.features['text']!.kinds, { bytes: 3 });
@@ -81,8 +99,13 @@ describe('tfrecord inspect', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /, SequenceExample, /);
     assert.match(r.stdout, /\ncontext:\n {2}name +kind +values +present +bytes\/value\n {2}id +int64 +1 +100%\n/);
-    assert.match(r.stdout, /\nfeature lists:\n {2}name +kind +steps +values\/step +present +bytes\/value\n {2}tokens +int64 +2\.\.5 +2 +100%\n/);
-    const j = JSON.parse((await run(['tfrecord', 'inspect', '--json', sequences])).stdout) as { feature_lists: Record<string, { steps: { min: number; max: number } }> };
+    assert.match(
+      r.stdout,
+      /\nfeature lists:\n {2}name +kind +steps +values\/step +present +bytes\/value\n {2}tokens +int64 +2\.\.5 +2 +100%\n/,
+    );
+    const j = JSON.parse((await run(['tfrecord', 'inspect', '--json', sequences])).stdout) as {
+      feature_lists: Record<string, { steps: { min: number; max: number } }>;
+    };
     assert.deepEqual(j.feature_lists['tokens']!.steps, { min: 2, max: 5, mean: 3.5 });
   });
 
@@ -116,7 +139,9 @@ describe('tfrecord head', () => {
   it('binary bytes show size and a hex prefix; byte offsets add up', async () => {
     const r = await run(['tfrecord', 'head', '-n', '5', synthetic]);
     assert.match(r.stdout, /\n {2}blob +bytes\[1\] <40 B: 00 25 4a 6f 94 b9 de 03 28 4d 72 97 \.\.\.>\n/);
-    const offsets = [...r.stdout.matchAll(/^record \d+ \(byte (\d+), (\d+) B\)/gm)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    const offsets = [...r.stdout.matchAll(/^record \d+ \(byte (\d+), (\d+) B\)/gm)].map(
+      (m) => [Number(m[1]), Number(m[2])] as const,
+    );
     for (let i = 1; i < offsets.length; i++) assert.equal(offsets[i]![0], offsets[i - 1]![0] + offsets[i - 1]![1] + 16);
   });
 
@@ -129,13 +154,19 @@ describe('tfrecord head', () => {
 
   it('SequenceExamples show context and steps', async () => {
     const r = await run(['tfrecord', 'head', sequences, '-n', '1']);
-    assert.equal(r.stdout, 'record 0 (byte 0, ' + r.stdout.match(/byte 0, (\d+) B/)![1] + ' B)\n  context:\n    id  int64[1] 2\n  feature lists:\n    tokens: 2 steps\n      [0] int64[2] 0, 1\n      [1] int64[2] 1, 2\n');
+    assert.equal(
+      r.stdout,
+      `record 0 (byte 0, ${r.stdout.match(/byte 0, (\d+) B/)![1]} B)\n  context:\n    id  int64[1] 2\n  feature lists:\n    tokens: 2 steps\n      [0] int64[2] 0, 1\n      [1] int64[2] 1, 2\n`,
+    );
   });
 
   it('rejects a bad -n', async () => {
     const r = await run(['tfrecord', 'head', synthetic, '-n', 'x']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Expected integer of at least 0 for --lines but received x of type string\nSee 'pastiche tfrecord head --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Expected integer of at least 0 for --lines but received x of type string\nSee 'pastiche tfrecord head --help'.\n",
+    );
   });
 });
 
@@ -152,7 +183,10 @@ describe('tfrecord index', () => {
       p += size;
     }
     assert.equal(readFileSync(`${synthetic}.index`, 'utf8'), `${expected.join('\n')}\n`);
-    assert.deepEqual(readdirSync(tmp).filter((f) => f.includes('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((f) => f.includes('.tmp-')),
+      [],
+    );
   });
 
   it('--suffix and -o choose the path; -o needs a single file', async () => {
@@ -163,7 +197,10 @@ describe('tfrecord index', () => {
     assert.equal(readFileSync(o, 'utf8').split('\n').length, 3);
     const r = await run(['tfrecord', 'index', sequences, synthetic, '-o', o]);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Option --output needs a single FILE but received 2\nSee 'pastiche tfrecord index --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Option --output needs a single FILE but received 2\nSee 'pastiche tfrecord index --help'.\n",
+    );
   });
 
   it('reports a corrupt length with its offset and writes no index', async () => {
@@ -183,7 +220,7 @@ describe('tfrecord index', () => {
     const p = join(dataDir, 'tfx-penguin-train.tfrecord.gz');
     const r = await run(['tfrecord', 'index', p, '-o', join(tmp, 'x.index')]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^pastiche: ${escape(p)}: cannot index a GZIP-compressed file: `));
+    assert.match(r.stderr, new RegExp(`^pastiche: ${escapeRegExp(p)}: cannot index a GZIP-compressed file: `));
   });
 });
 
@@ -206,7 +243,11 @@ describe('tfrecord convert', () => {
     const r = await run(['tfrecord', 'convert', synthetic, sequences, '-o', out, '--shards', '3', '-c', 'zlib']);
     assert.equal(r.code, 0);
     const names = readdirSync(join(tmp, 'sharded')).sort();
-    assert.deepEqual(names, ['part-00000-of-00003.tfrecord', 'part-00001-of-00003.tfrecord', 'part-00002-of-00003.tfrecord']);
+    assert.deepEqual(names, [
+      'part-00000-of-00003.tfrecord',
+      'part-00001-of-00003.tfrecord',
+      'part-00002-of-00003.tfrecord',
+    ]);
     const counts = await run(['tfrecord', 'count', ...names.map((n) => join(tmp, 'sharded', n))]);
     assert.match(counts.stdout, /^3 .*\n2 .*\n2 .*\n7 total\n$/);
     const raw = async (p: string) => (await run(['tfrecord', 'cat', '--kind', 'raw', p])).stdout.trim().split('\n');
@@ -218,7 +259,15 @@ describe('tfrecord convert', () => {
   it('--max-shard-bytes caps the framed bytes of each shard', async () => {
     const out = join(tmp, 'capped', 'c.tfrecord');
     const size = readFileSync(synthetic).length;
-    const r = await run(['tfrecord', 'convert', synthetic, '-o', out, '--max-shard-bytes', String(Math.ceil(size / 2))]);
+    const r = await run([
+      'tfrecord',
+      'convert',
+      synthetic,
+      '-o',
+      out,
+      '--max-shard-bytes',
+      String(Math.ceil(size / 2)),
+    ]);
     assert.equal(r.code, 0);
     const names = readdirSync(join(tmp, 'capped')).sort();
     assert.ok(names.length >= 2, names.join());
@@ -235,20 +284,43 @@ describe('tfrecord convert', () => {
     const size = readFileSync(synthetic).length;
     const r = await run(['tfrecord', 'convert', synthetic, '-o', out], { stderr });
     assert.equal(r.code, 0);
-    const frames = stderr.text().split('\r').filter((f) => f !== '');
+    const frames = stderr
+      .text()
+      .split('\r')
+      .filter((f) => f !== '');
     assert.ok(frames.length >= 2);
     assert.match(frames.at(-1)!, new RegExp(`^convert \\[#+\\] 100%  ${size} B/${size} B  .* ETA 0:00\\x1b\\[K\\n$`));
   });
 
   it('usage errors: missing -o, both sharding flags, bad values, output = input', async () => {
     const hint = "\nSee 'pastiche tfrecord convert --help'.\n";
-    assert.deepEqual(await run(['tfrecord', 'convert', synthetic]), { code: 2, stdout: '', stderr: `pastiche: Missing -o OUT for pastiche tfrecord convert${hint}` });
-    let r = await run(['tfrecord', 'convert', synthetic, '-o', join(tmp, 'x.tfrecord'), '--shards', '2', '--max-shard-bytes', '1MB']);
+    assert.deepEqual(await run(['tfrecord', 'convert', synthetic]), {
+      code: 2,
+      stdout: '',
+      stderr: `pastiche: Missing -o OUT for pastiche tfrecord convert${hint}`,
+    });
+    let r = await run([
+      'tfrecord',
+      'convert',
+      synthetic,
+      '-o',
+      join(tmp, 'x.tfrecord'),
+      '--shards',
+      '2',
+      '--max-shard-bytes',
+      '1MB',
+    ]);
     assert.equal(r.stderr, `pastiche: Options --shards and --max-shard-bytes cannot be used together${hint}`);
     r = await run(['tfrecord', 'convert', synthetic, '-o', join(tmp, 'x.tfrecord'), '--shards', '0']);
-    assert.equal(r.stderr, `pastiche: Expected integer between 1 and 99999 for --shards but received 0 of type string${hint}`);
+    assert.equal(
+      r.stderr,
+      `pastiche: Expected integer between 1 and 99999 for --shards but received 0 of type string${hint}`,
+    );
     r = await run(['tfrecord', 'convert', synthetic, '-o', join(tmp, 'x.tfrecord'), '--compression', 'lz4']);
-    assert.equal(r.stderr, `pastiche: Expected one of: gzip, zlib, none for --compression but received lz4 of type string${hint}`);
+    assert.equal(
+      r.stderr,
+      `pastiche: Expected one of: gzip, zlib, none for --compression but received lz4 of type string${hint}`,
+    );
     const before = readFileSync(synthetic);
     r = await run(['tfrecord', 'convert', synthetic, '-o', synthetic]);
     assert.equal(r.code, 2);
@@ -263,9 +335,21 @@ describe('tfrecord convert', () => {
     const badPath = join(tmp, 'corrupt.tfrecord');
     writeFileSync(badPath, bad);
     const dir = join(tmp, 'failed');
-    const r = await run(['tfrecord', 'convert', synthetic, badPath, '-o', join(dir, 'out.tfrecord'), '--max-shard-bytes', '300']);
+    const r = await run([
+      'tfrecord',
+      'convert',
+      synthetic,
+      badPath,
+      '-o',
+      join(dir, 'out.tfrecord'),
+      '--max-shard-bytes',
+      '300',
+    ]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^pastiche: ${escape(badPath)}: corrupted record at byte \\d+: data checksum mismatch\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(`^pastiche: ${escapeRegExp(badPath)}: corrupted record at byte \\d+: data checksum mismatch\\n$`),
+    );
     assert.deepEqual(readdirSync(dir), []);
   });
 });
@@ -304,12 +388,15 @@ describe('tfrecord from-jsonl', () => {
     const out = join(tmp, 'bad-out', 'bad.tfrecord');
     const r = await run(['tfrecord', 'from-jsonl', jsonl, '-o', out]);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `pastiche: ${jsonl}:3: Expected decimal int64 string for $.features["a"].int64[0] but received "x" of type string\n`);
+    assert.equal(
+      r.stderr,
+      `pastiche: ${jsonl}:3: Expected decimal int64 string for $.features["a"].int64[0] but received "x" of type string\n`,
+    );
     assert.deepEqual(readdirSync(join(tmp, 'bad-out')), []);
     writeFileSync(jsonl, '{"features": {}}\n{not json\n');
     const s = await run(['tfrecord', 'from-jsonl', jsonl, '-o', out]);
     assert.equal(s.code, 1);
-    assert.match(s.stderr, new RegExp(`^pastiche: ${escape(jsonl)}:2: invalid JSON: `));
+    assert.match(s.stderr, new RegExp(`^pastiche: ${escapeRegExp(jsonl)}:2: invalid JSON: `));
   });
 
   it('a missing input is named and creates nothing', async () => {
@@ -323,13 +410,16 @@ describe('tfrecord from-jsonl', () => {
 
 describe('shardPrefix', () => {
   it('keeps TFRecord extensions at the end of shard names', () => {
-    assert.deepEqual(shardPrefix(join('d', 'train.tfrecord.gz')), { prefix: join('d', 'train'), suffix: '.tfrecord.gz' });
+    assert.deepEqual(shardPrefix(join('d', 'train.tfrecord.gz')), {
+      prefix: join('d', 'train'),
+      suffix: '.tfrecord.gz',
+    });
     assert.deepEqual(shardPrefix('train.tfrecords'), { prefix: 'train', suffix: '.tfrecords' });
     assert.deepEqual(shardPrefix('data'), { prefix: 'data', suffix: '' });
     assert.deepEqual(shardPrefix('.gz'), { prefix: '.gz', suffix: '' });
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

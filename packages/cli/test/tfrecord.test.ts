@@ -49,7 +49,8 @@ describe('tfrecord cat', () => {
       const want = expected.split('\n');
       assert.equal(got.length, want.length);
       // Parsed equality first (clear diff on a value), then the exact text.
-      for (let i = 0; i < want.length - 1; i++) assert.deepEqual(JSON.parse(got[i]!), JSON.parse(want[i]!), `record ${i}`);
+      for (let i = 0; i < want.length - 1; i++)
+        assert.deepEqual(JSON.parse(got[i]!), JSON.parse(want[i]!), `record ${i}`);
       assert.equal(r.stdout, expected);
     });
   }
@@ -72,7 +73,10 @@ describe('tfrecord cat', () => {
     const z = await run(['tfrecord', 'cat', a, '--limit=0']);
     assert.deepEqual(z, { code: 0, stdout: '', stderr: '' });
     const raw = await run(['tfrecord', 'cat', '--kind', 'raw', a]);
-    const records = raw.stdout.trim().split('\n').map((l) => JSON.parse(l) as { bytes_b64: string });
+    const records = raw.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { bytes_b64: string });
     assert.equal(records.length, 3);
     const bytes = readFileSync(a);
     const offsets = recordOffsets(bytes);
@@ -96,16 +100,23 @@ describe('tfrecord cat', () => {
     assert.deepEqual(r, {
       code: 2,
       stdout: '',
-      stderr: "pastiche: Expected integer of at least 0 for --limit but received -1 of type string\nSee 'pastiche tfrecord cat --help'.\n",
+      stderr:
+        "pastiche: Expected integer of at least 0 for --limit but received -1 of type string\nSee 'pastiche tfrecord cat --help'.\n",
     });
     r = await run(['tfrecord', 'cat', 'x', '--kind', 'json']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Expected one of: example, sequence, raw, auto for --kind but received json of type string\nSee 'pastiche tfrecord cat --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Expected one of: example, sequence, raw, auto for --kind but received json of type string\nSee 'pastiche tfrecord cat --help'.\n",
+    );
     r = await run(['tfrecord', 'cat']);
     assert.equal(r.code, 2);
     assert.equal(r.stderr, "pastiche: Missing FILE for pastiche tfrecord cat\nSee 'pastiche tfrecord cat --help'.\n");
     r = await run(['tfrecord', 'cat', 'x', '--lmit', '3']);
-    assert.equal(r.stderr, "pastiche: Unknown option --lmit for pastiche tfrecord cat\nSee 'pastiche tfrecord cat --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Unknown option --lmit for pastiche tfrecord cat\nSee 'pastiche tfrecord cat --help'.\n",
+    );
   });
 
   it('a missing file is a clear data error', async () => {
@@ -148,7 +159,9 @@ describe('tfrecord count', () => {
     const many = await run(['tfrecord', 'count', ...paths]);
     assert.equal(many.code, 0);
     const total = SHARED.reduce((a, s) => a + s.records, 0);
-    const expected = [...SHARED.map((s, i) => `${String(s.records).padStart(3)} ${paths[i]!}`), `${total} total`].join('\n');
+    const expected = [...SHARED.map((s, i) => `${String(s.records).padStart(3)} ${paths[i]!}`), `${total} total`].join(
+      '\n',
+    );
     assert.equal(many.stdout, `${expected}\n`);
   });
 
@@ -203,14 +216,17 @@ describe('tfrecord verify', () => {
     writeFileSync(p, original.subarray(0, original.length - 3));
     const r = await run(['tfrecord', 'verify', p]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^pastiche: ${escape(p)}: truncated record at byte ${last}\\b`));
+    assert.match(r.stderr, new RegExp(`^pastiche: ${escapeRegExp(p)}: truncated record at byte ${last}\\b`));
     const bad = Buffer.from(original);
     bad[last + 20] = bad[last + 20]! ^ 1;
     const gz = join(tmp, 'bad.tfrecord.gz');
     writeFileSync(gz, gzipSync(bad));
     const z = await run(['tfrecord', 'verify', join(dataDir, 'pwnall-singles.tfrecords'), gz]);
     assert.equal(z.code, 1);
-    assert.equal(z.stderr, `pastiche: ${gz}: corrupted record at byte ${last}: data checksum mismatch (offset in the GZIP-decompressed stream)\n`);
+    assert.equal(
+      z.stderr,
+      `pastiche: ${gz}: corrupted record at byte ${last}: data checksum mismatch (offset in the GZIP-decompressed stream)\n`,
+    );
   });
 
   it('--kind example also decodes each record', async () => {
@@ -222,7 +238,7 @@ describe('tfrecord verify', () => {
     assert.equal(raw.code, 0);
     const r = await run(['tfrecord', 'verify', '--kind', 'example', p]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^pastiche: ${escape(p)}: record 0 is not a valid Example: `));
+    assert.match(r.stderr, new RegExp(`^pastiche: ${escapeRegExp(p)}: record 0 is not a valid Example: `));
   });
 
   it('a missing file is named', async () => {
@@ -256,11 +272,14 @@ describe('tfrecord --help', () => {
 
   it('cat --help documents --kind and --limit', async () => {
     const r = await run(['tfrecord', 'cat', '-h']);
-    assert.match(r.stdout, /-k, --kind <KIND> +Record kind: example, sequence, raw, or auto \(detected per file\) \(default: example\)/);
+    assert.match(
+      r.stdout,
+      /-k, --kind <KIND> +Record kind: example, sequence, raw, or auto \(detected per file\) \(default: example\)/,
+    );
     assert.match(r.stdout, /-n, --limit <N> +Stop after N records/);
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -20,10 +20,16 @@ describe('pastiche tfrecord to-images', () => {
   it('rejects bad options with exit 2', async () => {
     let r = await run(['tfrecord', 'to-images', 'x.tfrecord']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Missing -o DIR for pastiche tfrecord to-images\nSee 'pastiche tfrecord to-images --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Missing -o DIR for pastiche tfrecord to-images\nSee 'pastiche tfrecord to-images --help'.\n",
+    );
     r = await run(['tfrecord', 'to-images', 'x.tfrecord', '-o', 'out', '--format', 'gif']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Expected one of: png, jpeg for --format but received gif of type string\nSee 'pastiche tfrecord to-images --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Expected one of: png, jpeg for --format but received gif of type string\nSee 'pastiche tfrecord to-images --help'.\n",
+    );
   });
 
   it('decodes the lecture file written by TensorFlow into a 403x322 image matching its JPEG', async (t) => {
@@ -35,7 +41,9 @@ describe('pastiche tfrecord to-images', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, 'wrote 1 image to friday\n');
       assert.deepEqual(await readdir(join(dir, 'friday')), ['cs20-friday-00000.png']);
-      const out = await sharp(join(dir, 'friday', 'cs20-friday-00000.png')).raw().toBuffer({ resolveWithObject: true });
+      const out = await sharp(join(dir, 'friday', 'cs20-friday-00000.png'))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       assert.deepEqual([out.info.width, out.info.height, out.info.channels], [403, 322, 3]);
       const ref = await sharp(jpeg).removeAlpha().raw().toBuffer();
       let sum = 0;

@@ -29,9 +29,15 @@ describe('pastiche weights where', () => {
       const lines = r.stdout.trimEnd().split('\n');
       assert.equal(lines[0], '1. --weights        (not given)');
       assert.equal(lines[1], '2. PASTICHE_WEIGHTS (not set)');
-      assert.equal(lines[2], `3. cache            ${join(dir, 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5')} (missing)`);
-      assert.match(lines[3]!, /^4\. download         https:\/\/storage\.googleapis\.com\/.+\.h5 \(on first use\)$/);
-      assert.match(lines[4]!, /^using: nothing yet; No VGG-19 weights found .* 'pastiche stylize' would download the weights on first use\.$/);
+      assert.equal(
+        lines[2],
+        `3. cache            ${join(dir, 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5')} (missing)`,
+      );
+      assert.match(lines[3]!, /^4\. download {9}https:\/\/storage\.googleapis\.com\/.+\.h5 \(on first use\)$/);
+      assert.match(
+        lines[4]!,
+        /^using: nothing yet; No VGG-19 weights found .* 'pastiche stylize' would download the weights on first use\.$/,
+      );
     });
   });
 
@@ -40,7 +46,10 @@ describe('pastiche weights where', () => {
     await withDir(async (dir) => {
       const r = await run(['weights', 'where'], { env: { PASTICHE_CACHE_DIR: dir, PASTICHE_WEIGHTS: weights } });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^2\\. PASTICHE_WEIGHTS ${weights.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(folder\\)$`, 'm'));
+      assert.match(
+        r.stdout,
+        new RegExp(`^2\\. PASTICHE_WEIGHTS ${weights.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(folder\\)$`, 'm'),
+      );
       assert.match(r.stdout, new RegExp(`^using: ${weights.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(env\\)$`, 'm'));
     });
   });
@@ -78,7 +87,10 @@ describe('pastiche weights fetch', () => {
   it('rejects a malformed --sha256', async () => {
     const r = await run(['weights', 'fetch', '--sha256', 'abc']);
     assert.equal(r.code, 2);
-    assert.equal(r.stderr, "pastiche: Expected 64 hexadecimal digits for --sha256 but received abc of type string\nSee 'pastiche weights fetch --help'.\n");
+    assert.equal(
+      r.stderr,
+      "pastiche: Expected 64 hexadecimal digits for --sha256 but received abc of type string\nSee 'pastiche weights fetch --help'.\n",
+    );
   });
 
   it('downloads into the cache folder and verifies the sha256 (local server)', async () => {
@@ -97,7 +109,16 @@ describe('pastiche weights fetch', () => {
         const path = r.stdout.trim();
         assert.equal(path, join(dir, 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5'));
         assert.deepEqual(await readFile(path), body);
-        const bad = await run(['weights', 'fetch', '--url', url, '--sha256', '0'.repeat(64), '--cache-dir', join(dir, 'b')]);
+        const bad = await run([
+          'weights',
+          'fetch',
+          '--url',
+          url,
+          '--sha256',
+          '0'.repeat(64),
+          '--cache-dir',
+          join(dir, 'b'),
+        ]);
         assert.equal(bad.code, 1);
         assert.match(bad.stderr, /^pastiche: .*sha256/);
       });

@@ -25,7 +25,14 @@ export * from './optim/index.js';
 export { presets, CS20_PRESET, DEFAULT_PRESET, PRESET_NAMES } from './presets.js';
 export type { Preset, PresetName, OptimizerName, SizeSpec, StyleSizing } from './presets.js';
 export { stylize, resolveSettings, createOptimizer, MAX_STYLIZE_SIDE, MAX_ITERATIONS } from './stylize.js';
-export type { StylizeOptions, StylizeResult, StylizeProgress, StylizeSettings, StylizedImage, LossRecord } from './stylize.js';
+export type {
+  StylizeOptions,
+  StylizeResult,
+  StylizeProgress,
+  StylizeSettings,
+  StylizedImage,
+  LossRecord,
+} from './stylize.js';
 export { initialImage } from './stylize/init.js';
 export type { InitMode, InitOptions } from './stylize/init.js';
 export { mulberry32, uniformNoise } from './stylize/random.js';

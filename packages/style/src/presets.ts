@@ -109,7 +109,10 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
 } satisfies Preset);
 
 /** The built-in presets by name. */
-export const presets: Readonly<Record<PresetName, Preset>> = Object.freeze({ cs20: CS20_PRESET, default: DEFAULT_PRESET });
+export const presets: Readonly<Record<PresetName, Preset>> = Object.freeze({
+  cs20: CS20_PRESET,
+  default: DEFAULT_PRESET,
+});
 
 /** The preset names, in the order help texts list them. */
 export const PRESET_NAMES: readonly PresetName[] = ['default', 'cs20'];

@@ -18,8 +18,15 @@ import type { LossSpec } from './losses/spec.js';
 import { Adam } from './optim/adam.js';
 import { LBFGS } from './optim/lbfgs.js';
 import type { Optimizer } from './optim/types.js';
-import { presets, type OptimizerName, type Preset, type PresetName, type SizeSpec, type StyleSizing } from './presets.js';
-import { StyleModel, type Evaluation as ModelEvaluation } from './runtime/style-model.js';
+import {
+  presets,
+  type OptimizerName,
+  type Preset,
+  type PresetName,
+  type SizeSpec,
+  type StyleSizing,
+} from './presets.js';
+import type { StyleModel, Evaluation as ModelEvaluation } from './runtime/style-model.js';
 import { initialImage, type InitMode } from './stylize/init.js';
 import { checkChoice, checkInteger, checkNumber, invalidOption } from './stylize/validate.js';
 import { createStylizer } from './stylize/stylizer.js';
@@ -157,24 +164,40 @@ function aborted(signal: AbortSignal | undefined): void {
 }
 
 /** Resolves a preset and overrides into settings (sizes still unresolved); validates every option. */
-export function resolveSettings(o: Omit<StylizeOptions, 'content' | 'style'>): Omit<StylizeSettings, 'width' | 'height' | 'styleWidth' | 'styleHeight'> & { size: SizeSpec } {
+export function resolveSettings(
+  o: Omit<StylizeOptions, 'content' | 'style'>,
+): Omit<StylizeSettings, 'width' | 'height' | 'styleWidth' | 'styleHeight'> & { size: SizeSpec } {
   const p: Preset =
-    o.preset === undefined ? presets.default : typeof o.preset === 'string' ? presets[checkChoice('preset', o.preset, ['default', 'cs20'] as const)] : o.preset;
-  if (o.size !== undefined && (o.width !== undefined || o.height !== undefined)) throw invalidOption('size', 'no width or height alongside it', o.size);
+    o.preset === undefined
+      ? presets.default
+      : typeof o.preset === 'string'
+        ? presets[checkChoice('preset', o.preset, ['default', 'cs20'] as const)]
+        : o.preset;
+  if (o.size !== undefined && (o.width !== undefined || o.height !== undefined))
+    throw invalidOption('size', 'no width or height alongside it', o.size);
   if ((o.width === undefined) !== (o.height === undefined)) {
-    throw o.width === undefined ? invalidOption('width', `integer between 16 and ${MAX_STYLIZE_SIDE}`, o.width) : invalidOption('height', `integer between 16 and ${MAX_STYLIZE_SIDE}`, o.height);
+    throw o.width === undefined
+      ? invalidOption('width', `integer between 16 and ${MAX_STYLIZE_SIDE}`, o.width)
+      : invalidOption('height', `integer between 16 and ${MAX_STYLIZE_SIDE}`, o.height);
   }
   let size: SizeSpec = p.size;
   if (o.size !== undefined) size = { maxSide: checkInteger('size', o.size, 16, MAX_STYLIZE_SIDE) };
   if (o.width !== undefined && o.height !== undefined) {
-    size = { width: checkInteger('width', o.width, 16, MAX_STYLIZE_SIDE), height: checkInteger('height', o.height, 16, MAX_STYLIZE_SIDE) };
+    size = {
+      width: checkInteger('width', o.width, 16, MAX_STYLIZE_SIDE),
+      height: checkInteger('height', o.height, 16, MAX_STYLIZE_SIDE),
+    };
   }
   const loss: LossSpec = {
     ...p.loss,
     contentLayers: p.loss.contentLayers.map((l) => ({ ...l })),
     styleLayers: p.loss.styleLayers.map((l) => ({ ...l })),
-    contentWeight: o.contentWeight === undefined ? p.loss.contentWeight : checkNumber('contentWeight', o.contentWeight, 0, Number.MAX_VALUE),
-    styleWeight: o.styleWeight === undefined ? p.loss.styleWeight : checkNumber('styleWeight', o.styleWeight, 0, Number.MAX_VALUE),
+    contentWeight:
+      o.contentWeight === undefined
+        ? p.loss.contentWeight
+        : checkNumber('contentWeight', o.contentWeight, 0, Number.MAX_VALUE),
+    styleWeight:
+      o.styleWeight === undefined ? p.loss.styleWeight : checkNumber('styleWeight', o.styleWeight, 0, Number.MAX_VALUE),
     tvWeight: o.tvWeight === undefined ? p.loss.tvWeight : checkNumber('tvWeight', o.tvWeight, 0, Number.MAX_VALUE),
   };
   if (o.saveEvery !== undefined) checkInteger('saveEvery', o.saveEvery, 1, MAX_ITERATIONS);
@@ -185,7 +208,8 @@ export function resolveSettings(o: Omit<StylizeOptions, 'content' | 'style'>): O
   return {
     preset: p.name,
     loss,
-    optimizer: o.optimizer === undefined ? p.optimizer : checkChoice('optimizer', o.optimizer, ['adam', 'lbfgs'] as const),
+    optimizer:
+      o.optimizer === undefined ? p.optimizer : checkChoice('optimizer', o.optimizer, ['adam', 'lbfgs'] as const),
     lr: o.lr === undefined ? p.lr : checkNumber('lr', o.lr, 0, Number.MAX_VALUE, true),
     iterations: o.iterations === undefined ? p.iterations : checkInteger('iterations', o.iterations, 1, MAX_ITERATIONS),
     init: o.init === undefined ? p.init : checkChoice('init', o.init, ['content', 'noise', 'mix'] as const),
@@ -239,7 +263,12 @@ export async function optimise(
 ): Promise<StylizeResult> {
   const { width, height, iterations } = settings;
   const signal = o.signal;
-  const x = initialImage(content, { mode: settings.init, seed: settings.seed, noiseRange: settings.noiseRange, noiseRatio: settings.noiseRatio });
+  const x = initialImage(content, {
+    mode: settings.init,
+    seed: settings.seed,
+    noiseRange: settings.noiseRange,
+    noiseRatio: settings.noiseRatio,
+  });
   const optimizer = createOptimizer(settings.optimizer, settings.lr);
   let evaluations = 0;
   const evaluate = async (image: Float32Array): Promise<Eval> => {
@@ -271,7 +300,8 @@ export async function optimise(
     const every = o.saveEvery;
     if (every !== undefined && iteration > 0 && (iteration % every === 0 || iteration === iterations)) {
       const img = snapshot(iteration, e.total, Float32Array.from(x));
-      if (o.savePattern !== undefined) await saveImage(o.savePattern.replaceAll('{iteration}', String(iteration)), img.data, width, height);
+      if (o.savePattern !== undefined)
+        await saveImage(o.savePattern.replaceAll('{iteration}', String(iteration)), img.data, width, height);
       await o.onImage?.(img);
     }
   };
@@ -286,7 +316,9 @@ export async function optimise(
     aborted(signal);
     const next = await optimizer.step(x, at, evaluate);
     if (optimizer.converged && next === at) {
-      notes.push(`${settings.optimizer} converged after ${iteration} of ${iterations} iterations: no step lowered the loss further`);
+      notes.push(
+        `${settings.optimizer} converged after ${iteration} of ${iterations} iterations: no step lowered the loss further`,
+      );
       break;
     }
     iteration += 1;
@@ -296,12 +328,14 @@ export async function optimise(
   if (iteration < iterations && o.saveEvery !== undefined && iteration > 0 && iteration % o.saveEvery !== 0) {
     // The last snapshot of a run that stopped early.
     const img = snapshot(iteration, at.total, Float32Array.from(x));
-    if (o.savePattern !== undefined) await saveImage(o.savePattern.replaceAll('{iteration}', String(iteration)), img.data, width, height);
+    if (o.savePattern !== undefined)
+      await saveImage(o.savePattern.replaceAll('{iteration}', String(iteration)), img.data, width, height);
     await o.onImage?.(img);
   }
   return {
     image: snapshot(iteration, at.total, x),
-    best: best.iteration === iteration ? snapshot(iteration, at.total, x) : snapshot(best.iteration, best.total, best.data),
+    best:
+      best.iteration === iteration ? snapshot(iteration, at.total, x) : snapshot(best.iteration, best.total, best.data),
     history,
     notes,
     settings,

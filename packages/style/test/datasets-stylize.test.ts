@@ -69,8 +69,23 @@ function fakeStylizer(log: string[], onRun?: (name: string) => void): Stylizer {
         raw = { pixels: new Uint8Array(data), width: info.width, height: info.height, channels: 3 };
       } else raw = content as RawImage;
       const out = raw.pixels.map((v) => 255 - v);
-      const image = { data: new Float32Array(0), width: raw.width, height: raw.height, pixels: out, iteration: 1, total: 42 };
-      return { image, best: image, history: [], notes: [], settings: { iterations: 1 }, evaluations: 1, weights: undefined } as unknown as StylizeResult;
+      const image = {
+        data: new Float32Array(0),
+        width: raw.width,
+        height: raw.height,
+        pixels: out,
+        iteration: 1,
+        total: 42,
+      };
+      return {
+        image,
+        best: image,
+        history: [],
+        notes: [],
+        settings: { iterations: 1 },
+        evaluations: 1,
+        weights: undefined,
+      } as unknown as StylizeResult;
     },
     async close() {},
   };
@@ -96,7 +111,12 @@ test('--shard i/n: three shards cover every record exactly once; same schema, ne
     const log: string[] = [];
     const out = join(dir, 'styled');
     for (let i = 0; i < 3; i++) {
-      const res = await stylizeDataset({ inputs, output: out, shard: { index: i, count: 3 }, stylizer: fakeStylizer(log) });
+      const res = await stylizeDataset({
+        inputs,
+        output: out,
+        shard: { index: i, count: 3 },
+        stylizer: fakeStylizer(log),
+      });
       assert.equal(res.path, join(dir, `styled-0000${i}-of-00003`));
       assert.equal(res.records, shardSize(10, i, 3));
       assert.equal(res.resumed, 0);
@@ -112,21 +132,33 @@ test('--shard i/n: three shards cover every record exactly once; same schema, ne
       assert.equal(r.schema, 'cs20');
       const o = originals.get(r.label)!;
       assert.deepEqual([r.width, r.height], [o.width, o.height]);
-      assert.deepEqual(Array.from(r.pixels!), Array.from(o.pixels!, (v) => 255 - v));
-      assert.equal(new TextDecoder().decode((ex.features['style/image'] as { values: Uint8Array[] }).values[0]), 'fake.png');
+      assert.deepEqual(
+        Array.from(r.pixels!),
+        Array.from(o.pixels!, (v) => 255 - v),
+      );
+      assert.equal(
+        new TextDecoder().decode((ex.features['style/image'] as { values: Uint8Array[] }).values[0]),
+        'fake.png',
+      );
       assert.ok(ex.features['style/settings']?.kind === 'bytes');
       assert.deepEqual(ex.features['style/loss'], { kind: 'float', values: Float32Array.of(42) });
     }
     const all = await (await imageRecords(join(dir, 'styled@3'))).toArray();
     for (const r of all) labels.push(r.label);
-    assert.deepEqual(labels.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      labels.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     // Shard 1 of 3 took positions 1, 4, 7.
     assert.deepEqual(log.filter((n) => /in-a.tfrecord record 1$|in-b.tfrecord record [03]$/.test(n)).length, 3);
 
-    await assert.rejects(stylizeDataset({ inputs, output: out, shard: { index: 3, count: 3 }, stylizer: fakeStylizer([]) }), {
-      code: 'INVALID_OPTION',
-      message: 'Expected shard i/n with 0 <= i < n <= 99999 but received 3/3',
-    });
+    await assert.rejects(
+      stylizeDataset({ inputs, output: out, shard: { index: 3, count: 3 }, stylizer: fakeStylizer([]) }),
+      {
+        code: 'INVALID_OPTION',
+        message: 'Expected shard i/n with 0 <= i < n <= 99999 but received 3/3',
+      },
+    );
     await assert.rejects(stylizeDataset({ inputs, output: inputs[0]!, stylizer: fakeStylizer([]) }), {
       code: 'INVALID_OPTION',
       message: `The output ${inputs[0]} is also an input; choose another output name`,
@@ -141,10 +173,18 @@ test('an interrupted run resumes after the records it finished, also past a torn
     const first: string[] = [];
     const ac = new AbortController();
     await assert.rejects(
-      stylizeDataset({ inputs, output: out, signal: ac.signal, stylizer: fakeStylizer(first, () => first.length === 3 && ac.abort()) }),
+      stylizeDataset({
+        inputs,
+        output: out,
+        signal: ac.signal,
+        stylizer: fakeStylizer(first, () => first.length === 3 && ac.abort()),
+      }),
       (e: unknown) => {
         assert.ok(isStyleError(e, 'ABORTED'));
-        assert.equal(e.message, `stylize-dataset aborted after 2 of 10 records; run it again to continue from ${out}.partial`);
+        assert.equal(
+          e.message,
+          `stylize-dataset aborted after 2 of 10 records; run it again to continue from ${out}.partial`,
+        );
         return true;
       },
     );
@@ -154,7 +194,12 @@ test('an interrupted run resumes after the records it finished, also past a torn
 
     const second: string[] = [];
     const kept: number[] = [];
-    const res = await stylizeDataset({ inputs, output: out, stylizer: fakeStylizer(second), onResume: (k) => kept.push(k) });
+    const res = await stylizeDataset({
+      inputs,
+      output: out,
+      stylizer: fakeStylizer(second),
+      onResume: (k) => kept.push(k),
+    });
     assert.deepEqual(kept, [2]);
     assert.equal(res.resumed, 2);
     assert.equal(res.records, 10);
@@ -169,7 +214,14 @@ test('an interrupted run resumes after the records it finished, also past a torn
     const other = join(dir, 'other.tfrecord');
     const ac2 = new AbortController();
     const log: string[] = [];
-    await assert.rejects(stylizeDataset({ inputs, output: other, signal: ac2.signal, stylizer: fakeStylizer(log, () => log.length === 2 && ac2.abort()) }));
+    await assert.rejects(
+      stylizeDataset({
+        inputs,
+        output: other,
+        signal: ac2.signal,
+        stylizer: fakeStylizer(log, () => log.length === 2 && ac2.abort()),
+      }),
+    );
     const changed = fakeStylizer([]);
     changed.describe = () => ({ other: true }) as unknown as ReturnType<Stylizer['describe']>;
     const again = await stylizeDataset({ inputs, output: other, stylizer: changed });
@@ -180,11 +232,31 @@ test('an interrupted run resumes after the records it finished, also past a torn
 
 test('encoded records stay encoded (PNG stays PNG, JPEG stays JPEG), extra features kept', async () => {
   await withDir(async (dir) => {
-    const png = await sharp(Buffer.from(pixels(10, 8, 1)), { raw: { width: 10, height: 8, channels: 3 } }).png().toBuffer();
-    const jpg = await sharp(Buffer.from(pixels(10, 8, 2)), { raw: { width: 10, height: 8, channels: 3 } }).jpeg().toBuffer();
-    const a = encodedExample({ bytes: png, format: 'png', width: 10, height: 8, filename: 'a.png', label: 3, text: 'three' });
+    const png = await sharp(Buffer.from(pixels(10, 8, 1)), { raw: { width: 10, height: 8, channels: 3 } })
+      .png()
+      .toBuffer();
+    const jpg = await sharp(Buffer.from(pixels(10, 8, 2)), { raw: { width: 10, height: 8, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    const a = encodedExample({
+      bytes: png,
+      format: 'png',
+      width: 10,
+      height: 8,
+      filename: 'a.png',
+      label: 3,
+      text: 'three',
+    });
     a.features['image/source_id'] = { kind: 'bytes', values: [new TextEncoder().encode('id-a')] };
-    const b = encodedExample({ bytes: jpg, format: 'jpeg', width: 10, height: 8, filename: 'b.jpg', label: 4, text: 'four' });
+    const b = encodedExample({
+      bytes: jpg,
+      format: 'jpeg',
+      width: 10,
+      height: 8,
+      filename: 'b.jpg',
+      label: 4,
+      text: 'four',
+    });
     const input = join(dir, 'enc.tfrecord');
     await writeFileOf(input, [a, b]);
     const out = join(dir, 'out.tfrecord');
@@ -192,13 +264,19 @@ test('encoded records stay encoded (PNG stays PNG, JPEG stays JPEG), extra featu
     const exs: Example[] = [];
     for await (const ex of readExamples(out)) exs.push(ex);
     const recs = exs.map((ex) => readImageRecord(ex));
-    assert.deepEqual(recs.map((r) => [r.schema, r.format, r.filename, r.label, r.text, r.width, r.height]), [
-      ['encoded', 'png', 'a.png', 3, 'three', 10, 8],
-      ['encoded', 'jpeg', 'b.jpg', 4, 'four', 10, 8],
-    ]);
+    assert.deepEqual(
+      recs.map((r) => [r.schema, r.format, r.filename, r.label, r.text, r.width, r.height]),
+      [
+        ['encoded', 'png', 'a.png', 3, 'three', 10, 8],
+        ['encoded', 'jpeg', 'b.jpg', 4, 'four', 10, 8],
+      ],
+    );
     assert.deepEqual(exs[0]!.features['image/source_id'], a.features['image/source_id']);
     const { data } = await sharp(recs[0]!.encoded!).raw().toBuffer({ resolveWithObject: true });
-    assert.deepEqual(Array.from(data), Array.from(pixels(10, 8, 1), (v) => 255 - v));
+    assert.deepEqual(
+      Array.from(data),
+      Array.from(pixels(10, 8, 1), (v) => 255 - v),
+    );
   });
 });
 
@@ -213,16 +291,31 @@ test('real weights: interrupted after the first record, resumed; one graph per i
       [32, 32],
     ];
     const input = join(dir, 'in.tfrecord');
-    await writeFileOf(input, sizes.map(([w, h], i) => cs20Example(pixels(w, h, i), w, h, 3, i)));
+    await writeFileOf(
+      input,
+      sizes.map(([w, h], i) => cs20Example(pixels(w, h, i), w, h, 3, i)),
+    );
     const style = join(dir, 'style.png');
-    await writeFile(style, await sharp(Buffer.from(pixels(48, 48, 9)), { raw: { width: 48, height: 48, channels: 3 } }).png().toBuffer());
+    await writeFile(
+      style,
+      await sharp(Buffer.from(pixels(48, 48, 9)), { raw: { width: 48, height: 48, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const out = join(dir, 'out.tfrecord');
     const common = { inputs: input, output: out, style, weights, iterations: 2, threads: 2 };
 
     const ac = new AbortController();
     const done: number[] = [];
     await assert.rejects(
-      stylizeDataset({ ...common, signal: ac.signal, onRecord: (p) => (done.push(p.index), ac.abort()) }),
+      stylizeDataset({
+        ...common,
+        signal: ac.signal,
+        onRecord: (p) => {
+          done.push(p.index);
+          ac.abort();
+        },
+      }),
       (e: unknown) => isStyleError(e, 'ABORTED'),
     );
     assert.deepEqual(done, [0]);
@@ -233,12 +326,21 @@ test('real weights: interrupted after the first record, resumed; one graph per i
     assert.equal(res.records, 3);
     assert.deepEqual(second, [1, 2], 'the first record was not redone');
     assert.equal(res.sizes, 2, 'one graph per distinct size in this run');
-    const recs = (await (await imageRecords(out)).toArray());
-    assert.deepEqual(recs.map((r) => [r.label, r.width, r.height]), [[0, 32, 32], [1, 40, 32], [2, 32, 32]]);
+    const recs = await (await imageRecords(out)).toArray();
+    assert.deepEqual(
+      recs.map((r) => [r.label, r.width, r.height]),
+      [
+        [0, 32, 32],
+        [1, 40, 32],
+        [2, 32, 32],
+      ],
+    );
     for (const [i, r] of recs.entries()) {
       const [w, h] = sizes[i]!;
       assert.ok(!Buffer.from(r.pixels!).equals(Buffer.from(pixels(w, h, i))), 'pixels changed');
-      const settings = JSON.parse(new TextDecoder().decode((r.extra['style/settings'] as { values: Uint8Array[] }).values[0])) as { iterations: number; width: number };
+      const settings = JSON.parse(
+        new TextDecoder().decode((r.extra['style/settings'] as { values: Uint8Array[] }).values[0]),
+      ) as { iterations: number; width: number };
       assert.equal(settings.iterations, 2);
       assert.equal(settings.width, w);
     }
@@ -248,7 +350,12 @@ test('real weights: interrupted after the first record, resumed; one graph per i
 test('createStylizer checks its options before loading anything', async () => {
   await withDir(async (dir) => {
     const style = join(dir, 'style.png');
-    await writeFile(style, await sharp(Buffer.from(pixels(20, 20, 1)), { raw: { width: 20, height: 20, channels: 3 } }).png().toBuffer());
+    await writeFile(
+      style,
+      await sharp(Buffer.from(pixels(20, 20, 1)), { raw: { width: 20, height: 20, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
     const missing = join(dir, 'nope', 'model.json');
     await assert.rejects(createStylizer({ style, keepSize: true, size: 64, weights: missing }), {
       code: 'INVALID_OPTION',
@@ -264,6 +371,8 @@ test('createStylizer checks its options before loading anything', async () => {
     });
     // The style image is fine, so the weights are looked for next.
     await assert.rejects(createStylizer({ style, weights: missing }), { code: 'WEIGHTS_MISSING' });
-    await assert.rejects(stylizeDataset({ inputs: join(dir, 'x.tfrecord'), output: join(dir, 'y.tfrecord') }), { code: 'IO' });
+    await assert.rejects(stylizeDataset({ inputs: join(dir, 'x.tfrecord'), output: join(dir, 'y.tfrecord') }), {
+      code: 'IO',
+    });
   });
 });

@@ -34,7 +34,13 @@ function pixels(width: number, height: number, seed: number): Buffer {
   return b;
 }
 
-async function writeImage(path: string, width: number, height: number, seed: number, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
+async function writeImage(
+  path: string,
+  width: number,
+  height: number,
+  seed: number,
+  format: 'png' | 'jpeg' = 'png',
+): Promise<Buffer> {
   const img = sharp(pixels(width, height, seed), { raw: { width, height, channels: 3 } });
   const bytes = await (format === 'png' ? img.png() : img.jpeg({ quality: 90 })).toBuffer();
   await writeFile(path, bytes);
@@ -82,7 +88,10 @@ test('cs20: folder -> TFRecord -> pixels exact, labels from sorted folder names,
     const got = await (await imageRecords(out)).toArray();
     // Files in sorted relative-path order.
     const order = ['circles/c1.png', 'stripes/s1.png', 'stripes/s2.png'];
-    assert.deepEqual(got.map((r) => r.label), [0, 1, 1]);
+    assert.deepEqual(
+      got.map((r) => r.label),
+      [0, 1, 1],
+    );
     for (const [i, r] of got.entries()) {
       assert.equal(r.schema, 'cs20');
       const expected = await rgb(files.get(order[i]!)!);
@@ -94,14 +103,23 @@ test('cs20: folder -> TFRecord -> pixels exact, labels from sorted folder names,
 
     // The lecture's read side: files -> records -> FixedLen spec -> decodeRaw.
     const lecture = await (await cs20Records(out)).toArray();
-    assert.deepEqual(lecture.map((c) => c.shape), got.map((r) => [r.height, r.width, 3]));
-    assert.deepEqual(lecture.map((c) => c.label), [0n, 1n, 1n]);
+    assert.deepEqual(
+      lecture.map((c) => c.shape),
+      got.map((r) => [r.height, r.width, 3]),
+    );
+    assert.deepEqual(
+      lecture.map((c) => c.label),
+      [0n, 1n, 1n],
+    );
     assert.ok(Buffer.from(lecture[2]!.pixels).equals(Buffer.from(got[2]!.pixels!)));
 
     // And back to PNG files, pixels exact.
     const outDir = join(dir, 'back');
     const written = await tfrecordToImages(out, outDir);
-    assert.deepEqual(written.map((w) => w.path), [0, 1, 2].map((i) => join(outDir, `data-0000${i}.png`)));
+    assert.deepEqual(
+      written.map((w) => w.path),
+      [0, 1, 2].map((i) => join(outDir, `data-0000${i}.png`)),
+    );
     for (const [i, w] of written.entries()) {
       const back = await rgb(w.path);
       assert.ok(back.data.equals((await rgb(files.get(order[i]!)!)).data));
@@ -139,7 +157,8 @@ test('encoded: original JPEG/PNG bytes kept exactly, object-detection feature na
       ],
     );
     const keys = ['circles/c1.jpg', 'png-at-top.png', 'stripes/s1.jpg', 'stripes/s2.jpg'];
-    for (const [i, r] of recs.entries()) assert.ok(Buffer.from(r.encoded!).equals(files.get(keys[i]!)!), `bytes of ${keys[i]}`);
+    for (const [i, r] of recs.entries())
+      assert.ok(Buffer.from(r.encoded!).equals(files.get(keys[i]!)!), `bytes of ${keys[i]}`);
 
     const outDir = join(dir, 'back');
     const written = await tfrecordToImages(out, outDir);
@@ -209,10 +228,18 @@ test('labels from a CSV: class names sorted, or bare integers; unlisted and miss
     const csv = join(input, 'labels.csv');
     await writeFile(csv, 'filename,label\na.png,zebra\n"b.png",ant\nghost.png,ant\n');
     const skipped: string[] = [];
-    const res = await imagesToTFRecord({ inputs: [input], output: join(dir, 'x.tfrecord'), labels: csv, onSkip: (f) => skipped.push(f) });
+    const res = await imagesToTFRecord({
+      inputs: [input],
+      output: join(dir, 'x.tfrecord'),
+      labels: csv,
+      onSkip: (f) => skipped.push(f),
+    });
     assert.deepEqual(res.classes, ['ant', 'zebra']);
     assert.equal(await readFile(join(dir, 'x.tfrecord.labels.txt'), 'utf8'), '0:ant\n1:zebra\n');
-    assert.deepEqual((await (await imageRecords(join(dir, 'x.tfrecord'))).toArray()).map((r) => r.label), [1, 0]);
+    assert.deepEqual(
+      (await (await imageRecords(join(dir, 'x.tfrecord'))).toArray()).map((r) => r.label),
+      [1, 0],
+    );
     // c.png is not listed; ghost.png is listed but absent; the CSV itself is not an image of the set.
     assert.deepEqual(res.skipped, [
       { file: join(input, 'c.png'), reason: `not listed in ${csv}` },
@@ -222,10 +249,18 @@ test('labels from a CSV: class names sorted, or bare integers; unlisted and miss
 
     const ints = join(dir, 'ints.csv');
     await writeFile(ints, 'a.png,7\nb.png,-1\nc.png,3\n');
-    const r2 = await imagesToTFRecord({ inputs: [input], output: join(dir, 'y.tfrecord'), labels: ints, schema: 'encoded' });
+    const r2 = await imagesToTFRecord({
+      inputs: [input],
+      output: join(dir, 'y.tfrecord'),
+      labels: ints,
+      schema: 'encoded',
+    });
     assert.deepEqual(r2.classes, []);
     assert.equal(r2.labelMap, undefined);
-    assert.deepEqual((await (await imageRecords(join(dir, 'y.tfrecord'))).toArray()).map((r) => r.label), [7, -1, 3]);
+    assert.deepEqual(
+      (await (await imageRecords(join(dir, 'y.tfrecord'))).toArray()).map((r) => r.label),
+      [7, -1, 3],
+    );
 
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'a.png,1\nb.png\n');
@@ -261,11 +296,14 @@ test('bad files in a folder: named and skipped with a summary, or the run fails 
       assert.equal((await (await imageRecords(out)).toArray()).length, 1);
 
       const failOut = join(dir, `${schema}-fail.tfrecord`);
-      await assert.rejects(imagesToTFRecord({ inputs: [input], output: failOut, schema, onError: 'fail' }), (e: unknown) => {
-        assert.ok(isStyleError(e, 'IMAGE'));
-        assert.equal(e.message, `${join(input, 'cats', 'empty.png')}: the file is empty`);
-        return true;
-      });
+      await assert.rejects(
+        imagesToTFRecord({ inputs: [input], output: failOut, schema, onError: 'fail' }),
+        (e: unknown) => {
+          assert.ok(isStyleError(e, 'IMAGE'));
+          assert.equal(e.message, `${join(input, 'cats', 'empty.png')}: the file is empty`);
+          return true;
+        },
+      );
       // Nothing is left under the output name after a failed run.
       assert.ok(!(await readdir(dir)).includes(`${schema}-fail.tfrecord`));
     }
@@ -283,14 +321,22 @@ test('shards and compression: every image once across N gzip shards, read back b
     for (let i = 0; i < 7; i++) await writeImage(join(input, `img${i}.png`), 6 + i, 5, i);
     const res = await imagesToTFRecord({ inputs: [input], output: join(dir, 'train'), shards: 3, compression: 'gzip' });
     assert.equal(res.records, 7);
-    assert.deepEqual(res.files.map((f) => f.path), [0, 1, 2].map((i) => join(dir, `train-0000${i}-of-00003`)));
+    assert.deepEqual(
+      res.files.map((f) => f.path),
+      [0, 1, 2].map((i) => join(dir, `train-0000${i}-of-00003`)),
+    );
     const head = await readFile(res.files[0]!.path);
     assert.deepEqual([head[0], head[1]], [0x1f, 0x8b]);
-    const widths = (await (await imageRecords(join(dir, 'train@3'))).toArray()).map((r) => r.width).sort((a, b) => a - b);
+    const widths = (await (await imageRecords(join(dir, 'train@3'))).toArray())
+      .map((r) => r.width)
+      .sort((a, b) => a - b);
     assert.deepEqual(widths, [6, 7, 8, 9, 10, 11, 12]);
     // The extension stays at the end of shard names (TensorFlow's convention) and sets the compression.
     const res2 = await imagesToTFRecord({ inputs: [input], output: join(dir, 'val.tfrecord.gz'), shards: 2 });
-    assert.deepEqual(res2.files.map((f) => f.path), [0, 1].map((i) => join(dir, `val-0000${i}-of-00002.tfrecord.gz`)));
+    assert.deepEqual(
+      res2.files.map((f) => f.path),
+      [0, 1].map((i) => join(dir, `val-0000${i}-of-00002.tfrecord.gz`)),
+    );
     const head2 = await readFile(res2.files[1]!.path);
     assert.deepEqual([head2[0], head2[1]], [0x1f, 0x8b]);
     assert.equal((await (await imageRecords(join(dir, 'val-*-of-00002.tfrecord.gz'))).toArray()).length, 7);
@@ -304,11 +350,14 @@ test('readImageRecord names the record and the problem', () => {
     message: "f.tfrecord record 3: feature 'shape' holds 8 bytes, expected 12 (int32 [height, width, channels])",
   });
   assert.throws(() => readImageRecord({ features: { x: { kind: 'none' } } }, 'r'), {
-    message: "r: holds neither schema: expected features 'image' + 'shape' (cs20) or 'image/encoded' (encoded), found 'x'",
+    message:
+      "r: holds neither schema: expected features 'image' + 'shape' (cs20) or 'image/encoded' (encoded), found 'x'",
   });
   const short = cs20Example(new Uint8Array(12), 2, 2, 3, 5);
   short.features['image'] = { kind: 'bytes', values: [new Uint8Array(11)] };
-  assert.throws(() => readImageRecord(short, 'r'), { message: "r: feature 'image' holds 11 bytes, shape [2, 2, 3] needs 12" });
+  assert.throws(() => readImageRecord(short, 'r'), {
+    message: "r: feature 'image' holds 11 bytes, shape [2, 2, 3] needs 12",
+  });
 });
 
 test('streaming: memory stays flat while 300 images are converted (nothing is collected)', async () => {

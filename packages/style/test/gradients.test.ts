@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GraphBuilder } from '../src/graph/builder.js';
 import type { Value } from '../src/graph/builder.js';
-import { avgPoolBackward, convBackward, flipKernel, gram, gramBackward, maxPoolBackward, reluBackward } from '../src/graph/rules.js';
+import {
+  avgPoolBackward,
+  convBackward,
+  flipKernel,
+  gram,
+  gramBackward,
+  maxPoolBackward,
+  reluBackward,
+} from '../src/graph/rules.js';
 import { contentTerm, styleTerm, tvTerm } from '../src/losses/terms.js';
 import type { LossSpec } from '../src/losses/spec.js';
 import { nodeRuntime } from '../src/runtime/node.js';
@@ -42,7 +50,11 @@ interface Check {
  * Builds a graph with input 'x' whose outputs are a scalar 'loss' and 'grad'
  * (claimed d loss / dx), then compares directional derivatives with central differences.
  */
-async function fdCheck(dims: number[], build: (b: GraphBuilder, x: Value) => { loss: Value; grad: Value }, o: Check = {}): Promise<void> {
+async function fdCheck(
+  dims: number[],
+  build: (b: GraphBuilder, x: Value) => { loss: Value; grad: Value },
+  o: Check = {},
+): Promise<void> {
   const b = new GraphBuilder('fd');
   const x = b.input('x', dims);
   const { loss, grad } = build(b, x);
@@ -56,7 +68,10 @@ async function fdCheck(dims: number[], build: (b: GraphBuilder, x: Value) => { l
     const run = async (v: Float32Array) => session.run({ x: { data: v, dims } });
     const base = await run(x0);
     const g = base['grad']!.data;
-    assert.ok(g.some((v) => v !== 0), 'gradient is not all zero');
+    assert.ok(
+      g.some((v) => v !== 0),
+      'gradient is not all zero',
+    );
     const eps = o.eps ?? 1e-2;
     for (let d = 0; d < (o.directions ?? 3); d++) {
       const v = randomArray(x0.length, random);
@@ -65,7 +80,10 @@ async function fdCheck(dims: number[], build: (b: GraphBuilder, x: Value) => { l
       const fd = (plus - minus) / (2 * eps);
       const analytic = dot(g, v);
       const err = Math.abs(fd - analytic) / Math.max(Math.abs(fd), Math.abs(analytic), 1e-6);
-      assert.ok(err < (o.tol ?? 1e-3), `direction ${d}: finite difference ${fd} vs gradient ${analytic} (relative error ${err})`);
+      assert.ok(
+        err < (o.tol ?? 1e-3),
+        `direction ${d}: finite difference ${fd} vs gradient ${analytic} (relative error ${err})`,
+      );
     }
   } finally {
     await session.release();
@@ -95,17 +113,24 @@ const awayFromZero = (n: number, random: () => number): Float32Array => {
 
 describe('backward rules (finite differences)', () => {
   for (const variant of ['conv', 'convTranspose'] as const) {
-    for (const [h, w] of [[5, 6], [4, 4]] as const) {
+    for (const [h, w] of [
+      [5, 6],
+      [4, 4],
+    ] as const) {
       it(`Conv 3x3 pad 1 -> ${variant}, ${h}x${w}`, async () => {
-        await fdCheck([1, 3, h, w], (b, x) => {
-          const kernel = randomArray(4 * 3 * 9, rng(11));
-          const k = b.constant('k', [4, 3, 3, 3], kernel);
-          const flipped = b.constant('kf', [3, 4, 3, 3], flipKernel(kernel, 4, 3, 3, 3));
-          const bias = b.constant('bias', [4], randomArray(4, rng(12)));
-          const y = b.conv(x, k, bias, 1);
-          const { loss, r } = linearProbe(b, y, 13);
-          return { loss, grad: convBackward(b, r, 1, variant, k, flipped) };
-        }, { eps: 0.5 });
+        await fdCheck(
+          [1, 3, h, w],
+          (b, x) => {
+            const kernel = randomArray(4 * 3 * 9, rng(11));
+            const k = b.constant('k', [4, 3, 3, 3], kernel);
+            const flipped = b.constant('kf', [3, 4, 3, 3], flipKernel(kernel, 4, 3, 3, 3));
+            const bias = b.constant('bias', [4], randomArray(4, rng(12)));
+            const y = b.conv(x, k, bias, 1);
+            const { loss, r } = linearProbe(b, y, 13);
+            return { loss, grad: convBackward(b, r, 1, variant, k, flipped) };
+          },
+          { eps: 0.5 },
+        );
       });
     }
   }
@@ -117,28 +142,44 @@ describe('backward rules (finite differences)', () => {
 
   for (const variant of ['where', 'sign'] as const) {
     it(`Relu -> ${variant} mask on the output`, async () => {
-      await fdCheck([1, 2, 3, 4], (b, x) => {
-        const y = b.relu(x);
-        const { loss, r } = linearProbe(b, y, 21);
-        return { loss, grad: reluBackward(b, r, y, variant) };
-      }, { x: awayFromZero, eps: 0.05 });
+      await fdCheck(
+        [1, 2, 3, 4],
+        (b, x) => {
+          const y = b.relu(x);
+          const { loss, r } = linearProbe(b, y, 21);
+          return { loss, grad: reluBackward(b, r, y, variant) };
+        },
+        { x: awayFromZero, eps: 0.05 },
+      );
     });
   }
 
-  for (const [h, w] of [[6, 8], [7, 9], [5, 4]] as const) {
+  for (const [h, w] of [
+    [6, 8],
+    [7, 9],
+    [5, 4],
+  ] as const) {
     it(`AveragePool 2x2/2 -> upsample x 0.25, ${h}x${w}`, async () => {
-      await fdCheck([1, 2, h, w], (b, x) => {
-        const y = b.pool2x2('AveragePool', x);
-        const { loss, r } = linearProbe(b, y, 31);
-        return { loss, grad: avgPoolBackward(b, r, x.dims) };
-      }, { eps: 0.5 });
+      await fdCheck(
+        [1, 2, h, w],
+        (b, x) => {
+          const y = b.pool2x2('AveragePool', x);
+          const { loss, r } = linearProbe(b, y, 31);
+          return { loss, grad: avgPoolBackward(b, r, x.dims) };
+        },
+        { eps: 0.5 },
+      );
     });
     it(`MaxPool 2x2/2 -> MaxUnpool at the indices, ${h}x${w}`, async () => {
-      await fdCheck([1, 2, h, w], (b, x) => {
-        const { y, indices } = b.maxPoolWithIndices(x);
-        const { loss, r } = linearProbe(b, y, 41);
-        return { loss, grad: maxPoolBackward(b, r, indices, x.dims) };
-      }, { x: awayFromZero, eps: 1e-3, tol: 2e-3 });
+      await fdCheck(
+        [1, 2, h, w],
+        (b, x) => {
+          const { y, indices } = b.maxPoolWithIndices(x);
+          const { loss, r } = linearProbe(b, y, 41);
+          return { loss, grad: maxPoolBackward(b, r, indices, x.dims) };
+        },
+        { x: awayFromZero, eps: 1e-3, tol: 2e-3 },
+      );
     });
   }
 
@@ -202,7 +243,10 @@ describe('training graph gradient (finite differences, tiny network)', () => {
     normalization,
   });
   for (const pooling of ['avg', 'max'] as const) {
-    for (const [h, w] of [[9, 7], [8, 10]] as const) {
+    for (const [h, w] of [
+      [9, 7],
+      [8, 10],
+    ] as const) {
       for (const backwardConv of ['auto', 'convTranspose'] as const) {
         const normalization = backwardConv === 'auto' ? 'cs20' : 'mean';
         it(`${pooling} pooling, ${h}x${w}, ${normalization}, backward ${backwardConv}`, async () => {
@@ -223,7 +267,9 @@ describe('training graph gradient (finite differences, tiny network)', () => {
             const style = await model.styleTargets(randomArray(3 * 11 * 12, random, 20), 11, 12);
             const x0 = randomArray(3 * h * w, random, 20);
             const base = await model.evaluate(x0, content, style);
-            assert.ok(Math.abs(base.total - (0.3 * base.content + base.style + 0.05 * base.tv)) <= 1e-5 * Math.abs(base.total));
+            assert.ok(
+              Math.abs(base.total - (0.3 * base.content + base.style + 0.05 * base.tv)) <= 1e-5 * Math.abs(base.total),
+            );
             const eps = 0.02;
             for (let d = 0; d < 3; d++) {
               const v = randomArray(x0.length, random);
@@ -232,7 +278,10 @@ describe('training graph gradient (finite differences, tiny network)', () => {
               const fd = (plus - minus) / (2 * eps);
               const analytic = dot(base.gradient, v);
               const err = Math.abs(fd - analytic) / Math.max(Math.abs(fd), Math.abs(analytic));
-              assert.ok(err < 5e-3, `direction ${d}: finite difference ${fd} vs gradient ${analytic} (relative error ${err})`);
+              assert.ok(
+                err < 5e-3,
+                `direction ${d}: finite difference ${fd} vs gradient ${analytic} (relative error ${err})`,
+              );
             }
           } finally {
             await model.release();

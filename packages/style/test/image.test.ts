@@ -72,7 +72,9 @@ test('deprocess clips to 0..255, rounds, and maps NaN to 0', () => {
 test('round trip: PNG is exact, JPEG and WebP within a perceptual tolerance', async () => {
   await withDir(async (dir) => {
     const src = join(dir, 'src.png');
-    await sharp(gradient(40, 24), { raw: { width: 40, height: 24, channels: 3 } }).png().toFile(src);
+    await sharp(gradient(40, 24), { raw: { width: 40, height: 24, channels: 3 } })
+      .png()
+      .toFile(src);
     const img = await loadImage(src);
     assert.equal(img.width, 40);
     assert.equal(img.height, 24);
@@ -94,14 +96,19 @@ test('round trip: PNG is exact, JPEG and WebP within a perceptual tolerance', as
       else assert.ok(mean < 4, `${ext}: mean abs error ${mean}`);
     }
     // No temporary files are left behind.
-    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 });
 
 test('resizing: maxSide keeps the aspect ratio; width+height cover and crop (as PIL ImageOps.fit)', async () => {
   await withDir(async (dir) => {
     const src = join(dir, 'src.png');
-    await sharp(gradient(200, 100), { raw: { width: 200, height: 100, channels: 3 } }).png().toFile(src);
+    await sharp(gradient(200, 100), { raw: { width: 200, height: 100, channels: 3 } })
+      .png()
+      .toFile(src);
     const a = await loadImage(src, { maxSide: 64 });
     assert.deepEqual([a.width, a.height, a.originalWidth, a.originalHeight], [64, 32, 200, 100]);
     const up = await loadImage(src, { maxSide: 400 });
@@ -120,7 +127,10 @@ test('resizing: maxSide keeps the aspect ratio; width+height cover and crop (as 
 test('EXIF orientation 6 is applied: a 40x24 JPEG loads as 24x40', async () => {
   await withDir(async (dir) => {
     const src = join(dir, 'rotated.jpg');
-    await sharp(gradient(40, 24), { raw: { width: 40, height: 24, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toFile(src);
+    await sharp(gradient(40, 24), { raw: { width: 40, height: 24, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toFile(src);
     assert.equal((await sharp(src).metadata()).orientation, 6);
     const img = await loadImage(src);
     assert.deepEqual([img.width, img.height], [24, 40]);
@@ -138,7 +148,9 @@ test('alpha is dropped (flattened onto white) with a note; grey becomes RGB', as
     const rgba = Buffer.alloc(20 * 20 * 4);
     for (let i = 0; i < 400; i++) rgba.set([200, 0, 0, i < 200 ? 255 : 0], i * 4);
     const src = join(dir, 'alpha.png');
-    await sharp(rgba, { raw: { width: 20, height: 20, channels: 4 } }).png().toFile(src);
+    await sharp(rgba, { raw: { width: 20, height: 20, channels: 4 } })
+      .png()
+      .toFile(src);
     const img = await loadImage(src);
     assert.equal(img.data.length, 3 * 400);
     assert.equal(img.notes.length, 1);
@@ -148,7 +160,10 @@ test('alpha is dropped (flattened onto white) with a note; grey becomes RGB', as
     assert.deepEqual(Array.from(px.subarray(399 * 3, 400 * 3)), [255, 255, 255]);
 
     const grey = join(dir, 'grey.png');
-    await sharp(Buffer.alloc(400, 77), { raw: { width: 20, height: 20, channels: 1 } }).toColourspace('b-w').png().toFile(grey);
+    await sharp(Buffer.alloc(400, 77), { raw: { width: 20, height: 20, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(grey);
     assert.equal((await sharp(grey).metadata()).channels, 1);
     const g = await loadImage(grey);
     assert.deepEqual(g.notes, []);
@@ -159,7 +174,9 @@ test('alpha is dropped (flattened onto white) with a note; grey becomes RGB', as
 test('raw pixels and encoded bytes are accepted as sources', async () => {
   const raw = await loadImage({ pixels: new Uint8Array(gradient(20, 16)), width: 20, height: 16, channels: 3 });
   assert.deepEqual(toPixels(raw.data, 20, 16), new Uint8Array(gradient(20, 16)));
-  const png = await sharp(gradient(20, 16), { raw: { width: 20, height: 16, channels: 3 } }).png().toBuffer();
+  const png = await sharp(gradient(20, 16), { raw: { width: 20, height: 16, channels: 3 } })
+    .png()
+    .toBuffer();
   const enc = await loadImage(new Uint8Array(png), { maxSide: 40 });
   assert.deepEqual([enc.width, enc.height], [40, 32]);
 });
@@ -185,30 +202,50 @@ test('error: unsupported formats name the file and what was found', async () => 
   await withDir(async (dir) => {
     const txt = join(dir, 'notes.jpg');
     await writeFile(txt, 'hello, this is not an image at all\n');
-    await rejectsWith(loadImage(txt), 'IMAGE', `Unsupported image format in '${txt}': found text starting "hello, this is not an im..."`);
+    await rejectsWith(
+      loadImage(txt),
+      'IMAGE',
+      `Unsupported image format in '${txt}': found text starting "hello, this is not an im..."`,
+    );
     const bmp = join(dir, 'old.bmp');
     await writeFile(bmp, Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]));
-    await rejectsWith(loadImage(bmp), 'IMAGE', `Unsupported image format in '${bmp}': found a BMP image (not supported; convert it to PNG)`);
+    await rejectsWith(
+      loadImage(bmp),
+      'IMAGE',
+      `Unsupported image format in '${bmp}': found a BMP image (not supported; convert it to PNG)`,
+    );
     const bin = join(dir, 'blob.png');
     await writeFile(bin, new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5]));
-    await rejectsWith(loadImage(bin), 'IMAGE', `Unsupported image format in '${bin}': found bytes de ad be ef 00 01 02 03 ... (10 bytes)`);
+    await rejectsWith(
+      loadImage(bin),
+      'IMAGE',
+      `Unsupported image format in '${bin}': found bytes de ad be ef 00 01 02 03 ... (10 bytes)`,
+    );
     assert.equal(describeBytes(new Uint8Array([0x1f, 0x8b, 8])), 'gzip-compressed data');
   });
 });
 
 test('error: a truncated JPEG is reported as undecodable, naming the file', async () => {
   await withDir(async (dir) => {
-    const full = await sharp(gradient(64, 64), { raw: { width: 64, height: 64, channels: 3 } }).jpeg().toBuffer();
+    const full = await sharp(gradient(64, 64), { raw: { width: 64, height: 64, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     const cut = join(dir, 'cut.jpg');
     await writeFile(cut, full.subarray(0, 200));
-    await rejectsWith(loadImage(cut), 'IMAGE', new RegExp(`^Cannot decode image '${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'.*: .+`));
+    await rejectsWith(
+      loadImage(cut),
+      'IMAGE',
+      new RegExp(`^Cannot decode image '${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}'.*: .+`),
+    );
   });
 });
 
 test('error: too small for the network names the minimum of 16 px', async () => {
   await withDir(async (dir) => {
     const src = join(dir, 'tiny.png');
-    await sharp(gradient(40, 12), { raw: { width: 40, height: 12, channels: 3 } }).png().toFile(src);
+    await sharp(gradient(40, 12), { raw: { width: 40, height: 12, channels: 3 } })
+      .png()
+      .toFile(src);
     await rejectsWith(
       loadImage(src),
       'IMAGE',
@@ -226,8 +263,16 @@ test('error: too small for the network names the minimum of 16 px', async () => 
 });
 
 test('error: bad option values use the sharp message shape', async () => {
-  await rejectsWith(loadImage('x.png', { maxSide: 0 }), 'INVALID_OPTION', 'Expected integer between 1 and 16384 for maxSide but received 0 of type number');
-  await rejectsWith(loadImage('x.png', { width: 2.5 }), 'INVALID_OPTION', 'Expected integer between 1 and 16384 for width but received 2.5 of type number');
+  await rejectsWith(
+    loadImage('x.png', { maxSide: 0 }),
+    'INVALID_OPTION',
+    'Expected integer between 1 and 16384 for maxSide but received 0 of type number',
+  );
+  await rejectsWith(
+    loadImage('x.png', { width: 2.5 }),
+    'INVALID_OPTION',
+    'Expected integer between 1 and 16384 for width but received 2.5 of type number',
+  );
   await rejectsWith(
     loadImage('x.png', { maxSide: 10, width: 10 }),
     'INVALID_OPTION',
@@ -249,6 +294,10 @@ test('output format comes from the extension; anything else is a clear error', a
   });
   await withDir(async (dir) => {
     const target = join(dir, 'missing-folder', 'x.png');
-    await rejectsWith(saveImage(target, new Float32Array(3 * 16), 4, 4), 'IMAGE', `Cannot write image '${target}': its folder does not exist`);
+    await rejectsWith(
+      saveImage(target, new Float32Array(3 * 16), 4, 4),
+      'IMAGE',
+      `Cannot write image '${target}': its folder does not exist`,
+    );
   });
 });

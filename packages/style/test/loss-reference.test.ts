@@ -54,7 +54,15 @@ function pool(x: Map3, kind: 'avg' | 'max'): Map3 {
 }
 
 /** Post-ReLU features of every conv (up to `upTo`), by name. */
-function features(arch: VggArchitecture, weights: VggWeights, image: Float32Array, h: number, w: number, pooling: 'avg' | 'max', upTo?: string): Map<string, Map3> {
+function features(
+  arch: VggArchitecture,
+  weights: VggWeights,
+  image: Float32Array,
+  h: number,
+  w: number,
+  pooling: 'avg' | 'max',
+  upTo?: string,
+): Map<string, Map3> {
   let x: Map3 = { c: 3, h, w, d: Float64Array.from(image) };
   const out = new Map<string, Map3>();
   let block = 1;
@@ -145,7 +153,8 @@ describe('losses against a direct TypeScript reference', () => {
         // The content target is the reference's features.
         const ref = features(TINY, weights, contentImg, k.h, k.w, k.pooling).get('conv2_1')!;
         const t = content.layers.get('conv2_1')!.data;
-        for (let i = 0; i < ref.d.length; i += 7) assert.ok(Math.abs(t[i]! - ref.d[i]!) <= 1e-4 * (1 + Math.abs(ref.d[i]!)));
+        for (let i = 0; i < ref.d.length; i += 7)
+          assert.ok(Math.abs(t[i]! - ref.d[i]!) <= 1e-4 * (1 + Math.abs(ref.d[i]!)));
       } finally {
         await model.release();
       }
@@ -169,7 +178,11 @@ describe('losses against a direct TypeScript reference', () => {
         const g = rawGram(f);
         // Style Gram rescaled to the generated image's M (identity when sizes match, as in cs20).
         const ag = rawGram(a).map((v) => (v * m) / (a.h * a.w));
-        style += weight * (k.normalization === 'cs20' ? sumSqDiff(g, ag) / (2 * n * m) ** 2 : sumSqDiff(g, ag) / (n * m) ** 2 / (n * n));
+        style +=
+          weight *
+          (k.normalization === 'cs20'
+            ? sumSqDiff(g, ag) / (2 * n * m) ** 2
+            : sumSqDiff(g, ag) / (n * m) ** 2 / (n * n));
       }
       const tvRef = tv(x, 3, k.h, k.w, k.normalization === 'mean');
       close(got.content, content, 'content');
@@ -184,7 +197,17 @@ describe('cs20 loss on VGG-19 shapes (first three convs, random weights)', () =>
   it('matches the reference at conv1_1, conv1_2 and conv2_1 on a 12 x 10 image', async () => {
     const arch = VGG_ARCHITECTURES.vgg19;
     // Only the layers the loss needs: block1_conv1, block1_conv2, block2_conv1 at their VGG-19 shapes.
-    const weights = randomWeights({ inChannels: 3, blocks: [{ channels: 64, convs: 2 }, { channels: 128, convs: 1 }] }, 21, 0.5);
+    const weights = randomWeights(
+      {
+        inChannels: 3,
+        blocks: [
+          { channels: 64, convs: 2 },
+          { channels: 128, convs: 1 },
+        ],
+      },
+      21,
+      0.5,
+    );
     const loss: LossSpec = {
       contentLayers: [{ layer: 'conv1_2', weight: 1 }],
       styleLayers: [

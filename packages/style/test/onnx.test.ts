@@ -19,7 +19,8 @@ function fields(buf: Uint8Array): Fields {
     const key = r.uint32();
     const f = key >>> 3;
     const wt = key & 7;
-    const v = wt === 0 ? r.int64() : wt === 2 ? r.bytes() : wt === 5 ? r.float() : assert.fail(`unexpected wire type ${wt}`);
+    const v =
+      wt === 0 ? r.int64() : wt === 2 ? r.bytes() : wt === 5 ? r.float() : assert.fail(`unexpected wire type ${wt}`);
     out.set(f, [...(out.get(f) ?? []), v]);
   }
   return out;
@@ -117,7 +118,9 @@ describe('ONNX ModelProto encoding', () => {
     assert.equal(text(out.get(1)![0]), 'z');
     const tensorType = sub(sub(out, 2), 1);
     assert.deepEqual(tensorType.get(1), [1n]);
-    const dims = sub(tensorType, 2).get(1)!.map((d) => fields(d as Uint8Array).get(1)![0]);
+    const dims = sub(tensorType, 2)
+      .get(1)!
+      .map((d) => fields(d as Uint8Array).get(1)![0]);
     assert.deepEqual(dims, [100n, 3n]);
   });
 
@@ -136,7 +139,11 @@ describe('ONNX ModelProto encoding', () => {
     const out = (await session.run({ x: { data: x, dims: [3, 100] } }))['z']!;
     assert.deepEqual(out.dims, [100, 3]);
     const w = spec.initializers[0]!.data as Float32Array;
-    for (const [r, c] of [[0, 0], [99, 2], [42, 1]] as const) {
+    for (const [r, c] of [
+      [0, 0],
+      [99, 2],
+      [42, 1],
+    ] as const) {
       assert.equal(out.data[r * 3 + c], Math.max(0, Math.fround(x[c * 100 + r]! + w[c * 100 + r]!)));
     }
     await session.release();

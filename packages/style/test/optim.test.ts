@@ -20,7 +20,7 @@ function rosenbrock(x: Float32Array): Promise<LossAndGradient> {
 
 /** Ill-conditioned quadratic: sum c_i (x_i - 1)^2 with c from 1 to 1000 (condition number 1000). */
 function quadratic(n: number): (x: Float32Array) => Promise<LossAndGradient> {
-  const c = Array.from({ length: n }, (_, i) => Math.pow(1000, i / (n - 1)));
+  const c = Array.from({ length: n }, (_, i) => 1000 ** (i / (n - 1)));
   return (x) => {
     const g = new Float32Array(n);
     let f = 0;
@@ -61,7 +61,10 @@ test('Adam: the first two steps match a hand computation of TF Adam (epsilon hat
   const lr2 = (2 * Math.sqrt(1 - 0.999 * 0.999)) / (1 - 0.81);
   const m2 = [0.9 * 0.2 + 0.1 * -1, 0.9 * 0.05 + 0.1 * 0.5];
   const v2 = [0.999 * 0.004 + 0.001 * 1, 0.999 * 0.00025 + 0.001 * 0.25];
-  const x2 = [x1[0]! - (lr2 * m2[0]!) / (Math.sqrt(v2[0]!) + 1e-8), x1[1]! - (lr2 * m2[1]!) / (Math.sqrt(v2[1]!) + 1e-8)];
+  const x2 = [
+    x1[0]! - (lr2 * m2[0]!) / (Math.sqrt(v2[0]!) + 1e-8),
+    x1[1]! - (lr2 * m2[1]!) / (Math.sqrt(v2[1]!) + 1e-8),
+  ];
   assert.ok(Math.abs(x[0]! - x2[0]!) < 1e-5, `${x[0]} vs ${x2[0]}`);
   assert.ok(Math.abs(x[1]! - x2[1]!) < 1e-5, `${x[1]} vs ${x2[1]}`);
   assert.equal(adam.iterations, 2);
@@ -89,7 +92,8 @@ test('L-BFGS minimises Rosenbrock (10-D) and the quadratic, never increasing the
     if (name === 'rosenbrock') for (let i = 1; i < n; i += 2) x[i] = 1;
     const opt = new LBFGS({ gradientTolerance: 1e-5 });
     const { at, losses } = await minimize(x, f, opt, { iterations: iters });
-    for (let i = 1; i < losses.length; i++) assert.ok(losses[i]! < losses[i - 1]!, `${name}: loss rose at iteration ${i}`);
+    for (let i = 1; i < losses.length; i++)
+      assert.ok(losses[i]! < losses[i - 1]!, `${name}: loss rose at iteration ${i}`);
     assert.ok(at.loss < 1e-7, `${name}: loss ${at.loss} after ${losses.length - 1} iterations`);
     assert.ok(maxError(x, 1) < 1e-3, `${name}: x = ${Array.from(x)}`);
     // Far fewer evaluations than Adam needs.
@@ -102,7 +106,9 @@ test('L-BFGS survives a loss that is not finite beyond a cliff (line search back
   const f = (x: Float32Array): Promise<LossAndGradient> => {
     const v = x[0]!;
     return Promise.resolve(
-      v < 4 ? { loss: (v - 3) ** 2, gradient: new Float32Array([2 * (v - 3)]) } : { loss: Number.NaN, gradient: new Float32Array([Number.NaN]) },
+      v < 4
+        ? { loss: (v - 3) ** 2, gradient: new Float32Array([2 * (v - 3)]) }
+        : { loss: Number.NaN, gradient: new Float32Array([Number.NaN]) },
     );
   };
   const x = new Float32Array([-10]);
@@ -116,7 +122,7 @@ test('L-BFGS resets its memory when the curvature y.s is not positive', async ()
   // Concave along the path: f = -x^2 + x^4 / 100 from x = 0.5 first moves through negative curvature.
   const f = (x: Float32Array): Promise<LossAndGradient> => {
     const v = x[0]!;
-    return Promise.resolve({ loss: -v * v + (v ** 4) / 100, gradient: new Float32Array([-2 * v + (4 * v ** 3) / 100]) });
+    return Promise.resolve({ loss: -v * v + v ** 4 / 100, gradient: new Float32Array([-2 * v + (4 * v ** 3) / 100]) });
   };
   // With one evaluation per line search the first step is accepted on Armijo alone, across the concave part.
   const x = new Float32Array([0.5]);
@@ -144,14 +150,23 @@ test('a NaN gradient is a clear StyleError, not silent garbage', async () => {
     adam.step(new Float32Array([1]), { loss: 1, gradient: new Float32Array([1]) }, () =>
       Promise.resolve({ loss: Number.POSITIVE_INFINITY, gradient: new Float32Array([1]) }),
     ),
-    { name: 'StyleError', message: 'Adam: the loss is Infinity at iteration 1; the optimisation diverged (try a smaller learning rate)' },
+    {
+      name: 'StyleError',
+      message: 'Adam: the loss is Infinity at iteration 1; the optimisation diverged (try a smaller learning rate)',
+    },
   );
 });
 
 test('optimiser options are validated with the sharp message shape', () => {
-  assert.throws(() => new Adam({ lr: 0 }), { message: 'Expected number greater than 0 for lr but received 0 of type number' });
-  assert.throws(() => new Adam({ lr: Number.NaN }), { message: 'Expected number greater than 0 for lr but received NaN of type number' });
-  assert.throws(() => new LBFGS({ history: 0 }), { message: 'Expected integer between 1 and 1000 for history but received 0 of type number' });
+  assert.throws(() => new Adam({ lr: 0 }), {
+    message: 'Expected number greater than 0 for lr but received 0 of type number',
+  });
+  assert.throws(() => new Adam({ lr: Number.NaN }), {
+    message: 'Expected number greater than 0 for lr but received NaN of type number',
+  });
+  assert.throws(() => new LBFGS({ history: 0 }), {
+    message: 'Expected integer between 1 and 1000 for history but received 0 of type number',
+  });
 });
 
 test('cubic interpolation finds the minimum of a cubic and falls back to the midpoint', () => {

@@ -45,8 +45,12 @@ async function testImages(dir: string): Promise<{ content: string; style: string
   }
   const content = join(dir, 'content.png');
   const style = join(dir, 'style.jpg');
-  await sharp(c, { raw: { width: w, height: h, channels: 3 } }).png().toFile(content);
-  await sharp(s, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).toFile(style);
+  await sharp(c, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(content);
+  await sharp(s, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 95 })
+    .toFile(style);
   return { content, style };
 }
 
@@ -104,7 +108,15 @@ test('settings: presets plus overrides; cs20 keeps the seed values', () => {
   assert.equal(cs20.init, 'mix');
   assert.equal(cs20.seed, 0);
   assert.deepEqual(cs20.size, { width: 333, height: 250 });
-  const o = resolveSettings({ preset: 'cs20', size: 128, iterations: 7, optimizer: 'lbfgs', tvWeight: 2, seed: 9, init: 'noise' });
+  const o = resolveSettings({
+    preset: 'cs20',
+    size: 128,
+    iterations: 7,
+    optimizer: 'lbfgs',
+    tvWeight: 2,
+    seed: 9,
+    init: 'noise',
+  });
   assert.deepEqual(o.size, { maxSide: 128 });
   assert.equal(o.iterations, 7);
   assert.equal(o.optimizer, 'lbfgs');
@@ -130,15 +142,24 @@ test('settings: bad values are INVALID_OPTION errors in the sharp message shape'
     [{ seed: 2 ** 32 }, 'Expected integer between 0 and 4294967295 for seed but received 4294967296 of type number'],
     [{ saveEvery: 0 }, 'Expected integer between 1 and 10000 for saveEvery but received 0 of type number'],
     [{ width: 40 }, 'Expected integer between 16 and 4096 for height but received undefined of type undefined'],
-    [{ size: 64, width: 40, height: 40 }, 'Expected no width or height alongside it for size but received 64 of type number'],
-    [{ savePattern: 'out.png' }, "Expected path containing '{iteration}' for savePattern but received out.png of type string"],
+    [
+      { size: 64, width: 40, height: 40 },
+      'Expected no width or height alongside it for size but received 64 of type number',
+    ],
+    [
+      { savePattern: 'out.png' },
+      "Expected path containing '{iteration}' for savePattern but received out.png of type string",
+    ],
   ];
   for (const [o, message] of cases) {
-    assert.throws(() => resolveSettings(o as never), (e: unknown) => {
-      assert.ok(isStyleError(e, 'INVALID_OPTION'), String(e));
-      assert.equal(e.message, message);
-      return true;
-    });
+    assert.throws(
+      () => resolveSettings(o as never),
+      (e: unknown) => {
+        assert.ok(isStyleError(e, 'INVALID_OPTION'), String(e));
+        assert.equal(e.message, message);
+        return true;
+      },
+    );
   }
 });
 
@@ -146,14 +167,22 @@ test('errors: a missing image and missing weights are reported before any work',
   await withDir(async (dir) => {
     const { content, style } = await testImages(dir);
     const missing = join(dir, 'missing.jpg');
-    await rejectsWith(stylize({ content, style: missing, weights: new Map() }), 'IMAGE', `Image file not found: '${missing}'`);
+    await rejectsWith(
+      stylize({ content, style: missing, weights: new Map() }),
+      'IMAGE',
+      `Image file not found: '${missing}'`,
+    );
     await rejectsWith(
       stylize({ content, style, resolve: { env: {}, cacheDir: join(dir, 'cache'), download: false } }),
       'WEIGHTS_MISSING',
       /^No VGG-19 weights found .*downloads are off\.\nTo supply the VGG-19 weights:/s,
     );
     const aborted = AbortSignal.abort();
-    await rejectsWith(stylize({ content, style, weights: new Map(), signal: aborted }), 'ABORTED', 'Style transfer aborted');
+    await rejectsWith(
+      stylize({ content, style, weights: new Map(), signal: aborted }),
+      'ABORTED',
+      'Style transfer aborted',
+    );
   });
 });
 
@@ -190,7 +219,10 @@ for (const [name, options] of [
       assert.equal(r.image.pixels.length, 48 * 32 * 3);
       assert.equal(r.history[0]!.iteration, 0);
       assert.equal(r.history.length, 7);
-      assert.deepEqual(events.map((e) => e.iteration), [0, 1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(
+        events.map((e) => e.iteration),
+        [0, 1, 2, 3, 4, 5, 6],
+      );
       assert.ok(events.every((e) => e.iterations === 6 && e.remaining >= 0 && Number.isFinite(e.total)));
       const first = r.history[0]!.total;
       const last = r.history[6]!.total;

@@ -103,9 +103,16 @@ export async function writeTfjsModel(dir: string, o: TfjsFixtureOptions): Promis
   specs(o.variant).forEach((spec, li) => {
     if (o.omit?.includes(spec.name)) return;
     for (const part of ['kernel', 'bias'] as const) {
-      const shape = part === 'kernel' ? (o.kernelShape?.[spec.name] ?? [3, 3, spec.inChannels, spec.outChannels]) : [spec.outChannels];
+      const shape =
+        part === 'kernel'
+          ? (o.kernelShape?.[spec.name] ?? [3, 3, spec.inChannels, spec.outChannels])
+          : [spec.outChannels];
       const n = shape.reduce((a, b) => a * b, 1);
-      const entry: Record<string, unknown> = { name: `${o.namePrefix ?? ''}${spec.name}/${part}`, shape, dtype: 'float32' };
+      const entry: Record<string, unknown> = {
+        name: `${o.namePrefix ?? ''}${spec.name}/${part}`,
+        shape,
+        dtype: 'float32',
+      };
       const value = (s: number): number => (part === 'kernel' ? kerasValue(li, s) : biasValue(li, s));
       let bytes: Uint8Array;
       if (o.storage === 'float32') {
@@ -137,12 +144,20 @@ export async function writeTfjsModel(dir: string, o: TfjsFixtureOptions): Promis
     await writeFile(join(dir, name), all.subarray(k * shardBytes, (k + 1) * shardBytes));
   }
   const modelJson = join(dir, 'model.json');
-  await writeFile(modelJson, JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths, weights }] }));
+  await writeFile(
+    modelJson,
+    JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [{ paths, weights }] }),
+  );
   if (o.sha256sums === true) {
     const { readFile } = await import('node:fs/promises');
     const lines: string[] = [];
-    for (const f of ['model.json', ...paths]) lines.push(`${createHash('sha256').update(await readFile(join(dir, f))).digest('hex')}  ${f}`);
-    await writeFile(join(dir, 'SHA256SUMS'), lines.join('\n') + '\n');
+    for (const f of ['model.json', ...paths])
+      lines.push(
+        `${createHash('sha256')
+          .update(await readFile(join(dir, f)))
+          .digest('hex')}  ${f}`,
+      );
+    await writeFile(join(dir, 'SHA256SUMS'), `${lines.join('\n')}\n`);
   }
   return modelJson;
 }

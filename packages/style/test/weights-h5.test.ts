@@ -36,7 +36,8 @@ async function rejectsWith(fn: () => Promise<unknown>, code: string, ...patterns
   assert.ok(isStyleError(caught), `expected a StyleError, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   for (const p of patterns) {
-    if (typeof p === 'string') assert.ok(caught.message.includes(p), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(p)}`);
+    if (typeof p === 'string')
+      assert.ok(caught.message.includes(p), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(p)}`);
     else assert.match(caught.message, p);
   }
 }
@@ -55,12 +56,23 @@ async function head(path: string, n: number): Promise<Buffer> {
 
 function checkAllLayers(w: Map<string, ConvWeights>, variant: 'vgg16' | 'vgg19'): void {
   assert.equal(weightsVariant(w), variant);
-  assert.deepEqual([...w.keys()], specs(variant).map((s) => s.name));
+  assert.deepEqual(
+    [...w.keys()],
+    specs(variant).map((s) => s.name),
+  );
   specs(variant).forEach((spec, li) => {
     const l = w.get(spec.name) as ConvWeights;
     assert.deepEqual([l.outChannels, l.inChannels, l.kh, l.kw], [spec.outChannels, spec.inChannels, 3, 3]);
-    for (const [y, x, i, o] of [[0, 0, 0, 0], [2, 1, spec.inChannels - 1, spec.outChannels - 1], [1, 0, 2, 5]] as const) {
-      assert.equal(l.kernel[((o * spec.inChannels + i) * 3 + y) * 3 + x], Math.fround(kerasValue(li, kerasIndex(spec, y, x, i, o))), `${spec.name}[${o},${i},${y},${x}]`);
+    for (const [y, x, i, o] of [
+      [0, 0, 0, 0],
+      [2, 1, spec.inChannels - 1, spec.outChannels - 1],
+      [1, 0, 2, 5],
+    ] as const) {
+      assert.equal(
+        l.kernel[((o * spec.inChannels + i) * 3 + y) * 3 + x],
+        Math.fround(kerasValue(li, kerasIndex(spec, y, x, i, o))),
+        `${spec.name}[${o},${i},${y},${x}]`,
+      );
     }
     assert.equal(l.bias[spec.outChannels - 1], Math.fround(biasValue(li, spec.outChannels - 1)));
   });
@@ -76,7 +88,10 @@ describe('loadKerasH5Weights', () => {
   test('Keras 1 layout (<layer>_W_1:0, <layer>_b_1:0), VGG-16; found through its folder', async () => {
     const dir = join(tmp, 'k1');
     await mkdir(dir);
-    await writeKerasH5(join(dir, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'), { variant: 'vgg16', layout: 'keras1' });
+    await writeKerasH5(join(dir, 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5'), {
+      variant: 'vgg16',
+      layout: 'keras1',
+    });
     checkAllLayers(await loadWeights(dir), 'vgg16');
   });
 
@@ -136,7 +151,10 @@ describe('loadKerasH5Weights', () => {
     await link(vgg19, p);
     const r = await verifyWeights(p);
     assert.equal(r.ok, false);
-    assert.match(r.detail, /^md5 MISMATCH: [0-9a-f]{32}; Keras publishes 253f8cb515780f3b799900260a226db6 for vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5$/m);
+    assert.match(
+      r.detail,
+      /^md5 MISMATCH: [0-9a-f]{32}; Keras publishes 253f8cb515780f3b799900260a226db6 for vgg19_weights_tf_dim_ordering_tf_kernels_notop\.h5$/m,
+    );
     assert.match(r.detail, /^VGG-19: 16 conv layers, 20,024,384 parameters, float32 \(Keras HDF5 /m);
     const plain = await verifyWeights(vgg19);
     assert.equal(plain.ok, true, plain.detail);

@@ -114,7 +114,10 @@ describe('defaultCacheDir', () => {
     assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/c' }, 'darwin', '/Users/u'), '/Users/u/Library/Caches/pastiche');
   });
   test('Windows: %LOCALAPPDATA%\\pastiche\\Cache', () => {
-    assert.equal(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\pastiche\\Cache');
+    assert.equal(
+      defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'),
+      'C:\\Users\\u\\AppData\\Local\\pastiche\\Cache',
+    );
     assert.equal(defaultCacheDir({}, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\pastiche\\Cache');
   });
 });
@@ -129,11 +132,23 @@ describe('resolveWeights order', () => {
     await writeFile(cachedWeightsPath(cacheDir), 'x');
     const before = hits;
     const env = { PASTICHE_WEIGHTS: envPath };
-    assert.deepEqual(await resolveWeights({ weights: flag, env, cacheDir, url: `${base}/weights.h5` }), { path: flag, source: 'flag' });
-    assert.deepEqual(await resolveWeights({ env, cacheDir, url: `${base}/weights.h5` }), { path: envPath, source: 'env' });
-    assert.deepEqual(await resolveWeights({ env: {}, cacheDir, url: `${base}/weights.h5` }), { path: cachedWeightsPath(cacheDir), source: 'cache' });
+    assert.deepEqual(await resolveWeights({ weights: flag, env, cacheDir, url: `${base}/weights.h5` }), {
+      path: flag,
+      source: 'flag',
+    });
+    assert.deepEqual(await resolveWeights({ env, cacheDir, url: `${base}/weights.h5` }), {
+      path: envPath,
+      source: 'env',
+    });
+    assert.deepEqual(await resolveWeights({ env: {}, cacheDir, url: `${base}/weights.h5` }), {
+      path: cachedWeightsPath(cacheDir),
+      source: 'cache',
+    });
     // The cache folder also comes from the environment.
-    assert.deepEqual(await resolveWeights({ env: { PASTICHE_CACHE_DIR: cacheDir } }), { path: cachedWeightsPath(cacheDir), source: 'cache' });
+    assert.deepEqual(await resolveWeights({ env: { PASTICHE_CACHE_DIR: cacheDir } }), {
+      path: cachedWeightsPath(cacheDir),
+      source: 'cache',
+    });
     assert.equal(hits, before);
   });
 
@@ -150,7 +165,12 @@ describe('resolveWeights order', () => {
     const cacheDir = await freshCache();
     const e = await caught(() => resolveWeights({ env: {}, cacheDir, download: false }));
     assert.equal(e.code, 'WEIGHTS_MISSING');
-    assert.ok(e.message.startsWith(`No VGG-19 weights found (no --weights, no PASTICHE_WEIGHTS, nothing in the cache ${cacheDir}) and downloads are off.\n`), e.message);
+    assert.ok(
+      e.message.startsWith(
+        `No VGG-19 weights found (no --weights, no PASTICHE_WEIGHTS, nothing in the cache ${cacheDir}) and downloads are off.\n`,
+      ),
+      e.message,
+    );
     assertInstructions(e.message, cacheDir, KERAS_VGG19_NOTOP.url);
     assert.ok(e.message.includes(`md5 ${KERAS_VGG19_NOTOP.md5}`));
   });
@@ -158,13 +178,22 @@ describe('resolveWeights order', () => {
   test('downloads into the cache on first use, then finds it there', async () => {
     const cacheDir = await freshCache();
     const progress: [number, number | undefined][] = [];
-    const r = await resolveWeights({ env: {}, cacheDir, url: `${base}/weights.h5`, sha256, onProgress: (a, b) => progress.push([a, b]) });
+    const r = await resolveWeights({
+      env: {},
+      cacheDir,
+      url: `${base}/weights.h5`,
+      sha256,
+      onProgress: (a, b) => progress.push([a, b]),
+    });
     assert.deepEqual(r, { path: cachedWeightsPath(cacheDir), source: 'download' });
     assert.deepEqual(new Uint8Array(await readFile(r.path)), body);
     assert.ok(progress.length >= 2, `progress reported ${progress.length} times`);
     assert.deepEqual(progress[progress.length - 1], [body.length, body.length]);
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i]![0] > progress[i - 1]![0]);
-    assert.deepEqual(await resolveWeights({ env: {}, cacheDir, url: `${base}/weights.h5`, sha256 }), { path: r.path, source: 'cache' });
+    assert.deepEqual(await resolveWeights({ env: {}, cacheDir, url: `${base}/weights.h5`, sha256 }), {
+      path: r.path,
+      source: 'cache',
+    });
   });
 
   test('connection refused: WEIGHTS_MISSING naming the cause, with the instructions', async () => {
@@ -175,7 +204,12 @@ describe('resolveWeights order', () => {
     const cacheDir = await freshCache();
     const e = await caught(() => resolveWeights({ env: {}, cacheDir, url, sha256 }));
     assert.equal(e.code, 'WEIGHTS_MISSING');
-    assert.ok(e.message.startsWith(`No VGG-19 weights found and the download failed. Cannot download ${url}: fetch failed (ECONNREFUSED`), e.message);
+    assert.ok(
+      e.message.startsWith(
+        `No VGG-19 weights found and the download failed. Cannot download ${url}: fetch failed (ECONNREFUSED`,
+      ),
+      e.message,
+    );
     assertInstructions(e.message, cacheDir, url);
     assert.ok(isStyleError(e.cause, 'DOWNLOAD'));
     assert.deepEqual(await leftovers(cacheDir), []);
@@ -189,7 +223,13 @@ describe('fetchWeights', () => {
     assert.equal(p, join(cacheDir, FILE));
     assert.deepEqual(new Uint8Array(await readFile(p)), body);
     const totals = new Set<number | undefined>();
-    await fetchWeights({ url: `${base}/chunked.h5`, sha256, cacheDir, fileName: 'other.h5', onProgress: (_, t) => totals.add(t) });
+    await fetchWeights({
+      url: `${base}/chunked.h5`,
+      sha256,
+      cacheDir,
+      fileName: 'other.h5',
+      onProgress: (_, t) => totals.add(t),
+    });
     assert.deepEqual([...totals], [undefined]);
     assert.deepEqual(await leftovers(cacheDir), ['other.h5', FILE]);
   });
@@ -199,7 +239,10 @@ describe('fetchWeights', () => {
     const wrong = '0'.repeat(64);
     const e = await caught(() => fetchWeights({ url: `${base}/weights.h5`, sha256: wrong, cacheDir }));
     assert.equal(e.code, 'DOWNLOAD');
-    assert.equal(e.message.split('\n')[0], `Checksum mismatch for ${base}/weights.h5: expected sha256 ${wrong}, received ${sha256} (300000 bytes); the file was not kept`);
+    assert.equal(
+      e.message.split('\n')[0],
+      `Checksum mismatch for ${base}/weights.h5: expected sha256 ${wrong}, received ${sha256} (300000 bytes); the file was not kept`,
+    );
     assertInstructions(e.message, cacheDir, `${base}/weights.h5`);
     assert.deepEqual(await leftovers(cacheDir), []);
     const e2 = await caught(() => fetchWeights({ url: `${base}/weights.h5`, md5: 'f'.repeat(32), cacheDir }));
@@ -223,7 +266,10 @@ describe('fetchWeights', () => {
     const cacheDir = await freshCache();
     const e = await caught(() => fetchWeights({ url: `${base}/short.h5`, sha256, cacheDir }));
     assert.equal(e.code, 'DOWNLOAD');
-    assert.match(e.message.split('\n')[0] as string, new RegExp(`^Download of ${base}/short\\.h5 was interrupted(:| after \\d+ of 300000 bytes)`));
+    assert.match(
+      e.message.split('\n')[0] as string,
+      new RegExp(`^Download of ${base}/short\\.h5 was interrupted(:| after \\d+ of 300000 bytes)`),
+    );
     assert.deepEqual(await leftovers(cacheDir), []);
   });
 
@@ -233,14 +279,25 @@ describe('fetchWeights', () => {
     assert.equal(e.code, 'DOWNLOAD');
     // On a loaded machine the timer may even fire before the first 1000 bytes arrive.
     const url = `${base}/stall.h5`.replace(/[.]/g, '\\.');
-    assert.match(e.message.split('\n')[0] as string, new RegExp(`^(Download of ${url} was interrupted after \\d+ of 300000 bytes|Cannot download ${url}): no data received for 0\\.5 s$`));
+    assert.match(
+      e.message.split('\n')[0] as string,
+      new RegExp(
+        `^(Download of ${url} was interrupted after \\d+ of 300000 bytes|Cannot download ${url}): no data received for 0\\.5 s$`,
+      ),
+    );
     assert.deepEqual(await leftovers(cacheDir), []);
   });
 
   test('AbortSignal: ABORTED, nothing left', async () => {
     const cacheDir = await freshCache();
     const ac = new AbortController();
-    const p = fetchWeights({ url: `${base}/stall.h5`, sha256, cacheDir, signal: ac.signal, onProgress: () => ac.abort() });
+    const p = fetchWeights({
+      url: `${base}/stall.h5`,
+      sha256,
+      cacheDir,
+      signal: ac.signal,
+      onProgress: () => ac.abort(),
+    });
     const e = await caught(() => p);
     assert.equal(e.code, 'ABORTED');
     assert.deepEqual(await leftovers(cacheDir), []);

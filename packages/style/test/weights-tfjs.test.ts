@@ -43,7 +43,8 @@ async function rejectsWith(fn: () => Promise<unknown>, code: string, ...patterns
   assert.ok(isStyleError(caught), `expected a StyleError, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   for (const p of patterns) {
-    if (typeof p === 'string') assert.ok(caught.message.includes(p), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(p)}`);
+    if (typeof p === 'string')
+      assert.ok(caught.message.includes(p), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(p)}`);
     else assert.match(caught.message, p);
   }
   return caught;
@@ -60,7 +61,11 @@ function checkLayer(w: ConvWeights, expectKernel: (s: number) => number, expectB
   ] as const;
   for (const [y, x, i, o] of picks) {
     const got = w.kernel[((o * w.inChannels + i) * 3 + y) * 3 + x];
-    assert.equal(got, Math.fround(expectKernel(kerasIndex(spec, y, x, i, o))), `${w.name} kernel[o=${o}, i=${i}, y=${y}, x=${x}]`);
+    assert.equal(
+      got,
+      Math.fround(expectKernel(kerasIndex(spec, y, x, i, o))),
+      `${w.name} kernel[o=${o}, i=${i}, y=${y}, x=${x}]`,
+    );
   }
   for (const o of [0, w.outChannels - 1]) assert.equal(w.bias[o], Math.fround(expectBias(o)), `${w.name} bias[${o}]`);
 }
@@ -70,17 +75,28 @@ describe('loadTfjsWeights', () => {
     const path = await writeTfjsModel(join(tmp, 'f32-vgg16'), { variant: 'vgg16', storage: 'float32' });
     const w = await loadTfjsWeights(path);
     assert.equal(weightsVariant(w), 'vgg16');
-    assert.deepEqual([...w.keys()], specs('vgg16').map((s) => s.name));
+    assert.deepEqual(
+      [...w.keys()],
+      specs('vgg16').map((s) => s.name),
+    );
     assert.equal(countParameters(w), 14_714_688);
     specs('vgg16').forEach((spec, li) => {
       const l = w.get(spec.name) as ConvWeights;
       assert.deepEqual([l.outChannels, l.inChannels, l.kh, l.kw], [spec.outChannels, spec.inChannels, 3, 3]);
-      checkLayer(l, (s) => kerasValue(li, s), (o) => biasValue(li, o));
+      checkLayer(
+        l,
+        (s) => kerasValue(li, s),
+        (o) => biasValue(li, o),
+      );
     });
   });
 
   test('uint8-quantized VGG-19 over 1 MiB shards: value = q * scale + min, tensors spanning shards', async () => {
-    const path = await writeTfjsModel(join(tmp, 'u8-vgg19'), { variant: 'vgg19', storage: 'uint8', shardBytes: 1 << 20 });
+    const path = await writeTfjsModel(join(tmp, 'u8-vgg19'), {
+      variant: 'vgg19',
+      storage: 'uint8',
+      shardBytes: 1 << 20,
+    });
     const w = await loadTfjsWeights(path);
     assert.equal(weightsVariant(w), 'vgg19');
     assert.equal(w.size, 16);
@@ -92,7 +108,9 @@ describe('loadTfjsWeights', () => {
   });
 
   test('uint16-quantized and float16 weights, names with a model prefix', async () => {
-    const u16 = await loadTfjsWeights(await writeTfjsModel(join(tmp, 'u16'), { variant: 'vgg16', storage: 'uint16', namePrefix: 'vgg16/' }));
+    const u16 = await loadTfjsWeights(
+      await writeTfjsModel(join(tmp, 'u16'), { variant: 'vgg16', storage: 'uint16', namePrefix: 'vgg16/' }),
+    );
     specs('vgg16').forEach((spec, li) => {
       const q = (s: number): number => quantValue(li, s, 'uint16') * QUANT.scale + QUANT.min;
       checkLayer(u16.get(spec.name) as ConvWeights, q, q);
@@ -116,7 +134,11 @@ describe('loadTfjsWeights', () => {
     async function copyGood(name: string): Promise<string> {
       const dir = join(tmp, name);
       await mkdir(dir, { recursive: true });
-      for (const f of ['model.json', 'SHA256SUMS', ...Array.from({ length: 15 }, (_, k) => `group1-shard${k + 1}of15.bin`)]) {
+      for (const f of [
+        'model.json',
+        'SHA256SUMS',
+        ...Array.from({ length: 15 }, (_, k) => `group1-shard${k + 1}of15.bin`),
+      ]) {
         await copyFile(join(good, f), join(dir, f));
       }
       return dir;
@@ -130,7 +152,11 @@ describe('loadTfjsWeights', () => {
     test('truncated middle shard: names the shard, expected and actual bytes', async () => {
       const dir = await copyGood('trunc-mid');
       await truncate(join(dir, 'group1-shard3of15.bin'), 1000);
-      await rejectsWith(() => loadWeights(dir), 'WEIGHTS', 'Weight shard group1-shard3of15.bin is 1000 bytes but 1048576 bytes were expected');
+      await rejectsWith(
+        () => loadWeights(dir),
+        'WEIGHTS',
+        'Weight shard group1-shard3of15.bin is 1000 bytes but 1048576 bytes were expected',
+      );
     });
 
     test('truncated last shard', async () => {
@@ -138,13 +164,22 @@ describe('loadTfjsWeights', () => {
       const last = join(dir, 'group1-shard15of15.bin');
       const size = (await readFile(last)).length;
       await truncate(last, size - 1);
-      await rejectsWith(() => loadWeights(dir), 'WEIGHTS', `Weight shard group1-shard15of15.bin is ${size - 1} bytes but ${size} bytes were expected`);
+      await rejectsWith(
+        () => loadWeights(dir),
+        'WEIGHTS',
+        `Weight shard group1-shard15of15.bin is ${size - 1} bytes but ${size} bytes were expected`,
+      );
     });
 
     test('missing shard file', async () => {
       const dir = await copyGood('no-shard');
       await rm(join(dir, 'group1-shard7of15.bin'));
-      const e = await rejectsWith(() => loadWeights(dir), 'WEIGHTS', 'Weight shard group1-shard7of15.bin listed in', 'is missing (ENOENT)');
+      const e = await rejectsWith(
+        () => loadWeights(dir),
+        'WEIGHTS',
+        'Weight shard group1-shard7of15.bin listed in',
+        'is missing (ENOENT)',
+      );
       assert.equal((e as { file?: string }).file, join(dir, 'group1-shard7of15.bin'));
     });
 
@@ -154,21 +189,42 @@ describe('loadTfjsWeights', () => {
       const bytes = await readFile(p);
       bytes[100] = (bytes[100] as number) ^ 1;
       await writeFile(p, bytes);
-      await rejectsWith(() => loadWeights(dir), 'WEIGHTS', /^Checksum mismatch for group1-shard2of15\.bin: SHA256SUMS says [0-9a-f]{64}, file has [0-9a-f]{64}$/);
+      await rejectsWith(
+        () => loadWeights(dir),
+        'WEIGHTS',
+        /^Checksum mismatch for group1-shard2of15\.bin: SHA256SUMS says [0-9a-f]{64}, file has [0-9a-f]{64}$/,
+      );
       // Without the checksum check the bytes load (they are structurally fine).
       assert.equal((await loadTfjsWeights(join(dir, 'model.json'), { checksums: false })).size, 13);
     });
 
     test('missing layer: the error names it', async () => {
-      const path = await writeTfjsModel(join(tmp, 'omit16'), { variant: 'vgg16', storage: 'uint8', omit: ['block4_conv3'] });
+      const path = await writeTfjsModel(join(tmp, 'omit16'), {
+        variant: 'vgg16',
+        storage: 'uint8',
+        omit: ['block4_conv3'],
+      });
       await rejectsWith(() => loadWeights(path), 'WEIGHTS', `Missing layer block4_conv3 in ${path} (needed by VGG16)`);
-      const path19 = await writeTfjsModel(join(tmp, 'omit19'), { variant: 'vgg19', storage: 'uint8', omit: ['block5_conv4'] });
+      const path19 = await writeTfjsModel(join(tmp, 'omit19'), {
+        variant: 'vgg19',
+        storage: 'uint8',
+        omit: ['block5_conv4'],
+      });
       await rejectsWith(() => loadWeights(path19), 'WEIGHTS', 'Missing layer block5_conv4', 'VGG19');
     });
 
     test('wrong kernel shape', async () => {
-      const path = await writeTfjsModel(join(tmp, 'shape'), { variant: 'vgg16', storage: 'uint8', kernelShape: { block2_conv1: [3, 3, 64, 64] } });
-      await rejectsWith(() => loadWeights(path), 'WEIGHTS', 'block2_conv1/kernel', 'has shape [3, 3, 64, 64] but VGG16 needs [3, 3, 64, 128]');
+      const path = await writeTfjsModel(join(tmp, 'shape'), {
+        variant: 'vgg16',
+        storage: 'uint8',
+        kernelShape: { block2_conv1: [3, 3, 64, 64] },
+      });
+      await rejectsWith(
+        () => loadWeights(path),
+        'WEIGHTS',
+        'block2_conv1/kernel',
+        'has shape [3, 3, 64, 64] but VGG16 needs [3, 3, 64, 128]',
+      );
     });
 
     test('not JSON, no manifest, bad manifest entries, unsupported dtype', async () => {
@@ -180,10 +236,35 @@ describe('loadTfjsWeights', () => {
       await writeFile(p, '{"modelTopology": {}}');
       await rejectsWith(() => loadWeights(p), 'WEIGHTS', 'has no weightsManifest array');
       await writeFile(p, JSON.stringify({ weightsManifest: [{ paths: ['a.bin'] }] }));
-      await rejectsWith(() => loadWeights(p), 'WEIGHTS', 'weightsManifest[0] in', 'needs "paths" (strings) and "weights" arrays');
-      await writeFile(p, JSON.stringify({ weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'x/kernel', shape: [2], dtype: 'complex64' }] }] }));
-      await rejectsWith(() => loadWeights(p), 'WEIGHTS', 'weightsManifest[0].weights[0] (x/kernel)', 'unsupported dtype complex64');
-      await writeFile(p, JSON.stringify({ weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'x/kernel', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8' } }] }] }));
+      await rejectsWith(
+        () => loadWeights(p),
+        'WEIGHTS',
+        'weightsManifest[0] in',
+        'needs "paths" (strings) and "weights" arrays',
+      );
+      await writeFile(
+        p,
+        JSON.stringify({
+          weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'x/kernel', shape: [2], dtype: 'complex64' }] }],
+        }),
+      );
+      await rejectsWith(
+        () => loadWeights(p),
+        'WEIGHTS',
+        'weightsManifest[0].weights[0] (x/kernel)',
+        'unsupported dtype complex64',
+      );
+      await writeFile(
+        p,
+        JSON.stringify({
+          weightsManifest: [
+            {
+              paths: ['a.bin'],
+              weights: [{ name: 'x/kernel', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8' } }],
+            },
+          ],
+        }),
+      );
       await rejectsWith(() => loadWeights(p), 'WEIGHTS', 'is quantized to uint8 without a numeric scale and min');
     });
   });
@@ -206,17 +287,33 @@ describe('loadWeights dispatch', () => {
     const empty = join(tmp, 'empty');
     await mkdir(empty, { recursive: true });
     await writeFile(join(empty, 'notes.txt'), 'hello');
-    await rejectsWith(() => loadWeights(empty), 'WEIGHTS', `The folder ${empty} holds no model.json (TF.js layers model) and no .h5 file (Keras weights)`);
+    await rejectsWith(
+      () => loadWeights(empty),
+      'WEIGHTS',
+      `The folder ${empty} holds no model.json (TF.js layers model) and no .h5 file (Keras weights)`,
+    );
     const two = join(tmp, 'two');
     await mkdir(two, { recursive: true });
     await writeFile(join(two, 'a.h5'), '');
     await writeFile(join(two, 'b.h5'), '');
-    await rejectsWith(() => loadWeights(two), 'WEIGHTS', `The folder ${two} holds several HDF5 files (a.h5, b.h5); pass the one to use`);
+    await rejectsWith(
+      () => loadWeights(two),
+      'WEIGHTS',
+      `The folder ${two} holds several HDF5 files (a.h5, b.h5); pass the one to use`,
+    );
     const keras = join(tmp, 'model.keras');
     await writeFile(keras, 'PK');
-    await rejectsWith(() => loadWeights(keras), 'WEIGHTS', 'is a Keras 3 .keras archive (a zip); extract its model.weights.h5');
+    await rejectsWith(
+      () => loadWeights(keras),
+      'WEIGHTS',
+      'is a Keras 3 .keras archive (a zip); extract its model.weights.h5',
+    );
     const bin = join(tmp, 'weights.bin');
     await writeFile(bin, new Uint8Array([1, 2, 3, 4]));
-    await rejectsWith(() => loadWeights(bin), 'WEIGHTS', `Unsupported weights file ${bin}: expected a TF.js model.json, a Keras .h5 file, or a folder holding one`);
+    await rejectsWith(
+      () => loadWeights(bin),
+      'WEIGHTS',
+      `Unsupported weights file ${bin}: expected a TF.js model.json, a Keras .h5 file, or a folder holding one`,
+    );
   });
 });

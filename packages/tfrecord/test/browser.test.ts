@@ -30,7 +30,9 @@ const GOLDEN: [string, 'example' | 'sequence'][] = [
 type Page = import('playwright-core').Page;
 type Browser = import('playwright-core').Browser;
 
-describe('browser (headless Chromium)', { skip: haveChromium ? false : `SKIPPED: ${CHROMIUM} not found (apt-get install chromium)` }, () => {
+describe('browser (headless Chromium)', {
+  skip: haveChromium ? false : `SKIPPED: ${CHROMIUM} not found (apt-get install chromium)`,
+}, () => {
   let server: Server;
   let browser: Browser;
   let page: Page;
@@ -72,7 +74,14 @@ describe('browser (headless Chromium)', { skip: haveChromium ? false : `SKIPPED:
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage();
     await page.goto(`${base}/`);
@@ -95,7 +104,13 @@ describe('browser (headless Chromium)', { skip: haveChromium ? false : `SKIPPED:
     const out = await page.evaluate(async () => {
       const m = await import('/tfrecord.js' as string);
       const examples = [0, 1, 2].map((i) =>
-        m.buildExample({ label: i, big: [2n ** 62n, -1n], x: [0.5, i + 0.25], name: `item ${i}`, raw: new Uint8Array([i, 255]) }),
+        m.buildExample({
+          label: i,
+          big: [2n ** 62n, -1n],
+          x: [0.5, i + 0.25],
+          name: `item ${i}`,
+          raw: new Uint8Array([i, 255]),
+        }),
       );
       const framed = examples.map((e: unknown) => m.encodeRecord(m.encodeExample(e)));
       const whole = new Uint8Array(framed.reduce((n: number, f: Uint8Array) => n + f.length, 0));
@@ -114,7 +129,8 @@ describe('browser (headless Chromium)', { skip: haveChromium ? false : `SKIPPED:
         },
       });
       const decoded = [];
-      for await (const rec of m.readRecords(m.decompress(stream, detected))) decoded.push(m.exampleToJSON(m.decodeExample(rec)));
+      for await (const rec of m.readRecords(m.decompress(stream, detected)))
+        decoded.push(m.exampleToJSON(m.decodeExample(rec)));
       return { detected, decoded, expected: examples.map((e: unknown) => m.exampleToJSON(e)) };
     });
     assert.equal(out.detected, 'gzip');
@@ -132,13 +148,21 @@ describe('browser (headless Chromium)', { skip: haveChromium ? false : `SKIPPED:
           const plain = await m.decompressBytes(bytes, m.detectCompression(bytes.subarray(0, 12)));
           const lines: string[] = [];
           for (const rec of m.decodeRecords(plain)) {
-            lines.push(JSON.stringify(kind === 'sequence' ? m.sequenceExampleToJSON(m.decodeSequenceExample(rec)) : m.exampleToJSON(m.decodeExample(rec))));
+            lines.push(
+              JSON.stringify(
+                kind === 'sequence'
+                  ? m.sequenceExampleToJSON(m.decodeSequenceExample(rec))
+                  : m.exampleToJSON(m.decodeExample(rec)),
+              ),
+            );
           }
           return lines;
         },
         [`${base}/data/${name}`, kind] as const,
       );
-      const want: string[] = readFileSync(join(data, `${name}.jsonl`), 'utf8').trim().split('\n');
+      const want: string[] = readFileSync(join(data, `${name}.jsonl`), 'utf8')
+        .trim()
+        .split('\n');
       assert.equal(got.length, want.length, name);
       got.forEach((line, i) => assert.deepEqual(JSON.parse(line), JSON.parse(want[i]!), `${name} record ${i}`));
     }

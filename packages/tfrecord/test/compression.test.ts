@@ -3,13 +3,7 @@ import { test } from 'node:test';
 import { constants, deflateSync, gzipSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { isTFRecordError } from '../src/errors.js';
-import {
-  compress,
-  compressBytes,
-  decompress,
-  decompressBytes,
-  detectCompression,
-} from '../src/compression/index.js';
+import { compress, compressBytes, decompress, decompressBytes, detectCompression } from '../src/compression/index.js';
 import type { Compression } from '../src/compression/index.js';
 import { gunzipMembers } from '../src/compression/gzip-members.js';
 import type { WebTransform } from '../src/compression/gzip-members.js';
@@ -103,7 +97,8 @@ test('detectCompression: gzip magic, zlib header, record header wins, else none'
   assert.equal(detectCompression(new Uint8Array(0)), 'none');
   assert.equal(detectCompression(Uint8Array.of(0x1f)), 'none');
   assert.equal(detectCompression(new Uint8Array(gzipSync(rec))), 'gzip');
-  for (const level of [0, 1, 6, 9]) assert.equal(detectCompression(new Uint8Array(deflateSync(rec, { level }))), 'zlib');
+  for (const level of [0, 1, 6, 9])
+    assert.equal(detectCompression(new Uint8Array(deflateSync(rec, { level }))), 'zlib');
   assert.equal(detectCompression(Uint8Array.of(0x78, 0x9c)), 'zlib');
   assert.equal(detectCompression(Uint8Array.of(0x78, 0x9d)), 'none');
   // 0x0178 = 376: the length bytes 78 01 are also a valid zlib header (0x7801 % 31 == 0).
@@ -128,11 +123,12 @@ test('bad compressed data is a COMPRESSION error with the cause', async () => {
         e.message.startsWith(`invalid or truncated ${c} data: `) &&
         e.cause instanceof Error,
     );
-    await assert.rejects(
-      records(readRecords(decompress(chunked(bad, 100), c))),
-      (e: unknown) => isTFRecordError(e, 'COMPRESSION'),
+    await assert.rejects(records(readRecords(decompress(chunked(bad, 100), c))), (e: unknown) =>
+      isTFRecordError(e, 'COMPRESSION'),
     );
-    await assert.rejects(decompressBytes(Uint8Array.of(1, 2, 3, 4), c), (e: unknown) => isTFRecordError(e, 'COMPRESSION'));
+    await assert.rejects(decompressBytes(Uint8Array.of(1, 2, 3, 4), c), (e: unknown) =>
+      isTFRecordError(e, 'COMPRESSION'),
+    );
   }
 });
 
@@ -182,12 +178,23 @@ test('stopping early releases the source', async () => {
 
 test('compression arguments are validated with exact messages', async () => {
   const msg = "Expected one of 'none', 'gzip', 'zlib' for compression but received \"brotli\" of type string";
-  assert.throws(() => decompress(chunked(new Uint8Array(0), 1), 'brotli' as never), (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === msg);
-  assert.throws(() => compress(chunked(new Uint8Array(0), 1), 'brotli' as never), (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === msg);
-  await assert.rejects(compressBytes(new Uint8Array(0), 'brotli' as never), (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === msg);
+  assert.throws(
+    () => decompress(chunked(new Uint8Array(0), 1), 'brotli' as never),
+    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === msg,
+  );
+  assert.throws(
+    () => compress(chunked(new Uint8Array(0), 1), 'brotli' as never),
+    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === msg,
+  );
+  await assert.rejects(
+    compressBytes(new Uint8Array(0), 'brotli' as never),
+    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === msg,
+  );
   await assert.rejects(
     decompressBytes('abc' as never, 'gzip'),
-    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === 'Expected Uint8Array for bytes but received "abc" of type string',
+    (e: unknown) =>
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'Expected Uint8Array for bytes but received "abc" of type string',
   );
 });
 
@@ -255,17 +262,23 @@ test('multi-member gzip is read even where DecompressionStream stops after one m
   const cuts = [0, 150, 151, 400, 400, whole.length];
   const file = concatAll(cuts.slice(1).map((c, i) => new Uint8Array(gzipSync(whole.subarray(cuts[i], c)))));
   // The stand-in really is strict: alone, it fails on the second member.
-  await assert.rejects(concat(chunked(file, file.length)).then(async () => {
-    const t = chromiumLikeGunzip();
-    const w = t.writable.getWriter();
-    await Promise.all([w.write(file), w.close(), concat(t.readable)]);
-  }), /Junk found/);
+  await assert.rejects(
+    concat(chunked(file, file.length)).then(async () => {
+      const t = chromiumLikeGunzip();
+      const w = t.writable.getWriter();
+      await Promise.all([w.write(file), w.close(), concat(t.readable)]);
+    }),
+    /Junk found/,
+  );
   for (const size of [1, 3, 64, 1000, file.length]) {
     const out = await concat(gunzipMembers(chunked(file, size), chromiumLikeGunzip));
     assert.deepEqual(out, whole, `chunks of ${size}`);
   }
   // And on this platform's own DecompressionStream.
-  assert.deepEqual(await concat(gunzipMembers(chunked(file, 5), () => new DecompressionStream('gzip') as unknown as WebTransform)), whole);
+  assert.deepEqual(
+    await concat(gunzipMembers(chunked(file, 5), () => new DecompressionStream('gzip') as unknown as WebTransform)),
+    whole,
+  );
 });
 
 test('a record whose bytes contain the gzip magic does not confuse member splitting', async () => {
@@ -273,7 +286,11 @@ test('a record whose bytes contain the gzip magic does not confuse member splitt
   for (let i = 0; i < magic.length; i += 3) magic.set([0x1f, 0x8b, 0x08], i);
   const whole = frame([magic, magic]);
   // Level 0 stores the bytes as they are, so the magic appears in the compressed data too.
-  const file = concatAll([gzipSync(whole.subarray(0, 100), { level: 0 }), gzipSync(whole.subarray(100), { level: 0 })].map((b) => new Uint8Array(b)));
+  const file = concatAll(
+    [gzipSync(whole.subarray(0, 100), { level: 0 }), gzipSync(whole.subarray(100), { level: 0 })].map(
+      (b) => new Uint8Array(b),
+    ),
+  );
   for (const size of [1, 100, file.length]) {
     assert.deepEqual(await concat(gunzipMembers(chunked(file, size), chromiumLikeGunzip)), whole, `chunks of ${size}`);
   }
@@ -291,6 +308,7 @@ test('junk after the last member, or a truncated member, is an error with the st
   );
   await assert.rejects(
     concat(gunzipMembers(chunked(member.subarray(0, member.length - 3), 16), chromiumLikeGunzip)),
-    (e: unknown) => isTFRecordError(e, 'COMPRESSION') && e.message === 'invalid or truncated gzip data: unexpected end of file',
+    (e: unknown) =>
+      isTFRecordError(e, 'COMPRESSION') && e.message === 'invalid or truncated gzip data: unexpected end of file',
   );
 });

@@ -11,7 +11,11 @@ import { decodeRecords, readRecords } from '../src/framing/decode.js';
 import type { RecordReaderOptions } from '../src/framing/decode.js';
 import { recordSize, writeRecordInto } from '../src/framing/encode.js';
 
-const RECORDS = [new TextEncoder().encode('first record'), new Uint8Array(0), Uint8Array.from({ length: 40 }, (_, i) => i)];
+const RECORDS = [
+  new TextEncoder().encode('first record'),
+  new Uint8Array(0),
+  Uint8Array.from({ length: 40 }, (_, i) => i),
+];
 
 function frame(records: readonly Uint8Array[]): { buf: Uint8Array; starts: number[] } {
   const buf = new Uint8Array(records.reduce((n, r) => n + recordSize(r.length), 0));

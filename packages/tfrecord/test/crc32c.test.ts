@@ -42,9 +42,54 @@ test('CRC32C iSCSI vectors (RFC 3720 B.4)', () => {
   assert.equal(crc32c(range(32, (i) => i)), 0x46dd794e);
   assert.equal(crc32c(range(32, (i) => 31 - i)), 0x113fdb5c);
   const scsiRead = bytes(
-    0x01, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00, 0x18,
-    0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x01,
+    0xc0,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x14,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x04,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x14,
+    0x00,
+    0x00,
+    0x00,
+    0x18,
+    0x28,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x02,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
   );
   assert.equal(crc32c(scsiRead), 0xd9963a56);
 });
@@ -133,7 +178,10 @@ test('the wasm kernel loads here (Node 20 has WebAssembly)', () => {
 test('wasm and JS agree at every length and alignment up to 200, and around the crossover', () => {
   setCrc32cBackend('auto');
   const data = range(WASM_MIN_BYTES + 80, (i) => (i * 167 + 13) & 0xff);
-  const lengths = [...Array.from({ length: 201 }, (_, n) => n), ...Array.from({ length: 64 }, (_, k) => WASM_MIN_BYTES - 32 + k)];
+  const lengths = [
+    ...Array.from({ length: 201 }, (_, n) => n),
+    ...Array.from({ length: 64 }, (_, k) => WASM_MIN_BYTES - 32 + k),
+  ];
   for (let off = 0; off < 8; off++) {
     for (const n of lengths) {
       const js = crc32cRangeJs(data, off, off + n, 0x12345678);
@@ -167,7 +215,12 @@ test('wasm and JS agree on random inputs, ranges and initial CRCs (property)', (
 test('wasm hashes inputs longer than its window, across window edges', () => {
   setCrc32cBackend('auto');
   const big = range(3 * WASM_WINDOW_BYTES + 37, (i) => (i * 2654435761) >>> 24);
-  for (const [start, end] of [[0, big.length], [1, WASM_WINDOW_BYTES + 1], [5, 2 * WASM_WINDOW_BYTES + 3], [WASM_WINDOW_BYTES - 7, WASM_WINDOW_BYTES + 9]] as const) {
+  for (const [start, end] of [
+    [0, big.length],
+    [1, WASM_WINDOW_BYTES + 1],
+    [5, 2 * WASM_WINDOW_BYTES + 3],
+    [WASM_WINDOW_BYTES - 7, WASM_WINDOW_BYTES + 9],
+  ] as const) {
     const js = crc32cRangeJs(big, start, end);
     assert.equal(crc32cRangeWasm(big, start, end), js, `[${start}, ${end})`);
     assert.equal(crc32c(big.subarray(start, end)), js, `[${start}, ${end})`);

@@ -39,7 +39,10 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pastiche-dataset-'));
   for (let s = 0; s < 3; s++) await writeFile(join(dir, `train-0000${s}-of-00003`), frame(names(s, 4)));
   await writeFile(join(dir, 'partial-00000-of-00002'), frame(['a']));
-  await writeFile(join(dir, 'big.tfrecord'), frame(Array.from({ length: 3000 }, (_, i) => `big ${i} ${'x'.repeat(i % 700)}`)));
+  await writeFile(
+    join(dir, 'big.tfrecord'),
+    frame(Array.from({ length: 3000 }, (_, i) => `big ${i} ${'x'.repeat(i % 700)}`)),
+  );
   await writeFile(join(dir, 'zipped.tfrecord.gz'), gzipSync(frame(['z0', 'z1', 'z2'])));
   await writeFile(join(dir, 'big.tfrecord.gz'), gzipSync(await readFile(join(dir, 'big.tfrecord'))));
   await writeFile(join(dir, 'notes.txt'), 'hello');
@@ -63,7 +66,11 @@ test('listFiles expands globs and shard specs, sorted', async () => {
   assert.deepEqual(await listFiles(join(dir, 'train-*')), train);
   assert.deepEqual(await listFiles(join(dir, 'train@3')), train);
   assert.deepEqual(await listFiles(join(dir, 'train-0000[12]-of-*')), train.slice(1));
-  assert.deepEqual(await listFiles([join(dir, 'train-00002-of-00003'), join(dir, 'train-*')]), [train[2], train[0], train[1]]);
+  assert.deepEqual(await listFiles([join(dir, 'train-00002-of-00003'), join(dir, 'train-*')]), [
+    train[2],
+    train[0],
+    train[1],
+  ]);
   assert.deepEqual(await listFiles(join(dir, '*.gz')), [join(dir, 'big.tfrecord.gz'), join(dir, 'zipped.tfrecord.gz')]);
 });
 
@@ -84,7 +91,11 @@ test('listFiles reports missing shards and empty matches clearly', async () => {
     'IO',
     `shard set ${JSON.stringify(join(dir, 'train@4'))} is incomplete: missing train-00000-of-00004, train-00001-of-00004, train-00002-of-00004, train-00003-of-00004 in ${dir}`,
   );
-  await rejectsWith(listFiles(join(dir, 'nothing-*')), 'IO', `no files match ${JSON.stringify(join(dir, 'nothing-*'))}`);
+  await rejectsWith(
+    listFiles(join(dir, 'nothing-*')),
+    'IO',
+    `no files match ${JSON.stringify(join(dir, 'nothing-*'))}`,
+  );
   await rejectsWith(listFiles(join(dir, 'missing.tfrecord')), 'IO', /ENOENT/);
 });
 
@@ -126,7 +137,9 @@ test('compression is detected per file', async () => {
 });
 
 test('breaking out of a loop closes every file', async () => {
-  const ds = (await readRecordFiles([join(dir, 'big.tfrecord'), join(dir, 'train-*')], { cycleLength: 3, numParallelCalls: 2 }))
+  const ds = (
+    await readRecordFiles([join(dir, 'big.tfrecord'), join(dir, 'train-*')], { cycleLength: 3, numParallelCalls: 2 })
+  )
     .map(async (r) => r.length, { concurrency: 3 })
     .prefetch(4)
     .shuffle(50, { seed: 1 });
@@ -157,7 +170,9 @@ test('breaking out of a loop closes every file', async () => {
 });
 
 test('aborting rejects with ABORTED and closes every file', async () => {
-  const ds = (await readRecordFiles([join(dir, 'big.tfrecord'), join(dir, 'big.tfrecord')], { cycleLength: 2 })).prefetch(8);
+  const ds = (
+    await readRecordFiles([join(dir, 'big.tfrecord'), join(dir, 'big.tfrecord')], { cycleLength: 2 })
+  ).prefetch(8);
   const ac = new AbortController();
   let n = 0;
   await rejectsWith(
@@ -172,7 +187,10 @@ test('aborting rejects with ABORTED and closes every file', async () => {
   assert.equal(n, 100);
   assert.equal(activeFileCount(), 0);
   const ac2 = new AbortController();
-  const it = ds.withSignal(ac2.signal).map((r) => r.length)[Symbol.asyncIterator]();
+  const it = ds
+    .withSignal(ac2.signal)
+    .map((r) => r.length)
+    [Symbol.asyncIterator]();
   await it.next();
   ac2.abort();
   await rejectsWith(it.next(), 'ABORTED');
@@ -190,7 +208,9 @@ test('skipCorrupt: a bad data checksum skips one record, a bad length ends that 
   await writeFile(join(dir, 'c-bad-len'), badLen);
   await writeFile(join(dir, 'c-good'), good);
   const counter = new SkipCounter();
-  const ds = await readRecordFiles([join(dir, 'c-bad-data'), join(dir, 'c-bad-len'), join(dir, 'c-good')], { skipCorrupt: counter });
+  const ds = await readRecordFiles([join(dir, 'c-bad-data'), join(dir, 'c-bad-len'), join(dir, 'c-good')], {
+    skipCorrupt: counter,
+  });
   assert.deepEqual((await ds.toArray()).map(text), ['d0', 'd2', 'l0', 'g0', 'g1', 'g2']);
   assert.equal(counter.records, 1);
   assert.equal(counter.streams, 1);
@@ -203,7 +223,11 @@ test('skipCorrupt: a bad data checksum skips one record, a bad length ends that 
   assert.equal(e2.file, join(dir, 'c-bad-len'));
   // Strict by default: the first error fails, naming the file.
   const strict = await readRecordFiles([join(dir, 'c-bad-data')]);
-  await rejectsWith(strict.toArray(), 'CORRUPTED_DATA', `${join(dir, 'c-bad-data')}: corrupted record at byte ${rec}: data checksum mismatch`);
+  await rejectsWith(
+    strict.toArray(),
+    'CORRUPTED_DATA',
+    `${join(dir, 'c-bad-data')}: corrupted record at byte ${rec}: data checksum mismatch`,
+  );
   assert.equal(activeFileCount(), 0);
 });
 

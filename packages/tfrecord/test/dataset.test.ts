@@ -73,7 +73,13 @@ test('toString describes the chain', () => {
     .batch(32);
   assert.equal(ds.toString(), 'from(10) -> map -> shuffle(1000) -> batch(32)');
   const gen = Dataset.fromIterable(() => [1], { name: 'files(3)' }).apply('records', (up) => up());
-  assert.equal(gen.map((x) => x, { concurrency: 4 }).prefetch(2).toString(), 'files(3) -> records -> map(concurrency=4) -> prefetch(2)');
+  assert.equal(
+    gen
+      .map((x) => x, { concurrency: 4 })
+      .prefetch(2)
+      .toString(),
+    'files(3) -> records -> map(concurrency=4) -> prefetch(2)',
+  );
 });
 
 test('sizes pass through like tf.data cardinality', () => {
@@ -117,8 +123,18 @@ test('range, take, skip, shard, repeat, enumerate, concatenate', async () => {
     [2, 'b'],
   ]);
   assert.deepEqual(await Dataset.range(2).concatenate(Dataset.range(1)).toArray(), [0, 1, 0]);
-  assert.deepEqual(await Dataset.range(6).filter((x) => x % 2 === 0).toArray(), [0, 2, 4]);
-  assert.deepEqual(await Dataset.range(6).filter(async (x) => x > 3).toArray(), [4, 5]);
+  assert.deepEqual(
+    await Dataset.range(6)
+      .filter((x) => x % 2 === 0)
+      .toArray(),
+    [0, 2, 4],
+  );
+  assert.deepEqual(
+    await Dataset.range(6)
+      .filter(async (x) => x > 3)
+      .toArray(),
+    [4, 5],
+  );
 });
 
 test('take pulls nothing beyond what it yields', async () => {
@@ -147,7 +163,10 @@ test('map with concurrency keeps order under random delays and bounds calls in f
     },
     { concurrency: 5 },
   );
-  assert.deepEqual(await ds.toArray(), range(60).map((x) => x * 2));
+  assert.deepEqual(
+    await ds.toArray(),
+    range(60).map((x) => x * 2),
+  );
   assert.ok(maxInFlight <= 5, `max in flight ${maxInFlight}`);
   assert.ok(maxInFlight > 1, 'calls overlapped');
   assert.equal(s.closed, 1);
@@ -183,10 +202,14 @@ test('an upstream error comes after the elements before it, with map concurrency
     const seen: number[] = [];
     await assert.rejects(
       (async () => {
-        for await (const x of failing.map(async (v) => {
-          await sleep(2);
-          return v;
-        }, { concurrency })) seen.push(x);
+        for await (const x of failing.map(
+          async (v) => {
+            await sleep(2);
+            return v;
+          },
+          { concurrency },
+        ))
+          seen.push(x);
       })(),
       /upstream broke/,
     );
@@ -198,8 +221,14 @@ test('shuffle yields a permutation, fixed by the seed, reshuffled each iteration
   const ds = Dataset.range(200).shuffle(50, { seed: 42 });
   const a = await ds.toArray();
   const b = await ds.toArray();
-  assert.deepEqual([...a].sort((x, y) => x - y), range(200));
-  assert.deepEqual([...b].sort((x, y) => x - y), range(200));
+  assert.deepEqual(
+    [...a].sort((x, y) => x - y),
+    range(200),
+  );
+  assert.deepEqual(
+    [...b].sort((x, y) => x - y),
+    range(200),
+  );
   assert.notDeepEqual(a, range(200));
   assert.notDeepEqual(a, b, 'second iteration reshuffles');
   // The same recipe built again gives the same sequence of orders.
@@ -213,8 +242,14 @@ test('shuffle yields a permutation, fixed by the seed, reshuffled each iteration
   assert.notDeepEqual(other, a);
   // With repeat, each epoch is a permutation of its own.
   const epochs = await Dataset.range(30).shuffle(30, { seed: 5 }).repeat(2).toArray();
-  assert.deepEqual([...epochs.slice(0, 30)].sort((x, y) => x - y), range(30));
-  assert.deepEqual([...epochs.slice(30)].sort((x, y) => x - y), range(30));
+  assert.deepEqual(
+    [...epochs.slice(0, 30)].sort((x, y) => x - y),
+    range(30),
+  );
+  assert.deepEqual(
+    [...epochs.slice(30)].sort((x, y) => x - y),
+    range(30),
+  );
   assert.notDeepEqual(epochs.slice(0, 30), epochs.slice(30));
 });
 
@@ -287,7 +322,12 @@ test('batch groups elements, keeps or drops the remainder, collates', async () =
     .toArray();
   assert.deepEqual(sums, [1, 5, 9]);
   assert.deepEqual(await Dataset.range(5).batch(2).unbatch().toArray(), range(5));
-  assert.deepEqual(await Dataset.from([new Int32Array([1, 2]), new Int32Array([3])]).unbatch().toArray(), [1, 2, 3]);
+  assert.deepEqual(
+    await Dataset.from([new Int32Array([1, 2]), new Int32Array([3])])
+      .unbatch()
+      .toArray(),
+    [1, 2, 3],
+  );
 });
 
 test('stack collates typed arrays, numbers, bigints and objects into [batch, ...] arrays', async () => {
@@ -371,21 +411,38 @@ test("interleave follows tf.data's order (cycle 2, block 4)", async () => {
     .toArray();
   // tf.data: slot 1 ends after '1:0', the cycle moves to slot 0, then slot 1 opens the next input.
   assert.deepEqual(uneven, ['3:0', '1:0', '3:1', '3:2', '2:0', '2:1']);
-  assert.deepEqual(await Dataset.range(3).flatMap((x) => [x, x]).toArray(), [0, 0, 1, 1, 2, 2]);
+  assert.deepEqual(
+    await Dataset.range(3)
+      .flatMap((x) => [x, x])
+      .toArray(),
+    [0, 0, 1, 1, 2, 2],
+  );
 });
 
 test('breaking out of a loop closes every source, including ones read ahead', async () => {
   const outer = newStats();
   const inner = newStats();
   const ds = tracked(range(10), outer, 2)
-    .interleave((x) => tracked(range(100).map((i) => x * 1000 + i), inner, 2, x), {
-      cycleLength: 3,
-      numParallelCalls: 3,
-    })
-    .map(async (x) => {
-      await sleep(1);
-      return x;
-    }, { concurrency: 4 })
+    .interleave(
+      (x) =>
+        tracked(
+          range(100).map((i) => x * 1000 + i),
+          inner,
+          2,
+          x,
+        ),
+      {
+        cycleLength: 3,
+        numParallelCalls: 3,
+      },
+    )
+    .map(
+      async (x) => {
+        await sleep(1);
+        return x;
+      },
+      { concurrency: 4 },
+    )
     .prefetch(5)
     .shuffle(10, { seed: 1 })
     .batch(4);
@@ -402,7 +459,9 @@ test('breaking out of a loop closes every source, including ones read ahead', as
 
 test('an AbortSignal rejects with ABORTED and closes the sources', async () => {
   const s = newStats();
-  const ds = tracked(range(1000), s, 3).prefetch(3).map((x) => x, { concurrency: 2 });
+  const ds = tracked(range(1000), s, 3)
+    .prefetch(3)
+    .map((x) => x, { concurrency: 2 });
   const ac = new AbortController();
   const seen: number[] = [];
   const run = (async () => {
@@ -537,7 +596,11 @@ test('skipCorrupt skips a record with a bad data checksum and ends the stream at
   assert.ok(isTFRecordError(c3.errors[0], 'TRUNCATED_RECORD'));
   assert.equal(c3.streams, 1);
   // Without skipCorrupt the first error fails the iteration.
-  await rejectsWith(recordDataset(badData).toArray(), 'CORRUPTED_DATA', `corrupted record at byte ${startOf(2)}: data checksum mismatch`);
+  await rejectsWith(
+    recordDataset(badData).toArray(),
+    'CORRUPTED_DATA',
+    `corrupted record at byte ${startOf(2)}: data checksum mismatch`,
+  );
 });
 
 test('decodeExamples decodes records to Examples, naming the bad record', async () => {
@@ -555,28 +618,43 @@ test('options are validated with exact messages', () => {
   const ds = Dataset.range(3);
   throwsWith(() => ds.batch(0), 'Expected positive integer for batchSize but received 0 of type number');
   throwsWith(() => ds.shuffle(-1), 'Expected positive integer for bufferSize but received -1 of type number');
-  throwsWith(() => ds.map((x) => x, { concurrency: 1.5 }), 'Expected positive integer for concurrency but received 1.5 of type number');
+  throwsWith(
+    () => ds.map((x) => x, { concurrency: 1.5 }),
+    'Expected positive integer for concurrency but received 1.5 of type number',
+  );
   throwsWith(() => ds.shard(2, 2), 'Expected integer between 0 and 1 for index but received 2 of type number');
   throwsWith(() => ds.take(-1), 'Expected non-negative integer for count but received -1 of type number');
   throwsWith(() => ds.prefetch(0), 'Expected positive integer for bufferSize but received 0 of type number');
-  throwsWith(() => ds.interleave((x) => [x], { cycleLength: 0 }), 'Expected positive integer for cycleLength but received 0 of type number');
+  throwsWith(
+    () => ds.interleave((x) => [x], { cycleLength: 0 }),
+    'Expected positive integer for cycleLength but received 0 of type number',
+  );
   throwsWith(() => ds.map('x' as never), 'Expected function for fn but received "x" of type string');
   throwsWith(
     () => ds.shuffle(2, { reshuffleEachIteration: 1 as never }),
     'Expected boolean for reshuffleEachIteration but received 1 of type number',
   );
-  throwsWith(() => ds.iterate({ signal: {} as never }), 'Expected AbortSignal for signal but received [object Object] of type object');
+  throwsWith(
+    () => ds.iterate({ signal: {} as never }),
+    'Expected AbortSignal for signal but received [object Object] of type object',
+  );
 });
 
 test('SeededRandom is deterministic and uniform enough', () => {
   const a = new SeededRandom(123);
   const b = new SeededRandom(123);
   const xs = range(1000).map(() => a.nextInt(10));
-  assert.deepEqual(xs, range(1000).map(() => b.nextInt(10)));
+  assert.deepEqual(
+    xs,
+    range(1000).map(() => b.nextInt(10)),
+  );
   const counts = new Array<number>(10).fill(0);
   for (const x of xs) counts[x]!++;
   for (const c of counts) assert.ok(c > 60 && c < 140, `bucket count ${c}`);
-  assert.notDeepEqual(range(20).map(() => new SeededRandom(124).nextUint32()), range(20).map(() => new SeededRandom(123).nextUint32()));
+  assert.notDeepEqual(
+    range(20).map(() => new SeededRandom(124).nextUint32()),
+    range(20).map(() => new SeededRandom(123).nextUint32()),
+  );
 });
 
 test('parse and parseBatch apply a parse spec to records', async () => {
@@ -640,7 +718,10 @@ test('skipCorrupt gives the same records and counts for any chunking', async () 
       got.map((r) => r.length),
       want.map((i) => recs[i]!.length),
     );
-    assert.deepEqual(got.map((r) => r[0] ?? -1), want.map((i) => (recs[i]!.length > 0 ? i : -1)));
+    assert.deepEqual(
+      got.map((r) => r[0] ?? -1),
+      want.map((i) => (recs[i]!.length > 0 ? i : -1)),
+    );
     assert.equal(counter.records, 2);
     assert.equal(counter.streams, 1);
     assert.deepEqual(

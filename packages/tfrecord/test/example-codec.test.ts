@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isTFRecordError } from '../src/errors.js';
 import { decodeExample, decodeFeature, decodeSequenceExample } from '../src/example/decode.js';
-import { encodeExample, encodeExampleInto, encodeFeature, encodeSequenceExample, exampleByteLength } from '../src/example/encode.js';
+import {
+  encodeExample,
+  encodeExampleInto,
+  encodeFeature,
+  encodeSequenceExample,
+  exampleByteLength,
+} from '../src/example/encode.js';
 import { int64ArrayToNumbers, int64ToNumber } from '../src/example/int64.js';
 import { buildExample, buildSequenceExample, bytesList, floatList, int64List } from '../src/example/build.js';
 import type { Example, Feature, Features, FloatFeature, SequenceExample } from '../src/example/types.js';
@@ -37,7 +43,21 @@ function throwsProto(fn: () => unknown, message: string): void {
 // ---- decoding: lists --------------------------------------------------------
 
 test('packed int64 list decodes exactly, including 10-byte negatives and values beyond 2^53', () => {
-  const values = [0n, 1n, 127n, 128n, 300n, -1n, -300n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 32n, 2n ** 31n];
+  const values = [
+    0n,
+    1n,
+    127n,
+    128n,
+    300n,
+    -1n,
+    -300n,
+    2n ** 53n + 1n,
+    -(2n ** 53n) - 1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    2n ** 32n,
+    2n ** 31n,
+  ];
   const f = decodeFeature(int64Feature(...values));
   assert.equal(f.kind, 'int64');
   assert.ok(f.values instanceof BigInt64Array);
@@ -87,7 +107,16 @@ test('oneof set twice: the last kind wins and drops what came before it', () => 
 
 test('float lists: aligned and unaligned inputs give equal values; every float32 bit pattern survives', () => {
   // Quiet NaN with payload, signalling NaN, negative NaN: only a byte copy keeps these.
-  const payload = bytes(f32(0.1), f32(-0), f32(Infinity), f32(-Infinity), [0x01, 0x00, 0xc0, 0x7f], [0x01, 0x00, 0x80, 0x7f], [0x00, 0x00, 0xc0, 0xff], f32(3.5));
+  const payload = bytes(
+    f32(0.1),
+    f32(-0),
+    f32(Infinity),
+    f32(-Infinity),
+    [0x01, 0x00, 0xc0, 0x7f],
+    [0x01, 0x00, 0x80, 0x7f],
+    [0x00, 0x00, 0xc0, 0xff],
+    f32(3.5),
+  );
   const feature = ld(2, ld(1, payload));
   for (let shift = 0; shift < 8; shift++) {
     const buf = new Uint8Array(feature.length + shift);
@@ -96,7 +125,10 @@ test('float lists: aligned and unaligned inputs give equal values; every float32
     assert.equal(f.kind, 'float');
     assert.equal(hex(new Uint8Array(f.kind === 'float' ? f.values.slice().buffer : new ArrayBuffer(0))), hex(payload));
     // Unpacked and split lists take the general path; it copies bytes too.
-    const unpacked = ld(2, ...Array.from({ length: payload.length / 4 }, (_, i) => bytes(tag(1, 5), payload.subarray(4 * i, 4 * i + 4))));
+    const unpacked = ld(
+      2,
+      ...Array.from({ length: payload.length / 4 }, (_, i) => bytes(tag(1, 5), payload.subarray(4 * i, 4 * i + 4))),
+    );
     const u = new Uint8Array(unpacked.length + shift);
     u.set(unpacked, shift);
     assert.deepEqual(norm(decodeFeature(u, shift)), norm(f));
@@ -105,7 +137,10 @@ test('float lists: aligned and unaligned inputs give equal values; every float32
 
 test('float encoding is bit-exact for NaN payloads, short and long lists, in-heap or not', () => {
   for (const n of [1, 3, 16, 17, 100]) {
-    const bits = Uint32Array.from({ length: n }, (_, i) => [0x7f800001, 0x7fc00123, 0xffc00000, 0x3f800000, 0x80000000][i % 5]!);
+    const bits = Uint32Array.from(
+      { length: n },
+      (_, i) => [0x7f800001, 0x7fc00123, 0xffc00000, 0x3f800000, 0x80000000][i % 5]!,
+    );
     const values = new Float32Array(bits.buffer);
     const enc = encodeFeature({ kind: 'float', values });
     const payload = enc.subarray(enc.length - 4 * n);
@@ -113,7 +148,10 @@ test('float encoding is bit-exact for NaN payloads, short and long lists, in-hea
     assert.deepEqual(norm(decodeFeature(enc)), norm({ kind: 'float', values }));
     // A fresh in-heap array of plain floats takes the value-by-value path.
     const plain = Float32Array.from({ length: n }, (_, i) => i - 0.5);
-    assert.deepEqual(norm(decodeFeature(encodeFeature({ kind: 'float', values: plain }))), norm({ kind: 'float', values: plain }));
+    assert.deepEqual(
+      norm(decodeFeature(encodeFeature({ kind: 'float', values: plain }))),
+      norm({ kind: 'float', values: plain }),
+    );
   }
 });
 
@@ -122,7 +160,10 @@ test('bytes values are zero-copy views of the input', () => {
   const f = decodeExample(input).features['image']!;
   assert.equal(f.kind, 'bytes');
   const values = f.kind === 'bytes' ? f.values : [];
-  assert.deepEqual(values.map((v) => [...v]), [[1, 2, 3], [], [0x78, 0x79, 0x7a]]);
+  assert.deepEqual(
+    values.map((v) => [...v]),
+    [[1, 2, 3], [], [0x78, 0x79, 0x7a]],
+  );
   assert.equal(values[0]!.buffer, input.buffer);
   input[values[0]!.byteOffset] = 42;
   assert.equal(values[0]![0], 42);
@@ -159,14 +200,22 @@ test('map entries with value before key, missing key, duplicate keys (last wins)
 });
 
 test('a key or value repeated inside one map entry: last key, values merged', () => {
-  const e = bytes(ld(1, utf8('first')), ld(2, ld(2, ld(1, f32(1)))), ld(1, utf8('second')), ld(2, ld(2, ld(1, f32(2)))));
+  const e = bytes(
+    ld(1, utf8('first')),
+    ld(2, ld(2, ld(1, f32(1)))),
+    ld(1, utf8('second')),
+    ld(2, ld(2, ld(1, f32(2)))),
+  );
   const fs = decodeExample(example(e)).features;
   assert.deepEqual(Object.keys(fs), ['second']);
   assert.deepEqual(fs['second']!.kind === 'float' && [...fs['second']!.values], [1, 2]);
 });
 
 test('a repeated features field merges into one map', () => {
-  const input = bytes(example(entry('a', int64Feature(1n))), example(entry('b', int64Feature(2n)), entry('a', int64Feature(3n))));
+  const input = bytes(
+    example(entry('a', int64Feature(1n))),
+    example(entry('b', int64Feature(2n)), entry('a', int64Feature(3n))),
+  );
   assert.deepEqual(normFeatures(decodeExample(input).features), [
     ['a', { kind: 'int64', values: ['3'] }],
     ['b', { kind: 'int64', values: ['2'] }],
@@ -174,9 +223,12 @@ test('a repeated features field merges into one map', () => {
 });
 
 test('feature names __proto__ and constructor are ordinary keys of a null-prototype map', () => {
-  const fs = decodeExample(example(entry('__proto__', int64Feature(1n)), entry('constructor', int64Feature(2n)), entry('toString', ld(1)))).features;
+  const fs = decodeExample(
+    example(entry('__proto__', int64Feature(1n)), entry('constructor', int64Feature(2n)), entry('toString', ld(1))),
+  ).features;
   assert.equal(Object.getPrototypeOf(fs), null);
   assert.deepEqual(Object.keys(fs), ['__proto__', 'constructor', 'toString']);
+  // biome-ignore lint/suspicious/noProto: the test is that a feature named __proto__ is an ordinary key
   assert.deepEqual(norm(fs['__proto__']!), { kind: 'int64', values: ['1'] });
   assert.deepEqual(norm(fs['constructor']!), { kind: 'int64', values: ['2'] });
   const again = decodeExample(encodeExample({ features: fs }));
@@ -217,7 +269,11 @@ test('unknown fields of every wire type are skipped at every level', () => {
 
 test('SequenceExample: feature lists, duplicate list keys (last wins), merged values within an entry', () => {
   const se = bytes(
-    ld(2, ld(1, ld(1, utf8('a')), ld(2, ld(1, int64Feature(1n)))), ld(1, ld(1, utf8('b')), ld(2, ld(1, int64Feature(2n)), ld(1, ld(1))), ld(2, ld(1, ld(2))))),
+    ld(
+      2,
+      ld(1, ld(1, utf8('a')), ld(2, ld(1, int64Feature(1n)))),
+      ld(1, ld(1, utf8('b')), ld(2, ld(1, int64Feature(2n)), ld(1, ld(1))), ld(2, ld(1, ld(2)))),
+    ),
     ld(1, ld(1, entry('ctx', int64Feature(5n)))),
     ld(2, ld(1, ld(2, ld(1, int64Feature(3n))), ld(1, utf8('a')))),
   );
@@ -228,7 +284,14 @@ test('SequenceExample: feature lists, duplicate list keys (last wins), merged va
     context: [['ctx', { kind: 'int64', values: ['5'] }]],
     lists: [
       ['a', [{ kind: 'int64', values: ['3'] }]],
-      ['b', [{ kind: 'int64', values: ['2'] }, { kind: 'bytes', values: [] }, { kind: 'float', values: [] }]],
+      [
+        'b',
+        [
+          { kind: 'int64', values: ['2'] },
+          { kind: 'bytes', values: [] },
+          { kind: 'float', values: [] },
+        ],
+      ],
     ],
   });
   assert.deepEqual(normSequence(decodeSequenceExample(new Uint8Array(0))), { context: [], lists: [] });
@@ -245,7 +308,10 @@ test('invalid input: errors name the message, byte offset and field', () => {
     () => decodeExample(input),
     `invalid Example: length 300 runs past the end of the message at byte ${at} (features.feature['label'].int64_list)`,
   );
-  throwsProto(() => decodeExample(bytes(0x0a, 0x05, 0x0a)), 'invalid Example: length 5 runs past the end of the message at byte 1');
+  throwsProto(
+    () => decodeExample(bytes(0x0a, 0x05, 0x0a)),
+    'invalid Example: length 5 runs past the end of the message at byte 1',
+  );
   throwsProto(() => decodeExample(bytes(0x0a)), 'invalid Example: truncated length at byte 1');
   throwsProto(() => decodeExample(bytes(0x08, 0x80)), 'invalid Example: truncated varint at byte 1');
   throwsProto(() => decodeExample(bytes(0x80)), 'invalid Example: truncated tag at byte 0');
@@ -253,13 +319,28 @@ test('invalid input: errors name the message, byte offset and field', () => {
   throwsProto(() => decodeExample(bytes(0x0e)), 'invalid Example: invalid wire type 6 (field 1) at byte 0');
   throwsProto(() => decodeExample(bytes(0x0f)), 'invalid Example: invalid wire type 7 (field 1) at byte 0');
   throwsProto(() => decodeExample(bytes(0x0c)), 'invalid Example: unexpected end of group (field 1) at byte 0');
-  throwsProto(() => decodeExample(bytes(0xff, 0xff, 0xff, 0xff, 0x7f)), 'invalid Example: tag larger than 32 bits at byte 0');
+  throwsProto(
+    () => decodeExample(bytes(0xff, 0xff, 0xff, 0xff, 0x7f)),
+    'invalid Example: tag larger than 32 bits at byte 0',
+  );
   throwsProto(() => decodeExample(bytes(0x0d, 1, 2)), 'invalid Example: truncated fixed32 at byte 1');
   throwsProto(() => decodeExample(bytes(0x09, 1, 2)), 'invalid Example: truncated fixed64 at byte 1');
-  throwsProto(() => decodeExample(bytes(0x08, Array(10).fill(0xff), 0x01)), 'invalid Example: varint longer than 10 bytes at byte 1');
-  throwsProto(() => decodeExample(bytes(0x0a, Array(10).fill(0x80), 0x00)), 'invalid Example: varint longer than 10 bytes at byte 1');
-  throwsProto(() => decodeExample(bytes(tag(5, 3), tag(6, 4))), 'invalid Example: mismatched end of group (field 6) at byte 1');
-  throwsProto(() => decodeExample(bytes(tag(5, 3), tag(1, 0), 1)), 'invalid Example: unterminated group (field 5) at byte 0');
+  throwsProto(
+    () => decodeExample(bytes(0x08, Array(10).fill(0xff), 0x01)),
+    'invalid Example: varint longer than 10 bytes at byte 1',
+  );
+  throwsProto(
+    () => decodeExample(bytes(0x0a, Array(10).fill(0x80), 0x00)),
+    'invalid Example: varint longer than 10 bytes at byte 1',
+  );
+  throwsProto(
+    () => decodeExample(bytes(tag(5, 3), tag(6, 4))),
+    'invalid Example: mismatched end of group (field 6) at byte 1',
+  );
+  throwsProto(
+    () => decodeExample(bytes(tag(5, 3), tag(1, 0), 1)),
+    'invalid Example: unterminated group (field 5) at byte 0',
+  );
   const deep = bytes(Array(101).fill(tag(5, 3)).flat(), Array(101).fill(tag(5, 4)).flat());
   throwsProto(() => decodeExample(deep), 'invalid Example: groups nested deeper than 100 at byte 100');
   const ok = bytes(Array(100).fill(tag(5, 3)).flat(), Array(100).fill(tag(5, 4)).flat());
@@ -295,7 +376,10 @@ test('invalid lists and keys: packed lengths, truncated packed varints, bad UTF-
     () => decodeSequenceExample(bytes(ld(1, ld(1, ld(1, utf8("it's")), ld(2, ld(3, [0x0a, 0x09])))))),
     "invalid SequenceExample: length 9 runs past the end of the message at byte 15 (context.feature['it\\'s'].int64_list)",
   );
-  throwsProto(() => decodeFeature(bytes(tag(2, 2), 9)), 'invalid Feature: length 9 runs past the end of the message at byte 1 (float_list)');
+  throwsProto(
+    () => decodeFeature(bytes(tag(2, 2), 9)),
+    'invalid Feature: length 9 runs past the end of the message at byte 1 (float_list)',
+  );
 });
 
 test('non-Uint8Array input and bad ranges are INVALID_ARGUMENT', () => {
@@ -328,7 +412,22 @@ test('single-feature Examples encode exactly as TensorFlow does', () => {
 });
 
 test('encoding: int64 extremes, long payloads (multi-byte lengths), insertion order', () => {
-  const values = [0n, 127n, 128n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 35n, 2n ** 42n, 2n ** 49n, 2n ** 56n, 2n ** 63n - 1n, -1n, -(2n ** 63n)];
+  const values = [
+    0n,
+    127n,
+    128n,
+    2n ** 31n - 1n,
+    2n ** 31n,
+    2n ** 32n - 1n,
+    2n ** 32n,
+    2n ** 35n,
+    2n ** 42n,
+    2n ** 49n,
+    2n ** 56n,
+    2n ** 63n - 1n,
+    -1n,
+    -(2n ** 63n),
+  ];
   for (const v of values) {
     assert.equal(hex(encodeFeature(int64List([v])).subarray(4)), hex(Uint8Array.from(varint(v))), String(v));
   }
@@ -365,16 +464,29 @@ test('encoding rejects malformed features with INVALID_ARGUMENT naming them', ()
     { features: { x: { kind: 'bytes', values: ['a'] } } },
     `Expected Uint8Array for features['x'] bytes value 0 but received "a" of type string`,
   );
-  bad({ features: { x: 3 } }, "Expected Feature ({ kind: 'int64' | 'float' | 'bytes' | 'none', values }) for features['x'] but received 3 of type number");
+  bad(
+    { features: { x: 3 } },
+    "Expected Feature ({ kind: 'int64' | 'float' | 'bytes' | 'none', values }) for features['x'] but received 3 of type number",
+  );
   bad({ features: null }, 'Expected object for Example.features but received null of type object');
   assert.throws(
-    () => encodeSequenceExample({ context: {}, featureLists: { s: [{ kind: 'float', values: [1] }] } } as unknown as SequenceExample),
-    { code: 'INVALID_ARGUMENT', message: "Expected Feature ({ kind: 'int64' | 'float' | 'bytes' | 'none', values }) for feature_lists['s'][0] but received an object of type object" },
+    () =>
+      encodeSequenceExample({
+        context: {},
+        featureLists: { s: [{ kind: 'float', values: [1] }] },
+      } as unknown as SequenceExample),
+    {
+      code: 'INVALID_ARGUMENT',
+      message:
+        "Expected Feature ({ kind: 'int64' | 'float' | 'bytes' | 'none', values }) for feature_lists['s'][0] but received an object of type object",
+    },
   );
 });
 
 test('encodeExampleInto writes the same bytes at an offset; exampleByteLength predicts the size', () => {
-  const ex: Example = { features: { label: int64List([3]), image: bytesList([new Uint8Array(300).fill(9)]), x: floatList([0.5, 1.5]) } };
+  const ex: Example = {
+    features: { label: int64List([3]), image: bytesList([new Uint8Array(300).fill(9)]), x: floatList([0.5, 1.5]) },
+  };
   const expected = encodeExample(ex);
   assert.equal(exampleByteLength(ex), expected.length);
   const target = new Uint8Array(expected.length + 10).fill(0xee);
@@ -398,20 +510,27 @@ test('encodeExampleInto writes the same bytes at an offset; exampleByteLength pr
 
 test('int64ToNumber / int64ArrayToNumbers convert safe values and refuse the rest by name', () => {
   assert.equal(int64ToNumber(-(2n ** 53n) + 1n), -(2 ** 53) + 1);
-  assert.deepEqual([...int64ArrayToNumbers(BigInt64Array.of(0n, -1n, 2n ** 53n - 1n, -(2n ** 32n), 2n ** 32n + 5n))], [0, -1, 2 ** 53 - 1, -(2 ** 32), 2 ** 32 + 5]);
+  assert.deepEqual(
+    [...int64ArrayToNumbers(BigInt64Array.of(0n, -1n, 2n ** 53n - 1n, -(2n ** 32n), 2n ** 32n + 5n))],
+    [0, -1, 2 ** 53 - 1, -(2 ** 32), 2 ** 32 + 5],
+  );
   assert.throws(() => int64ToNumber(2n ** 53n, 'label'), {
     code: 'INVALID_ARGUMENT',
-    message: 'Expected int64 between -9007199254740991 and 9007199254740991 for label but received 9007199254740992 of type bigint',
+    message:
+      'Expected int64 between -9007199254740991 and 9007199254740991 for label but received 9007199254740992 of type bigint',
   });
   assert.throws(() => int64ToNumber(-(2n ** 53n)), {
-    message: 'Expected int64 between -9007199254740991 and 9007199254740991 for value but received -9007199254740992 of type bigint',
+    message:
+      'Expected int64 between -9007199254740991 and 9007199254740991 for value but received -9007199254740992 of type bigint',
   });
   assert.throws(() => int64ArrayToNumbers(BigInt64Array.of(1n, 2n ** 53n + 1n), 'ids'), {
     code: 'INVALID_ARGUMENT',
-    message: 'Expected int64 between -9007199254740991 and 9007199254740991 for ids[1] but received 9007199254740993 of type bigint',
+    message:
+      'Expected int64 between -9007199254740991 and 9007199254740991 for ids[1] but received 9007199254740993 of type bigint',
   });
   assert.throws(() => int64ArrayToNumbers(BigInt64Array.of(-(2n ** 63n))), {
-    message: 'Expected int64 between -9007199254740991 and 9007199254740991 for element 0 but received -9223372036854775808 of type bigint',
+    message:
+      'Expected int64 between -9007199254740991 and 9007199254740991 for element 0 but received -9223372036854775808 of type bigint',
   });
 });
 
@@ -419,10 +538,18 @@ test('int64ToNumber / int64ArrayToNumbers convert safe values and refuse the res
 
 const nameArb = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !/\p{Cs}/u.test(s));
 const featureArb: fc.Arbitrary<Feature> = fc.oneof(
-  fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 12 }).map((v) => ({ kind: 'int64' as const, values: BigInt64Array.from(v) })),
-  fc.array(fc.integer({ min: -300, max: 300 }), { maxLength: 12 }).map((v) => ({ kind: 'int64' as const, values: BigInt64Array.from(v, BigInt) })),
-  fc.array(fc.float({ noDefaultInfinity: false, noNaN: false }), { maxLength: 12 }).map((v) => ({ kind: 'float' as const, values: Float32Array.from(v) })),
-  fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 6 }).map((bits) => ({ kind: 'float' as const, values: new Float32Array(Uint32Array.from(bits).buffer) })),
+  fc
+    .array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 12 })
+    .map((v) => ({ kind: 'int64' as const, values: BigInt64Array.from(v) })),
+  fc
+    .array(fc.integer({ min: -300, max: 300 }), { maxLength: 12 })
+    .map((v) => ({ kind: 'int64' as const, values: BigInt64Array.from(v, BigInt) })),
+  fc
+    .array(fc.float({ noDefaultInfinity: false, noNaN: false }), { maxLength: 12 })
+    .map((v) => ({ kind: 'float' as const, values: Float32Array.from(v) })),
+  fc
+    .array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 6 })
+    .map((bits) => ({ kind: 'float' as const, values: new Float32Array(Uint32Array.from(bits).buffer) })),
   fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 5 }).map((v) => ({ kind: 'bytes' as const, values: v })),
   fc.constant<Feature>({ kind: 'none' }),
 );
@@ -445,11 +572,13 @@ test('property: encode -> decode round-trips random Examples bit-exactly', () =>
 });
 
 test('property: encode -> decode round-trips random SequenceExamples', () => {
-  const listsArb = fc.array(fc.tuple(nameArb, fc.array(featureArb, { maxLength: 5 })), { maxLength: 5 }).map((pairs) => {
-    const ls = Object.create(null) as Record<string, Feature[]>;
-    for (const [k, l] of pairs) ls[k] = l;
-    return ls;
-  });
+  const listsArb = fc
+    .array(fc.tuple(nameArb, fc.array(featureArb, { maxLength: 5 })), { maxLength: 5 })
+    .map((pairs) => {
+      const ls = Object.create(null) as Record<string, Feature[]>;
+      for (const [k, l] of pairs) ls[k] = l;
+      return ls;
+    });
   fc.assert(
     fc.property(featuresArb, listsArb, (context, featureLists) => {
       const se = { context, featureLists };
@@ -464,18 +593,26 @@ test('property: encode -> decode round-trips random SequenceExamples', () => {
 
 test('property: decoding accepts unpacked and split encodings of the same list', () => {
   fc.assert(
-    fc.property(fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 10 }), fc.array(fc.nat(10)), (values, cuts) => {
-      const points = [...new Set(cuts.map((c) => c % (values.length + 1)))].sort((a, b) => a - b);
-      const chunks: Uint8Array[] = [];
-      let prev = 0;
-      for (const c of [...points, values.length]) {
-        const part = values.slice(prev, c);
-        chunks.push(part.length % 2 === 0 ? ld(1, ...part.map((v) => varint(v))) : bytes(...part.map((v) => bytes(tag(1, 0), varint(v)))));
-        prev = c;
-      }
-      const f = decodeFeature(ld(3, ...chunks));
-      assert.deepEqual(f.kind === 'int64' && [...f.values], values);
-    }),
+    fc.property(
+      fc.array(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), { maxLength: 10 }),
+      fc.array(fc.nat(10)),
+      (values, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (values.length + 1)))].sort((a, b) => a - b);
+        const chunks: Uint8Array[] = [];
+        let prev = 0;
+        for (const c of [...points, values.length]) {
+          const part = values.slice(prev, c);
+          chunks.push(
+            part.length % 2 === 0
+              ? ld(1, ...part.map((v) => varint(v)))
+              : bytes(...part.map((v) => bytes(tag(1, 0), varint(v)))),
+          );
+          prev = c;
+        }
+        const f = decodeFeature(ld(3, ...chunks));
+        assert.deepEqual(f.kind === 'int64' && [...f.values], values);
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -508,7 +645,12 @@ test('buildExample guesses kinds from plain values', () => {
   });
   assert.equal(Object.getPrototypeOf(ex.features), null);
   assert.deepEqual(
-    Object.fromEntries(normFeatures(ex.features).map(([k, f]) => [k, f.kind === 'float' ? { kind: 'float', values: [...(ex.features[k] as FloatFeature).values] } : f])),
+    Object.fromEntries(
+      normFeatures(ex.features).map(([k, f]) => [
+        k,
+        f.kind === 'float' ? { kind: 'float', values: [...(ex.features[k] as FloatFeature).values] } : f,
+      ]),
+    ),
     {
       label: { kind: 'int64', values: ['3'] },
       shape: { kind: 'bytes', values: ['00 00 00 00 00 00 00 00 00 00 00 00'] },
@@ -551,7 +693,14 @@ test('buildSequenceExample builds context and per-step feature lists', () => {
   assert.deepEqual(normSequence(se), {
     context: [['id', { kind: 'int64', values: ['7'] }]],
     lists: [
-      ['tokens', [{ kind: 'int64', values: ['1', '2'] }, { kind: 'bytes', values: ['78'] }, { kind: 'float', values: ['3f000000'] }]],
+      [
+        'tokens',
+        [
+          { kind: 'int64', values: ['1', '2'] },
+          { kind: 'bytes', values: ['78'] },
+          { kind: 'float', values: ['3f000000'] },
+        ],
+      ],
       ['empty', []],
     ],
   });
@@ -560,27 +709,93 @@ test('buildSequenceExample builds context and per-step feature lists', () => {
 
 test('builder errors name the feature and the value (exact text)', () => {
   const bad = (fn: () => unknown, message: string): void => assert.throws(fn, { code: 'INVALID_ARGUMENT', message });
-  bad(() => buildExample({ ok: 1, flag: true as unknown as number }), "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'flag' but received true of type boolean");
-  bad(() => buildExample({ n: null as unknown as number }), "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'n' but received null of type object");
-  bad(() => buildExample({ o: { a: 1 } as unknown as number }), "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'o' but received an object of type object");
-  bad(() => buildExample({ d: new Date(0) as unknown as number }), "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'd' but received a Date of type object");
-  bad(() => buildExample({ big: 2 ** 53 }), "Expected safe integer for feature 'big' but received 9007199254740992 of type number");
-  bad(() => buildExample({ ids: [1, 2 ** 60] }), "Expected safe integer for feature 'ids' element 1 but received 1152921504606847000 of type number");
-  bad(() => buildExample({ b: 2n ** 63n }), "Expected integer between -9223372036854775808 and 9223372036854775807 for feature 'b' but received 9223372036854775808 of type bigint");
-  bad(() => buildExample({ u: new BigUint64Array([2n ** 64n - 1n]) }), "Expected integer between -9223372036854775808 and 9223372036854775807 for feature 'u' element 0 but received 18446744073709551615 of type bigint");
-  bad(() => buildExample({ m: [1, 'a'] as unknown as number[] }), `Expected number or bigint for feature 'm' element 1 but received "a" of type string`);
-  bad(() => buildExample({ m: ['a', 1] as unknown as string[] }), "Expected string or Uint8Array for feature 'm' element 1 but received 1 of type number");
-  bad(() => buildExample({ m: [0.5, 1n] as unknown as number[] }), "Expected number (the list holds non-integers, so it is a float list) for feature 'm' element 1 but received 1 of type bigint");
-  bad(() => buildExample({ m: [true] as unknown as number[] }), "Expected number, bigint, string or Uint8Array for feature 'm' element 0 but received true of type boolean");
-  bad(() => buildExample({ e: [] }), "Expected non-empty array (use int64List([]), floatList([]) or bytesList([]) for an empty list) for feature 'e' but received [] of type object");
-  bad(() => buildExample({ c: new Uint8ClampedArray(2) as unknown as Uint8Array }), "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'c' but received a Uint8ClampedArray of type object");
-  bad(() => buildExample({ f: { kind: 'int64', values: [1n] } as unknown as Feature }), "Expected BigInt64Array values for feature 'f' but received an array of type object");
-  bad(() => buildExample({ f: { kind: 'bytes', values: ['x'] } as unknown as Feature }), `Expected Uint8Array for feature 'f' element 0 but received "x" of type string`);
+  bad(
+    () => buildExample({ ok: 1, flag: true as unknown as number }),
+    "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'flag' but received true of type boolean",
+  );
+  bad(
+    () => buildExample({ n: null as unknown as number }),
+    "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'n' but received null of type object",
+  );
+  bad(
+    () => buildExample({ o: { a: 1 } as unknown as number }),
+    "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'o' but received an object of type object",
+  );
+  bad(
+    () => buildExample({ d: new Date(0) as unknown as number }),
+    "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'd' but received a Date of type object",
+  );
+  bad(
+    () => buildExample({ big: 2 ** 53 }),
+    "Expected safe integer for feature 'big' but received 9007199254740992 of type number",
+  );
+  bad(
+    () => buildExample({ ids: [1, 2 ** 60] }),
+    "Expected safe integer for feature 'ids' element 1 but received 1152921504606847000 of type number",
+  );
+  bad(
+    () => buildExample({ b: 2n ** 63n }),
+    "Expected integer between -9223372036854775808 and 9223372036854775807 for feature 'b' but received 9223372036854775808 of type bigint",
+  );
+  bad(
+    () => buildExample({ u: new BigUint64Array([2n ** 64n - 1n]) }),
+    "Expected integer between -9223372036854775808 and 9223372036854775807 for feature 'u' element 0 but received 18446744073709551615 of type bigint",
+  );
+  bad(
+    () => buildExample({ m: [1, 'a'] as unknown as number[] }),
+    `Expected number or bigint for feature 'm' element 1 but received "a" of type string`,
+  );
+  bad(
+    () => buildExample({ m: ['a', 1] as unknown as string[] }),
+    "Expected string or Uint8Array for feature 'm' element 1 but received 1 of type number",
+  );
+  bad(
+    () => buildExample({ m: [0.5, 1n] as unknown as number[] }),
+    "Expected number (the list holds non-integers, so it is a float list) for feature 'm' element 1 but received 1 of type bigint",
+  );
+  bad(
+    () => buildExample({ m: [true] as unknown as number[] }),
+    "Expected number, bigint, string or Uint8Array for feature 'm' element 0 but received true of type boolean",
+  );
+  bad(
+    () => buildExample({ e: [] }),
+    "Expected non-empty array (use int64List([]), floatList([]) or bytesList([]) for an empty list) for feature 'e' but received [] of type object",
+  );
+  bad(
+    () => buildExample({ c: new Uint8ClampedArray(2) as unknown as Uint8Array }),
+    "Expected number, bigint, string, Uint8Array, array or typed array of them, or Feature for feature 'c' but received a Uint8ClampedArray of type object",
+  );
+  bad(
+    () => buildExample({ f: { kind: 'int64', values: [1n] } as unknown as Feature }),
+    "Expected BigInt64Array values for feature 'f' but received an array of type object",
+  );
+  bad(
+    () => buildExample({ f: { kind: 'bytes', values: ['x'] } as unknown as Feature }),
+    `Expected Uint8Array for feature 'f' element 0 but received "x" of type string`,
+  );
   bad(() => int64List([1.5]), 'Expected safe integer for int64List element 0 but received 1.5 of type number');
-  bad(() => floatList(['1'] as unknown as number[]), 'Expected number for floatList element 0 but received "1" of type string');
-  bad(() => bytesList([3] as unknown as string[]), 'Expected string or Uint8Array for bytesList element 0 but received 3 of type number');
-  bad(() => int64List(5 as unknown as number[]), 'Expected array or iterable for int64List but received 5 of type number');
-  bad(() => buildSequenceExample({ featureLists: { s: [1, []] } }), "Expected non-empty array (use int64List([]), floatList([]) or bytesList([]) for an empty list) for feature list 's' step 1 but received [] of type object");
-  bad(() => buildSequenceExample({ featureLists: { s: 1 as unknown as number[] } }), "Expected array of steps for feature list 's' but received 1 of type number");
-  bad(() => buildExample([] as unknown as Record<string, number>), 'Expected object of features for buildExample but received [] of type object');
+  bad(
+    () => floatList(['1'] as unknown as number[]),
+    'Expected number for floatList element 0 but received "1" of type string',
+  );
+  bad(
+    () => bytesList([3] as unknown as string[]),
+    'Expected string or Uint8Array for bytesList element 0 but received 3 of type number',
+  );
+  bad(
+    () => int64List(5 as unknown as number[]),
+    'Expected array or iterable for int64List but received 5 of type number',
+  );
+  bad(
+    () => buildSequenceExample({ featureLists: { s: [1, []] } }),
+    "Expected non-empty array (use int64List([]), floatList([]) or bytesList([]) for an empty list) for feature list 's' step 1 but received [] of type object",
+  );
+  bad(
+    () => buildSequenceExample({ featureLists: { s: 1 as unknown as number[] } }),
+    "Expected array of steps for feature list 's' but received 1 of type number",
+  );
+  bad(
+    () => buildExample([] as unknown as Record<string, number>),
+    'Expected object of features for buildExample but received [] of type object',
+  );
 });

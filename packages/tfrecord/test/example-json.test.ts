@@ -42,13 +42,25 @@ test('exampleToJSON sorts names by code point, keeps __proto__ as an own key', (
 });
 
 test('sequenceExampleToJSON / FromJSON', () => {
-  const se = { context: { b: floatList([1.5]), a: bytesList(['x']) }, featureLists: { s: [int64List([1]), { kind: 'none' } as Feature], e: [] } };
+  const se = {
+    context: { b: floatList([1.5]), a: bytesList(['x']) },
+    featureLists: { s: [int64List([1]), { kind: 'none' } as Feature], e: [] },
+  };
   const json = sequenceExampleToJSON(se);
-  assert.equal(JSON.stringify(json), '{"context":{"a":{"bytes_b64":["eA=="]},"b":{"float":[1.5]}},"feature_lists":{"e":[],"s":[{"int64":["1"]},{}]}}');
+  assert.equal(
+    JSON.stringify(json),
+    '{"context":{"a":{"bytes_b64":["eA=="]},"b":{"float":[1.5]}},"feature_lists":{"e":[],"s":[{"int64":["1"]},{}]}}',
+  );
   const back = sequenceExampleFromJSON(JSON.parse(JSON.stringify(json)));
   assert.deepEqual(normSequence(back), {
-    context: [['a', { kind: 'bytes', values: ['78'] }], ['b', { kind: 'float', values: ['3fc00000'] }]],
-    lists: [['e', []], ['s', [{ kind: 'int64', values: ['1'] }, { kind: 'none' }]]],
+    context: [
+      ['a', { kind: 'bytes', values: ['78'] }],
+      ['b', { kind: 'float', values: ['3fc00000'] }],
+    ],
+    lists: [
+      ['e', []],
+      ['s', [{ kind: 'int64', values: ['1'] }, { kind: 'none' }]],
+    ],
   });
   assert.deepEqual(normSequence(sequenceExampleFromJSON({})), { context: [], lists: [] });
 });
@@ -56,27 +68,66 @@ test('sequenceExampleToJSON / FromJSON', () => {
 test('featureFromJSON accepts non-finite float strings, safe-integer numbers and URL-safe/unpadded base64', () => {
   const f = featureFromJSON({ float: ['NaN', 'Infinity', '-Infinity', 2] });
   assert.deepEqual(f.kind === 'float' && [...f.values], [NaN, Infinity, -Infinity, 2]);
-  assert.deepEqual(norm(featureFromJSON({ int64: [5, '-9223372036854775808'] })), { kind: 'int64', values: ['5', '-9223372036854775808'] });
-  assert.deepEqual(norm(featureFromJSON({ bytes_b64: ['-_8', '+/8=', 'QQ'] })), { kind: 'bytes', values: ['fb ff', 'fb ff', '41'] });
+  assert.deepEqual(norm(featureFromJSON({ int64: [5, '-9223372036854775808'] })), {
+    kind: 'int64',
+    values: ['5', '-9223372036854775808'],
+  });
+  assert.deepEqual(norm(featureFromJSON({ bytes_b64: ['-_8', '+/8=', 'QQ'] })), {
+    kind: 'bytes',
+    values: ['fb ff', 'fb ff', '41'],
+  });
   assert.deepEqual(featureFromJSON({}), { kind: 'none' });
 });
 
 test('fromJSON errors name the JSON path and the value', () => {
   const bad = (fn: () => unknown, message: string): void => assert.throws(fn, { code: 'INVALID_ARGUMENT', message });
-  bad(() => exampleFromJSON({ features: { x: { int64: ['1', 1.5] } } }), 'Expected decimal int64 string for $.features["x"].int64[1] but received 1.5 of type number');
-  bad(() => exampleFromJSON({ features: { x: { int64: ['9223372036854775808'] } } }), 'Expected decimal int64 string for $.features["x"].int64[0] but received "9223372036854775808" of type string');
-  bad(() => exampleFromJSON({ features: { x: { int64: ['01'] } } }), 'Expected decimal int64 string for $.features["x"].int64[0] but received "01" of type string');
-  bad(() => exampleFromJSON({ features: { x: { float: [null] } } }), "Expected number, 'NaN', 'Infinity' or '-Infinity' for $.features[\"x\"].float[0] but received null of type object");
-  bad(() => exampleFromJSON({ features: { x: { bytes_b64: ['abc!'] } } }), 'Expected base64 string for $.features["x"].bytes_b64[0] but received "abc!" of type string');
-  bad(() => exampleFromJSON({ features: { x: { bytes_b64: 'QQ==' } } }), 'Expected array for $.features["x"].bytes_b64 but received "QQ==" of type string');
-  bad(() => exampleFromJSON({ features: { x: { int64: [], float: [] } } }), 'Expected object with only one of int64, float, bytes_b64 for $.features["x"] but received an object of type object');
-  bad(() => exampleFromJSON({ features: { x: { double: [] } } }), 'Expected object with one of int64, float, bytes_b64 for $.features["x"] but received an object of type object');
-  bad(() => exampleFromJSON({ features: { x: [] } }), 'Expected object with one of int64, float, bytes_b64 for $.features["x"] but received an array of type object');
+  bad(
+    () => exampleFromJSON({ features: { x: { int64: ['1', 1.5] } } }),
+    'Expected decimal int64 string for $.features["x"].int64[1] but received 1.5 of type number',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { int64: ['9223372036854775808'] } } }),
+    'Expected decimal int64 string for $.features["x"].int64[0] but received "9223372036854775808" of type string',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { int64: ['01'] } } }),
+    'Expected decimal int64 string for $.features["x"].int64[0] but received "01" of type string',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { float: [null] } } }),
+    "Expected number, 'NaN', 'Infinity' or '-Infinity' for $.features[\"x\"].float[0] but received null of type object",
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { bytes_b64: ['abc!'] } } }),
+    'Expected base64 string for $.features["x"].bytes_b64[0] but received "abc!" of type string',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { bytes_b64: 'QQ==' } } }),
+    'Expected array for $.features["x"].bytes_b64 but received "QQ==" of type string',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { int64: [], float: [] } } }),
+    'Expected object with only one of int64, float, bytes_b64 for $.features["x"] but received an object of type object',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: { double: [] } } }),
+    'Expected object with one of int64, float, bytes_b64 for $.features["x"] but received an object of type object',
+  );
+  bad(
+    () => exampleFromJSON({ features: { x: [] } }),
+    'Expected object with one of int64, float, bytes_b64 for $.features["x"] but received an array of type object',
+  );
   bad(() => exampleFromJSON({ features: [] }), 'Expected object for $.features but received an array of type object');
   bad(() => exampleFromJSON({ context: {} }), 'Expected only "features" in Example JSON but found "context" at $');
   bad(() => exampleFromJSON('{}'), 'Expected Example JSON object for $ but received "{}" of type string');
-  bad(() => sequenceExampleFromJSON({ feature_lists: { s: [{}, { int64: [true] }] } }), 'Expected decimal int64 string for $.feature_lists["s"][1].int64[0] but received true of type boolean');
-  bad(() => sequenceExampleFromJSON({ feature_lists: { s: {} } }), 'Expected array for $.feature_lists["s"] but received an object of type object');
+  bad(
+    () => sequenceExampleFromJSON({ feature_lists: { s: [{}, { int64: [true] }] } }),
+    'Expected decimal int64 string for $.feature_lists["s"][1].int64[0] but received true of type boolean',
+  );
+  bad(
+    () => sequenceExampleFromJSON({ feature_lists: { s: {} } }),
+    'Expected array for $.feature_lists["s"] but received an object of type object',
+  );
 });
 
 test('golden .jsonl lines go through fromJSON -> encode -> decode -> toJSON unchanged', (t) => {
@@ -85,11 +136,20 @@ test('golden .jsonl lines go through fromJSON -> encode -> decode -> toJSON unch
     t.skip(absent('data/tfrecord'));
     return;
   }
-  for (const f of ['pwnall-singles.tfrecords', 'pytorch-data-example.tfrecord', 'tfx-penguin-train.tfrecord.gz', 'cs20-friday.tfrecord', 'pytorch-data-sequence_example.tfrecord']) {
-    const lines = readFileSync(join(dir, `${f}.jsonl`), 'utf8').trimEnd().split('\n');
+  for (const f of [
+    'pwnall-singles.tfrecords',
+    'pytorch-data-example.tfrecord',
+    'tfx-penguin-train.tfrecord.gz',
+    'cs20-friday.tfrecord',
+    'pytorch-data-sequence_example.tfrecord',
+  ]) {
+    const lines = readFileSync(join(dir, `${f}.jsonl`), 'utf8')
+      .trimEnd()
+      .split('\n');
     for (const line of lines) {
       const parsed: unknown = JSON.parse(line);
-      if (line.startsWith('{"context"')) assert.deepEqual(sequenceExampleToJSON(sequenceExampleFromJSON(parsed)), parsed);
+      if (line.startsWith('{"context"'))
+        assert.deepEqual(sequenceExampleToJSON(sequenceExampleFromJSON(parsed)), parsed);
       else assert.deepEqual(exampleToJSON(decodeExample(encodeExample(exampleFromJSON(parsed)))), parsed);
     }
   }
@@ -110,7 +170,12 @@ test('property: Example -> JSON text -> Example is exact (floats bitwise, -0 asi
       const json = exampleToJSON({ features: fs });
       const back = exampleFromJSON(JSON.parse(JSON.stringify(json)));
       const fixZero = (n: ReturnType<typeof normFeatures>): unknown =>
-        n.map(([k, f]) => [k, f.kind === 'float' ? { ...f, values: f.values!.map((h) => (h === '80000000' ? '0' : h)) } : f]).sort();
+        n
+          .map(([k, f]) => [
+            k,
+            f.kind === 'float' ? { ...f, values: f.values!.map((h) => (h === '80000000' ? '0' : h)) } : f,
+          ])
+          .sort();
       assert.deepEqual(fixZero(normFeatures(back.features)), fixZero(normFeatures(fs)));
       assert.deepEqual(exampleToJSON(back), JSON.parse(JSON.stringify(json)));
     }),

@@ -88,7 +88,10 @@ export function norm(f: Feature): { kind: string; values?: string[] } {
     case 'int64':
       return { kind: 'int64', values: [...f.values].map(String) };
     case 'float':
-      return { kind: 'float', values: [...new Uint32Array(f.values.buffer, f.values.byteOffset, f.values.length)].map((u) => u.toString(16)) };
+      return {
+        kind: 'float',
+        values: [...new Uint32Array(f.values.buffer, f.values.byteOffset, f.values.length)].map((u) => u.toString(16)),
+      };
     case 'bytes':
       return { kind: 'bytes', values: f.values.map(hex) };
     default:

@@ -88,7 +88,10 @@ test('decodeRecords round-trips any list of records, as zero-copy views (propert
     fc.property(recordsArb, (records) => {
       const buf = frame(records);
       const got = [...decodeRecords(buf)];
-      assert.deepEqual(got.map((r) => Uint8Array.from(r)), records.map((r) => Uint8Array.from(r)));
+      assert.deepEqual(
+        got.map((r) => Uint8Array.from(r)),
+        records.map((r) => Uint8Array.from(r)),
+      );
       for (const r of got) assert.equal(r.buffer, buf.buffer);
       const spans = [...decodeRecordSpans(buf)];
       let p = 0;
@@ -193,7 +196,10 @@ test('verifyChecksums: false skips CRC checks but not length checks', async () =
   const buf = frame([Uint8Array.of(1, 2, 3)]);
   buf[12] ^= 0xff; // data
   buf[8] ^= 0xff; // length CRC
-  assert.throws(() => [...decodeRecords(buf)], (e: unknown) => isTFRecordError(e, 'CORRUPTED_LENGTH'));
+  assert.throws(
+    () => [...decodeRecords(buf)],
+    (e: unknown) => isTFRecordError(e, 'CORRUPTED_LENGTH'),
+  );
   assert.deepEqual([...decodeRecords(buf, { verifyChecksums: false })], [Uint8Array.of(0xfe, 2, 3)]);
   assert.deepEqual(await collect(readRecords(fromChunks([buf]), { verifyChecksums: false })), [
     Uint8Array.of(0xfe, 2, 3),
@@ -242,10 +248,14 @@ test('lengths beyond 2^53 are read exactly from two 32-bit words', () => {
     () => readRecordHeader(h, 0, { maxRecordBytes: Number.MAX_SAFE_INTEGER }),
     (e: unknown) =>
       isTFRecordError(e, 'RECORD_TOO_LARGE') &&
-      e.message === `record at byte 0 is too large: length 9007199254740993 exceeds maxRecordBytes ${Number.MAX_SAFE_INTEGER}`,
+      e.message ===
+        `record at byte 0 is too large: length 9007199254740993 exceeds maxRecordBytes ${Number.MAX_SAFE_INTEGER}`,
   );
   // Just below 2^53, with a large enough limit, the header itself is accepted.
-  assert.equal(readRecordHeader(header(0xffff_ffff, 0x1f_ffff), 0, { maxRecordBytes: Number.MAX_SAFE_INTEGER }), Number.MAX_SAFE_INTEGER);
+  assert.equal(
+    readRecordHeader(header(0xffff_ffff, 0x1f_ffff), 0, { maxRecordBytes: Number.MAX_SAFE_INTEGER }),
+    Number.MAX_SAFE_INTEGER,
+  );
   // 2^32 needs the high word.
   assert.equal(readRecordHeader(header(0, 1), 0, { maxRecordBytes: 2 ** 33 }), 2 ** 32);
 });
@@ -277,9 +287,18 @@ test('options are validated with exact messages', () => {
       (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === message,
     );
   };
-  bad({ maxRecordBytes: -1 }, 'Expected integer between 0 and 9007199254740991 for maxRecordBytes but received -1 of type number');
-  bad({ maxRecordBytes: 1.5 }, 'Expected integer between 0 and 9007199254740991 for maxRecordBytes but received 1.5 of type number');
-  bad({ maxRecordBytes: '10' }, 'Expected integer between 0 and 9007199254740991 for maxRecordBytes but received "10" of type string');
+  bad(
+    { maxRecordBytes: -1 },
+    'Expected integer between 0 and 9007199254740991 for maxRecordBytes but received -1 of type number',
+  );
+  bad(
+    { maxRecordBytes: 1.5 },
+    'Expected integer between 0 and 9007199254740991 for maxRecordBytes but received 1.5 of type number',
+  );
+  bad(
+    { maxRecordBytes: '10' },
+    'Expected integer between 0 and 9007199254740991 for maxRecordBytes but received "10" of type string',
+  );
   bad({ verifyChecksums: 1 }, 'Expected boolean for verifyChecksums but received 1 of type number');
   bad(null, 'Expected object for options but received null of type null');
 });
@@ -289,7 +308,8 @@ test('a source that is neither iterable nor a stream, or yields non-bytes, is IN
     collect(readRecords(42 as never)),
     (e: unknown) =>
       isTFRecordError(e, 'INVALID_ARGUMENT') &&
-      e.message === 'Expected AsyncIterable<Uint8Array> or ReadableStream<Uint8Array> for source but received 42 of type number',
+      e.message ===
+        'Expected AsyncIterable<Uint8Array> or ReadableStream<Uint8Array> for source but received 42 of type number',
   );
   async function* strings(): AsyncGenerator<unknown> {
     yield 'abc';
@@ -297,19 +317,27 @@ test('a source that is neither iterable nor a stream, or yields non-bytes, is IN
   await assert.rejects(
     collect(readRecords(strings() as AsyncIterable<Uint8Array>)),
     (e: unknown) =>
-      isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === 'Expected Uint8Array for chunk but received "abc" of type string',
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'Expected Uint8Array for chunk but received "abc" of type string',
   );
 });
 
 test('files written by TensorFlow and others decode to as many records as their JSONL has lines', async (t) => {
-  for (const name of ['cs20-friday.tfrecord', 'pwnall-singles.tfrecords', 'pytorch-data-example.tfrecord', 'pytorch-data-sequence_example.tfrecord']) {
+  for (const name of [
+    'cs20-friday.tfrecord',
+    'pwnall-singles.tfrecords',
+    'pytorch-data-example.tfrecord',
+    'pytorch-data-sequence_example.tfrecord',
+  ]) {
     const path = sharedPath('data', 'tfrecord', name);
     const jsonl = sharedPath('data', 'tfrecord', `${name}.jsonl`);
     if (path === undefined || jsonl === undefined) {
       t.diagnostic(absent(`data/tfrecord/${name}`));
       continue;
     }
-    const lines = readFileSync(jsonl, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+    const lines = readFileSync(jsonl, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
     const buf = new Uint8Array(readFileSync(path));
     assert.equal([...decodeRecords(buf)].length, lines, name);
     const chunks: Uint8Array[] = [];

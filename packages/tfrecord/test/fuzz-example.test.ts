@@ -66,7 +66,11 @@ function check(input: Uint8Array, seed: number): Outcome[] {
   };
   run(() => {
     const ex = decodeExample(input);
-    assert.deepEqual(normFeatures(decodeExample(encodeExample(ex)).features), normFeatures(ex.features), `seed ${seed}`);
+    assert.deepEqual(
+      normFeatures(decodeExample(encodeExample(ex)).features),
+      normFeatures(ex.features),
+      `seed ${seed}`,
+    );
   });
   run(() => {
     const se = decodeSequenceExample(input);
@@ -101,7 +105,8 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
         b = bytes(b.subarray(0, pos), b.subarray(pos + 1 + Math.floor(r() * 4)));
         break;
       case 4: // byte set to a boundary value (lengths, continuation bits)
-        if (b.length > 0) b[pos % b.length] = [0x00, 0x7f, 0x80, 0xff, 0x0a, 0x12, 0x1a, 0x0b, 0x0c][Math.floor(r() * 9)]!;
+        if (b.length > 0)
+          b[pos % b.length] = [0x00, 0x7f, 0x80, 0xff, 0x0a, 0x12, 0x1a, 0x0b, 0x0c][Math.floor(r() * 9)]!;
         break;
       default: {
         // splice in a slice of another corpus entry

@@ -90,10 +90,26 @@ test('parseIndex round-trips and tolerates CRLF and blank lines', () => {
 });
 
 test('parseIndex rejects bad lines, naming the line', () => {
-  throwsCode(() => parseIndex('0 21\n21\n'), 'INVALID_ARGUMENT', 'index line 2: expected two non-negative integers "offset size" but found "21"');
-  throwsCode(() => parseIndex('0 21\n-5 16\n'), 'INVALID_ARGUMENT', 'index line 2: expected two non-negative integers "offset size" but found "-5 16"');
-  throwsCode(() => parseIndex('0 21\n10 16\n'), 'INVALID_ARGUMENT', 'index line 2: record at 10 overlaps the previous record (bytes 0 to 21)');
-  throwsCode(() => parseIndex('21 16\n0 21\n'), 'INVALID_ARGUMENT', 'index line 2: offset 0 does not increase (previous record at 21)');
+  throwsCode(
+    () => parseIndex('0 21\n21\n'),
+    'INVALID_ARGUMENT',
+    'index line 2: expected two non-negative integers "offset size" but found "21"',
+  );
+  throwsCode(
+    () => parseIndex('0 21\n-5 16\n'),
+    'INVALID_ARGUMENT',
+    'index line 2: expected two non-negative integers "offset size" but found "-5 16"',
+  );
+  throwsCode(
+    () => parseIndex('0 21\n10 16\n'),
+    'INVALID_ARGUMENT',
+    'index line 2: record at 10 overlaps the previous record (bytes 0 to 21)',
+  );
+  throwsCode(
+    () => parseIndex('21 16\n0 21\n'),
+    'INVALID_ARGUMENT',
+    'index line 2: offset 0 does not increase (previous record at 21)',
+  );
   throwsCode(
     () => parseIndex('0 21\n\n21 15\n'),
     'INVALID_ARGUMENT',
@@ -149,8 +165,16 @@ test('shardRange splits records contiguously, sizes within one', () => {
       assert.ok(r.end - r.start <= Math.ceil(count / n) && r.end - r.start >= Math.floor(count / n));
     });
   }
-  throwsCode(() => shardRange(10, 3, 3), 'INVALID_ARGUMENT', 'Expected integer between 0 and 2 for index but received 3 of type number');
-  throwsCode(() => shardRange(10, 0, 0), 'INVALID_ARGUMENT', 'Expected positive integer for numShards but received 0 of type number');
+  throwsCode(
+    () => shardRange(10, 3, 3),
+    'INVALID_ARGUMENT',
+    'Expected integer between 0 and 2 for index but received 3 of type number',
+  );
+  throwsCode(
+    () => shardRange(10, 0, 0),
+    'INVALID_ARGUMENT',
+    'Expected positive integer for numShards but received 0 of type number',
+  );
 });
 
 test('buildIndex on a file matches the in-memory scan; index files written and read', async () => {
@@ -186,11 +210,19 @@ test('buildIndex refuses compressed files and reports corruption with the file a
   badLen[at + 2] ^= 1;
   const p = join(dir, 'badlen.tfrecord');
   await writeFile(p, badLen);
-  await rejectsCode(buildIndex(p), 'CORRUPTED_LENGTH', `${p}: corrupted record at byte ${at}: length checksum mismatch`);
+  await rejectsCode(
+    buildIndex(p),
+    'CORRUPTED_LENGTH',
+    `${p}: corrupted record at byte ${at}: length checksum mismatch`,
+  );
   const t = join(dir, 'trunc.tfrecord');
   await writeFile(t, bytes.subarray(0, bytes.length - 1));
   const lastAt = bytes.length - 4 - 16;
-  await rejectsCode(buildIndex(t), 'TRUNCATED_RECORD', `${t}: truncated record at byte ${lastAt} (record needs 20 bytes, 19 remain)`);
+  await rejectsCode(
+    buildIndex(t),
+    'TRUNCATED_RECORD',
+    `${t}: truncated record at byte ${lastAt} (record needs 20 bytes, 19 remain)`,
+  );
   assert.equal(activeFileCount(), 0);
 });
 
@@ -248,9 +280,15 @@ test('recordRange reads only records [start, end); shards cover the file once', 
     for await (const r of ds) seen.push(text(r));
   }
   assert.equal(seen.length, 5000);
-  assert.deepEqual(seen, Array.from({ length: 5000 }, (_, i) => `record ${i}`));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 5000 }, (_, i) => `record ${i}`),
+  );
   assert.equal((await (await recordRange(path, { index, start: 7, end: 7 })).toArray()).length, 0);
-  await assert.rejects(recordRange(path, { index, start: 5, end: 5001 }), /Expected integer between 5 and 5000 for end but received 5001 of type number/);
+  await assert.rejects(
+    recordRange(path, { index, start: 5, end: 5001 }),
+    /Expected integer between 5 and 5000 for end but received 5001 of type number/,
+  );
   assert.equal(activeFileCount(), 0);
 });
 

@@ -35,7 +35,11 @@ async function readAll(path: string, options?: Parameters<typeof openRecordStrea
   return out;
 }
 
-async function writeAll(path: string, records: readonly Uint8Array[], compression?: Compression): Promise<TFRecordWriter> {
+async function writeAll(
+  path: string,
+  records: readonly Uint8Array[],
+  compression?: Compression,
+): Promise<TFRecordWriter> {
   const w = await TFRecordWriter.open(path, compression === undefined ? {} : { compression });
   for (const r of records) await w.write(r);
   await w.close();
@@ -56,7 +60,10 @@ test('writer then reader round-trips records for each extension and compression'
     const path = join(dir, name);
     const w = await writeAll(path, records);
     assert.equal(w.recordsWritten, records.length);
-    assert.equal(w.bytesWritten, records.reduce((n, r) => n + r.length + 16, 0));
+    assert.equal(
+      w.bytesWritten,
+      records.reduce((n, r) => n + r.length + 16, 0),
+    );
     const head = readFileSync(path).subarray(0, 2);
     if (expected === 'gzip') assert.deepEqual([...head], [0x1f, 0x8b]);
     if (expected === 'zlib') assert.equal(head[0], 0x78);
@@ -138,7 +145,8 @@ test('data after the end of a zlib stream, or junk after gzip members, is an err
     (e: unknown) =>
       isTFRecordError(e, 'COMPRESSION') &&
       e.file === path &&
-      e.message === `${path}: invalid zlib data: ${z.length} unexpected bytes after the end of the zlib stream at compressed byte ${z.length}`,
+      e.message ===
+        `${path}: invalid zlib data: ${z.length} unexpected bytes after the end of the zlib stream at compressed byte ${z.length}`,
   );
   const gpath = join(dir, 'junk.tfrecord.gz');
   writeFileSync(gpath, Buffer.concat([gzipSync(frame(sample(5, 30))), Buffer.from('junk')]));
@@ -175,7 +183,10 @@ test('data errors carry the file, the offset and the record message', async () =
       e.file === cut &&
       e.message === `${cut}: truncated record at byte ${second} (header needs 12 bytes, 5 remain)`,
   );
-  await assert.rejects(readAll(cut, { maxRecordBytes: 10 }), (e: unknown) => isTFRecordError(e, 'RECORD_TOO_LARGE') && e.offset === 0);
+  await assert.rejects(
+    readAll(cut, { maxRecordBytes: 10 }),
+    (e: unknown) => isTFRecordError(e, 'RECORD_TOO_LARGE') && e.offset === 0,
+  );
 });
 
 test('an empty file has no records; a missing file is an IO error naming it', async () => {
@@ -186,7 +197,11 @@ test('an empty file has no records; a missing file is an IO error naming it', as
   const missing = join(dir, 'missing.tfrecord');
   await assert.rejects(
     readAll(missing),
-    (e: unknown) => isTFRecordError(e, 'IO') && e.file === missing && e.message.startsWith(`${missing}: `) && e.cause instanceof Error,
+    (e: unknown) =>
+      isTFRecordError(e, 'IO') &&
+      e.file === missing &&
+      e.message.startsWith(`${missing}: `) &&
+      e.cause instanceof Error,
   );
 });
 
@@ -229,7 +244,8 @@ test('an AbortSignal stops reading with ABORTED and closes the file', async () =
         if (++n === 10) ac.abort(new Error('user cancelled'));
       }
     })(),
-    (e: unknown) => isTFRecordError(e, 'ABORTED') && e.file === path && e.message === `${path}: reading aborted: user cancelled`,
+    (e: unknown) =>
+      isTFRecordError(e, 'ABORTED') && e.file === path && e.message === `${path}: reading aborted: user cancelled`,
   );
   assert.equal(n, 10);
   await assert.rejects(readAll(path, { signal: AbortSignal.abort() }), (e: unknown) => isTFRecordError(e, 'ABORTED'));
@@ -240,7 +256,8 @@ test('reader and writer arguments are validated with exact messages', async () =
     readAll('x', { compression: 'brotli' as never }),
     (e: unknown) =>
       isTFRecordError(e, 'INVALID_ARGUMENT') &&
-      e.message === "Expected one of 'none', 'gzip', 'zlib', 'auto' for compression but received \"brotli\" of type string",
+      e.message ===
+        "Expected one of 'none', 'gzip', 'zlib', 'auto' for compression but received \"brotli\" of type string",
   );
   await assert.rejects(
     readAll('x', { maxRecordBytes: -1 }),
@@ -250,15 +267,21 @@ test('reader and writer arguments are validated with exact messages', async () =
   );
   await assert.rejects(
     readAll('x', { signal: 'stop' as never }),
-    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === 'Expected AbortSignal for signal but received "stop" of type string',
+    (e: unknown) =>
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'Expected AbortSignal for signal but received "stop" of type string',
   );
   await assert.rejects(
     readAll(''),
-    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === 'Expected non-empty string for path but received "" of type string',
+    (e: unknown) =>
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'Expected non-empty string for path but received "" of type string',
   );
   await assert.rejects(
     TFRecordWriter.open(join(root, 'w.tfrecord'), { level: 10 }),
-    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === 'Expected integer between 0 and 9 for level but received 10 of type number',
+    (e: unknown) =>
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'Expected integer between 0 and 9 for level but received 10 of type number',
   );
   await assert.rejects(
     TFRecordWriter.open(join(root, 'w.tfrecord'), { compression: 'lz4' as never }),
@@ -269,7 +292,9 @@ test('reader and writer arguments are validated with exact messages', async () =
   const w = TFRecordWriter.toStream(new Writable({ write: (_c, _e, cb) => cb() }));
   await assert.rejects(
     w.write('abc' as never),
-    (e: unknown) => isTFRecordError(e, 'INVALID_ARGUMENT') && e.message === 'Expected Uint8Array for record but received "abc" of type string',
+    (e: unknown) =>
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === 'Expected Uint8Array for record but received "abc" of type string',
   );
   await w.close();
 });
@@ -307,7 +332,10 @@ test('a process that dies while writing leaves nothing under the final name', (t
     for (let i = 0; i < 5000; i++) await w.write(new Uint8Array(1000).fill(i & 255));
     process.exit(3);
   `;
-  const r = spawnSync(process.execPath, [...loader, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...loader, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 3 && /Cannot find module|ERR_UNKNOWN_FILE_EXTENSION/.test(r.stderr)) {
     return t.skip(`cannot load the writer in a child process: ${r.stderr.split('\n')[0]}`);
   }
@@ -329,7 +357,10 @@ test('an existing file is replaced only at close(); abort() leaves it and delete
   assert.deepEqual(readdirSync(dir), ['keep.tfrecord.gz']);
   assert.equal(readFileSync(path, 'utf8'), 'old contents');
   await assert.rejects(w.write(Uint8Array.of(1)), (e: unknown) => isTFRecordError(e, 'IO'));
-  await assert.rejects(w.close(), (e: unknown) => isTFRecordError(e, 'IO') && e.message === `TFRecordWriter for ${path} is aborted`);
+  await assert.rejects(
+    w.close(),
+    (e: unknown) => isTFRecordError(e, 'IO') && e.message === `TFRecordWriter for ${path} is aborted`,
+  );
   const empty = join(dir, 'fresh.tfrecord');
   const w2 = await TFRecordWriter.open(empty);
   await w2.abort();
@@ -382,7 +413,10 @@ test('overlapping write() calls keep their order', async () => {
   await Promise.all(records.map((r) => w.write(r)));
   await w.close();
   const all = new Uint8Array(Buffer.concat(chunks));
-  assert.deepEqual([...decodeRecords(all)].map((r) => Uint8Array.from(r)), records);
+  assert.deepEqual(
+    [...decodeRecords(all)].map((r) => Uint8Array.from(r)),
+    records,
+  );
 });
 
 test('writes started before close() are all in the file', async () => {
@@ -402,10 +436,18 @@ test('abort() while a write waits for the stream rejects that write and leaves n
   const dir = freshDir();
   const path = join(dir, 'aborted.tfrecord');
   const w = await TFRecordWriter.open(path);
-  const writes = sample(4000, 1000).map((r) => w.write(r).then(() => 'ok', (e: unknown) => (isTFRecordError(e) ? e.code : 'other')));
+  const writes = sample(4000, 1000).map((r) =>
+    w.write(r).then(
+      () => 'ok',
+      (e: unknown) => (isTFRecordError(e) ? e.code : 'other'),
+    ),
+  );
   await w.abort();
   const outcomes = new Set(await Promise.all(writes));
-  assert.ok([...outcomes].every((o) => o === 'ok' || o === 'IO'), [...outcomes].join());
+  assert.ok(
+    [...outcomes].every((o) => o === 'ok' || o === 'IO'),
+    [...outcomes].join(),
+  );
   assert.deepEqual(readdirSync(dir), []);
 });
 
@@ -445,7 +487,12 @@ test('writeExample and readExamples round-trip; TensorFlow files read as Example
     assert.deepEqual(Object.keys(e.features).sort(), ['image', 'label', 'shape']);
     n++;
   }
-  assert.equal(n, readFileSync(`${cs20}.jsonl`, 'utf8').split('\n').filter((l) => l.trim() !== '').length);
+  assert.equal(
+    n,
+    readFileSync(`${cs20}.jsonl`, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '').length,
+  );
   const seq = sharedPath('data', 'tfrecord', 'pytorch-data-sequence_example.tfrecord');
   if (seq !== undefined) {
     let m = 0;
@@ -462,6 +509,11 @@ test('writeExample and readExamples round-trip; TensorFlow files read as Example
       assert.ok(e.features);
       m++;
     }
-    assert.equal(m, readFileSync(`${penguin}.jsonl`, 'utf8').split('\n').filter((l) => l.trim() !== '').length);
+    assert.equal(
+      m,
+      readFileSync(`${penguin}.jsonl`, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length,
+    );
   }
 });

@@ -38,7 +38,12 @@ describe('record errors (PARSE)', () => {
 
   it('names the record and the kind mismatch', () => {
     const batch = [ex({ label: i64(1) }), ex({ label: i64(2) }), ex({ label: i64(3) }), ex({ label: f32(4) })];
-    throwsWith(() => parseExamples(batch, label), 'PARSE', "record 3: feature 'label' is a float_list, spec says int64", 3);
+    throwsWith(
+      () => parseExamples(batch, label),
+      'PARSE',
+      "record 3: feature 'label' is a float_list, spec says int64",
+      3,
+    );
   });
 
   it('names the value count and the shape', () => {
@@ -52,23 +57,46 @@ describe('record errors (PARSE)', () => {
 
   it('reports a required feature that is missing or has no kind', () => {
     const batch = [ex({ label: i64(1) }), ex({ label: i64(2) }), ex({ other: i64(3) })];
-    throwsWith(() => parseExamples(batch, label), 'PARSE', "record 2: required feature 'label' is missing (no default_value)", 2);
-    throwsWith(() => parseExample(ex({ label: none }), label), 'PARSE', "record 0: required feature 'label' is missing (no default_value)");
+    throwsWith(
+      () => parseExamples(batch, label),
+      'PARSE',
+      "record 2: required feature 'label' is missing (no default_value)",
+      2,
+    );
+    throwsWith(
+      () => parseExample(ex({ label: none }), label),
+      'PARSE',
+      "record 0: required feature 'label' is missing (no default_value)",
+    );
   });
 
   // TF's fast parser (what parse_example runs) counts an int64_list with no values as
   // present: 0 values for a scalar is a count error, not the default.
   it('counts an empty but typed list as present', () => {
     const spec = { age: fixedLen({ shape: [], dtype: 'int64', defaultValue: -1 }) };
-    throwsWith(() => parseExamples([ex({ age: i64(0) }), ex({ age: i64() })], spec), 'PARSE', "record 1: feature 'age' has 0 values, spec shape [] needs 1", 1);
+    throwsWith(
+      () => parseExamples([ex({ age: i64(0) }), ex({ age: i64() })], spec),
+      'PARSE',
+      "record 1: feature 'age' has 0 values, spec shape [] needs 1",
+      1,
+    );
   });
 
   it('uses the record index passed to a compiled parser', () => {
-    throwsWith(() => compileSpec(label).parse(ex({}), 41), 'PARSE', "record 41: required feature 'label' is missing (no default_value)", 41);
+    throwsWith(
+      () => compileSpec(label).parse(ex({}), 41),
+      'PARSE',
+      "record 41: required feature 'label' is missing (no default_value)",
+      41,
+    );
   });
 
   it('reports kind mismatches for varLen, sparse and ragged keys', () => {
-    throwsWith(() => parseExample(ex({ t: i64(1) }), { t: varLen({ dtype: 'string' }) }), 'PARSE', "record 0: feature 't' is an int64_list, spec says string");
+    throwsWith(
+      () => parseExample(ex({ t: i64(1) }), { t: varLen({ dtype: 'string' }) }),
+      'PARSE',
+      "record 0: feature 't' is an int64_list, spec says string",
+    );
     const sp = { sp: sparse({ indexKey: 'ix', valueKey: 'v', dtype: 'float32', size: 4 }) };
     throwsWith(
       () => parseExample(ex({ ix: f32(1), v: f32(1) }), sp),
@@ -122,7 +150,11 @@ describe('record errors (PARSE)', () => {
 
   it('reports a fixedLenSequence value count that is not a multiple of the row size', () => {
     const spec = { p: fixedLenSequence({ shape: [3], dtype: 'float32', allowMissing: true }) };
-    throwsWith(() => parseExample(ex({ p: f32(1, 2, 3, 4) }), spec), 'PARSE', "record 0: feature 'p' has 4 values, spec shape [None, 3] needs a multiple of 3");
+    throwsWith(
+      () => parseExample(ex({ p: f32(1, 2, 3, 4) }), spec),
+      'PARSE',
+      "record 0: feature 'p' has 4 values, spec shape [None, 3] needs a multiple of 3",
+    );
   });
 
   it('adds the record index to decoding errors', () => {
@@ -137,7 +169,11 @@ describe('record errors (PARSE)', () => {
   it('reports SequenceExample problems with the feature list and step', () => {
     const se = seqEx({ id: none }, { frames: [f32(1, 2), f32(3)], tokens: [i64(1), str('x')] });
     const seq = { frames: fixedLenSequence({ shape: [2], dtype: 'float32' }) };
-    throwsWith(() => parseSequenceExample(se, {}, seq), 'PARSE', "record 0: feature list 'frames' step 1 has 1 values, spec shape [2] needs 2");
+    throwsWith(
+      () => parseSequenceExample(se, {}, seq),
+      'PARSE',
+      "record 0: feature list 'frames' step 1 has 1 values, spec shape [2] needs 2",
+    );
     throwsWith(
       () => parseSequenceExample(se, {}, { tokens: varLen({ dtype: 'int64' }) }),
       'PARSE',
@@ -156,10 +192,10 @@ describe('record errors (PARSE)', () => {
     );
     throwsWith(
       () =>
-        compileSequenceSpec({}, { r: ragged({ dtype: 'float32', valueKey: 'frames', partitions: [rowSplits('s')] }) }).parse(
-          seqEx({}, { frames: [f32(1, 2)], s: [i64(0, 1), i64(0)] }),
-          7,
-        ),
+        compileSequenceSpec(
+          {},
+          { r: ragged({ dtype: 'float32', valueKey: 'frames', partitions: [rowSplits('s')] }) },
+        ).parse(seqEx({}, { frames: [f32(1, 2)], s: [i64(0, 1), i64(0)] }), 7),
       'PARSE',
       "record 7: ragged sequence feature 'r': partition feature list 's' has 2 steps but value feature list 'frames' has 1",
       7,
@@ -180,12 +216,18 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
       { x: fixedLen({ shape: [2, -1], dtype: 'float32' }) },
       "Expected array of non-negative integers for shape of feature 'x' but received [2, -1] of type object",
     );
-    bad({ x: fixedLen({ shape: [2, 3], dtype: 'float32', defaultValue: [1, 2, 3, 4, 5] }) }, "feature 'x': defaultValue has 5 values, shape [2, 3] needs 6");
+    bad(
+      { x: fixedLen({ shape: [2, 3], dtype: 'float32', defaultValue: [1, 2, 3, 4, 5] }) },
+      "feature 'x': defaultValue has 5 values, shape [2, 3] needs 6",
+    );
     bad(
       { x: fixedLen({ shape: [], dtype: 'int64', defaultValue: 1.5 }) },
       "Expected integers in the int64 range for defaultValue of feature 'x' but received 1.5 of type number",
     );
-    bad({ x: { kind: 'dense' } }, `Expected a feature spec (fixedLen, fixedLenSequence, varLen, sparse or ragged) for feature 'x' but received [object Object] of type object`);
+    bad(
+      { x: { kind: 'dense' } },
+      `Expected a feature spec (fixedLen, fixedLenSequence, varLen, sparse or ragged) for feature 'x' but received [object Object] of type object`,
+    );
     bad(null, 'Expected an object of feature specs for spec but received null of type null');
   });
 
@@ -210,7 +252,10 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
 
   it('requires dense, sparse and ragged keys to be disjoint (TF _ParseOpParams)', () => {
     bad(
-      { v: fixedLen({ shape: [], dtype: 'int64' }), sp: sparse({ indexKey: 'v', valueKey: 'w', dtype: 'float32', size: 3 }) },
+      {
+        v: fixedLen({ shape: [], dtype: 'int64' }),
+        sp: sparse({ indexKey: 'v', valueKey: 'w', dtype: 'float32', size: 3 }),
+      },
       "key 'v' is read as dense by feature 'v' and as sparse by feature 'sp'; dense, sparse and ragged keys must be disjoint (as TF)",
     );
     bad(
@@ -235,7 +280,11 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
 
 describe('decodeRaw and reshape errors', () => {
   it('rejects lengths that are not a multiple of the element size', () => {
-    throwsWith(() => decodeRaw(new Uint8Array(7), 'int32'), 'PARSE', 'decodeRaw: input has 7 bytes, not a multiple of 4 (the size of int32)');
+    throwsWith(
+      () => decodeRaw(new Uint8Array(7), 'int32'),
+      'PARSE',
+      'decodeRaw: input has 7 bytes, not a multiple of 4 (the size of int32)',
+    );
     throwsWith(
       () => decodeRaw(new Uint8Array(4), 'int24' as 'int32'),
       'INVALID_ARGUMENT',
@@ -244,6 +293,10 @@ describe('decodeRaw and reshape errors', () => {
   });
   it('rejects a shape that does not fit', () => {
     throwsWith(() => reshape(new Uint8Array(12), [5, -1]), 'INVALID_ARGUMENT', 'cannot reshape 12 values to [5, -1]');
-    throwsWith(() => reshape(new Uint8Array(12), [2, 5]), 'INVALID_ARGUMENT', 'cannot reshape 12 values to [2, 5] (needs 10)');
+    throwsWith(
+      () => reshape(new Uint8Array(12), [2, 5]),
+      'INVALID_ARGUMENT',
+      'cannot reshape 12 values to [2, 5] (needs 10)',
+    );
   });
 });

@@ -89,11 +89,25 @@ describe('golden files', () => {
       x_byte: varLen({ dtype: 'string' }),
     });
     assert.deepEqual(r.x_float.shape, [4, 10]);
-    assert.deepEqual([...r.x_float.values], want.flatMap((w) => w.features['x_float']!.float!));
+    assert.deepEqual(
+      [...r.x_float.values],
+      want.flatMap((w) => w.features['x_float']!.float!),
+    );
     assert.deepEqual(r.x_int.shape, [4, 2, 5]);
-    assert.deepEqual([...r.x_int.values], want.flatMap((w) => w.features['x_int']!.int64!.map(BigInt)));
-    assert.deepEqual(indexRows(r.x_byte.indices, 2), [[0, 0], [1, 0], [2, 0], [3, 0]]);
-    assert.deepEqual(r.x_byte.values.map(latin1), want.map((w) => fromB64(w.features['x_byte']!.bytes_b64![0]!)));
+    assert.deepEqual(
+      [...r.x_int.values],
+      want.flatMap((w) => w.features['x_int']!.int64!.map(BigInt)),
+    );
+    assert.deepEqual(indexRows(r.x_byte.indices, 2), [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
+    assert.deepEqual(
+      r.x_byte.values.map(latin1),
+      want.map((w) => fromB64(w.features['x_byte']!.bytes_b64![0]!)),
+    );
   });
 
   it('pwnall-singles.tfrecords: VarLen over Examples that each hold one feature', (t) => {
@@ -139,14 +153,20 @@ describe('golden files', () => {
       assert.equal(steps, 3 + 2 * i);
       assert.deepEqual(r.lengths, { x_float_seq: steps, x_int_seq: steps, x_byte_seq: steps });
       assert.deepEqual(r.sequence.x_float_seq.shape, [steps, 10]);
-      assert.deepEqual([...r.sequence.x_float_seq.values], w.feature_lists['x_float_seq']!.flatMap((f) => f.float!));
+      assert.deepEqual(
+        [...r.sequence.x_float_seq.values],
+        w.feature_lists['x_float_seq']!.flatMap((f) => f.float!),
+      );
       assert.deepEqual(r.sequence.x_int_seq.shape, [steps, null]);
       assert.deepEqual(
         nested(r.sequence.x_int_seq),
         w.feature_lists['x_int_seq']!.map((f) => f.int64!.map(Number)),
       );
       assert.deepEqual(r.sequence.x_byte_seq.denseShape, [steps, 1]);
-      assert.deepEqual(r.sequence.x_byte_seq.values.map(latin1), w.feature_lists['x_byte_seq']!.map((f) => fromB64(f.bytes_b64![0]!)));
+      assert.deepEqual(
+        r.sequence.x_byte_seq.values.map(latin1),
+        w.feature_lists['x_byte_seq']!.map((f) => fromB64(f.bytes_b64![0]!)),
+      );
     });
     const b = parseSequenceExamples(recs, context, sequence);
     assert.deepEqual(b.lengths.x_float_seq, [3, 5, 7, 9]);

@@ -25,20 +25,26 @@ const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 describe('properties', () => {
   it('varLen: indices and values give back every record (objects and bytes)', () => {
     fc.assert(
-      fc.property(fc.array(fc.option(fc.array(int64, { maxLength: 6 }), { nil: undefined }), { maxLength: 8 }), (lists) => {
-        const examples = lists.map((l) => ex(l === undefined ? {} : { v: i64(...l) }));
-        for (const input of [examples, examples.map(encodeExample)]) {
-          const r = parseExamples(input, { v: varLen({ dtype: 'int64' }) });
-          const back: bigint[][] = lists.map(() => []);
-          for (let k = 0; k < r.v.values.length; k++) {
-            const row = Number(r.v.indices[2 * k]);
-            assert.equal(Number(r.v.indices[2 * k + 1]), back[row]!.length, 'column indices count up from 0');
-            back[row]!.push(r.v.values[k]!);
+      fc.property(
+        fc.array(fc.option(fc.array(int64, { maxLength: 6 }), { nil: undefined }), { maxLength: 8 }),
+        (lists) => {
+          const examples = lists.map((l) => ex(l === undefined ? {} : { v: i64(...l) }));
+          for (const input of [examples, examples.map(encodeExample)]) {
+            const r = parseExamples(input, { v: varLen({ dtype: 'int64' }) });
+            const back: bigint[][] = lists.map(() => []);
+            for (let k = 0; k < r.v.values.length; k++) {
+              const row = Number(r.v.indices[2 * k]);
+              assert.equal(Number(r.v.indices[2 * k + 1]), back[row]!.length, 'column indices count up from 0');
+              back[row]!.push(r.v.values[k]!);
+            }
+            assert.deepEqual(
+              back,
+              lists.map((l) => l ?? []),
+            );
+            assert.deepEqual(r.v.denseShape, [lists.length, Math.max(0, ...lists.map((l) => l?.length ?? 0))]);
           }
-          assert.deepEqual(back, lists.map((l) => l ?? []));
-          assert.deepEqual(r.v.denseShape, [lists.length, Math.max(0, ...lists.map((l) => l?.length ?? 0))]);
-        }
-      }),
+        },
+      ),
     );
   });
 
@@ -99,7 +105,13 @@ describe('properties', () => {
         fc.array(fc.nat(3), { maxLength: 3 }).chain((shape) =>
           fc.tuple(
             fc.constant(shape),
-            fc.array(fc.array(fc.float({ noNaN: true }), { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) }), { maxLength: 5 }),
+            fc.array(
+              fc.array(fc.float({ noNaN: true }), {
+                minLength: shape.reduce((a, b) => a * b, 1),
+                maxLength: shape.reduce((a, b) => a * b, 1),
+              }),
+              { maxLength: 5 },
+            ),
           ),
         ),
         ([shape, records]) => {
@@ -107,7 +119,10 @@ describe('properties', () => {
           const examples = records.map((r) => ex({ x: f32(...r) }));
           const b = p.parseBatch(examples);
           assert.deepEqual(b.x.shape, [records.length, ...shape]);
-          assert.deepEqual([...b.x.values], examples.flatMap((e, i) => [...p.parse(e, i).x.values]));
+          assert.deepEqual(
+            [...b.x.values],
+            examples.flatMap((e, i) => [...p.parse(e, i).x.values]),
+          );
         },
       ),
     );
@@ -116,8 +131,14 @@ describe('properties', () => {
   it('sparse: output is the input entries, sorted row-major', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(4), fc.nat(6), fc.integer()), { maxLength: 12 }), (entries) => {
-        const e = ex({ i: i64(...entries.map((x) => x[0])), j: i64(...entries.map((x) => x[1])), v: i64(...entries.map((x) => x[2])) });
-        const r = parseExamples([e], { sp: sparse({ indexKey: ['i', 'j'], valueKey: 'v', dtype: 'int64', size: [5, 7] }) });
+        const e = ex({
+          i: i64(...entries.map((x) => x[0])),
+          j: i64(...entries.map((x) => x[1])),
+          v: i64(...entries.map((x) => x[2])),
+        });
+        const r = parseExamples([e], {
+          sp: sparse({ indexKey: ['i', 'j'], valueKey: 'v', dtype: 'int64', size: [5, 7] }),
+        });
         const got = Array.from({ length: r.sp.values.length }, (_, k) => [
           Number(r.sp.indices[3 * k + 1]),
           Number(r.sp.indices[3 * k + 2]),

@@ -28,7 +28,10 @@ describe('decodeRaw', () => {
   });
 
   it('reads big-endian when asked (little_endian=False)', () => {
-    assert.deepEqual([...decodeRaw(Uint8Array.of(0, 0, 0x01, 0x42, 0xff, 0xff, 0xff, 0xfe), 'int32', false)], [322, -2]);
+    assert.deepEqual(
+      [...decodeRaw(Uint8Array.of(0, 0, 0x01, 0x42, 0xff, 0xff, 0xff, 0xfe), 'int32', false)],
+      [322, -2],
+    );
     assert.deepEqual([...decodeRaw(Uint8Array.of(0x01, 0x42), 'uint16', false)], [322]);
   });
 
@@ -76,7 +79,9 @@ describe('decodeRaw', () => {
           const bytes = buf.subarray(offset);
           const got = [...decodeRaw(bytes, dtype, le)] as (number | bigint)[];
           const dv = new DataView(buf.buffer, offset);
-          const want = Array.from({ length: n }, (_, i) => (dv[getter] as (o: number, le: boolean) => number | bigint).call(dv, i * size, le));
+          const want = Array.from({ length: n }, (_, i) =>
+            (dv[getter] as (o: number, le: boolean) => number | bigint).call(dv, i * size, le),
+          );
           assert.deepEqual(got, want);
         },
       ),

@@ -65,7 +65,16 @@ describe('fixedLen', () => {
   });
 
   it('flattens a nested default row-major (tf.reshape) and copies it per record', () => {
-    const spec = { m: fixedLen({ shape: [2, 2], dtype: 'int64', defaultValue: [[1, 2], [3n, 4]] }) };
+    const spec = {
+      m: fixedLen({
+        shape: [2, 2],
+        dtype: 'int64',
+        defaultValue: [
+          [1, 2],
+          [3n, 4],
+        ],
+      }),
+    };
     const p = compileSpec(spec);
     const a = p.parse(ex({}));
     assert.deepEqual([...a.m.values], [1n, 2n, 3n, 4n]);
@@ -92,7 +101,11 @@ describe('varLen', () => {
   // gives indices [[0, 0], [0, 1], [2, 0]], values [1, 2, 3], dense_shape (3, 2).
   it('matches the parse_example docstring', () => {
     const r = parseExamples([ex({ ft: f32(1, 2) }), ex({}), ex({ ft: f32(3) })], { ft: varLen({ dtype: 'float32' }) });
-    assert.deepEqual(indexRows(r.ft.indices, 2), [[0, 0], [0, 1], [2, 0]]);
+    assert.deepEqual(indexRows(r.ft.indices, 2), [
+      [0, 0],
+      [0, 1],
+      [2, 0],
+    ]);
     assert.deepEqual([...r.ft.values], [1, 2, 3]);
     assert.deepEqual(r.ft.denseShape, [3, 2]);
   });
@@ -104,7 +117,11 @@ describe('varLen', () => {
       [ex({ kw: str('knit', 'big'), gps: f32() }), ex({ kw: str('emmy'), dank: i64(42), gps: none })],
       { kw: varLen({ dtype: 'string' }), dank: varLen({ dtype: 'int64' }), gps: varLen({ dtype: 'float32' }) },
     );
-    assert.deepEqual(indexRows(r.kw.indices, 2), [[0, 0], [0, 1], [1, 0]]);
+    assert.deepEqual(indexRows(r.kw.indices, 2), [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     assert.deepEqual(plain(r.kw.values), ['knit', 'big', 'emmy']);
     assert.deepEqual(r.kw.denseShape, [2, 2]);
     assert.deepEqual(indexRows(r.dank.indices, 2), [[1, 0]]);
@@ -128,7 +145,10 @@ describe('sparse', () => {
   it('matches the SparseFeature docstring', () => {
     const spec = { sp: sparse({ indexKey: ['ix0', 'ix1'], valueKey: 'val', dtype: 'float32', size: [100, 3] }) };
     const r = parseExample(ex({ val: f32(0.5, -1), ix0: i64(3, 20), ix1: i64(1, 0) }), spec);
-    assert.deepEqual(indexRows(r.sp.indices, 2), [[3, 1], [20, 0]]);
+    assert.deepEqual(indexRows(r.sp.indices, 2), [
+      [3, 1],
+      [20, 0],
+    ]);
     assert.deepEqual([...r.sp.values], [0.5, -1]);
     assert.deepEqual(r.sp.denseShape, [100, 3]);
   });
@@ -138,18 +158,30 @@ describe('sparse', () => {
     const sorted = parseExample(e, {
       sp: sparse({ indexKey: ['ix0', 'ix1'], valueKey: 'val', dtype: 'float32', size: [100, 3] }),
     });
-    assert.deepEqual(indexRows(sorted.sp.indices, 2), [[3, 1], [3, 2], [20, 0]]);
+    assert.deepEqual(indexRows(sorted.sp.indices, 2), [
+      [3, 1],
+      [3, 2],
+      [20, 0],
+    ]);
     assert.deepEqual([...sorted.sp.values], [2, 0.5, -1]);
     const asIs = parseExample(e, {
       sp: sparse({ indexKey: ['ix0', 'ix1'], valueKey: 'val', dtype: 'float32', size: [100, 3], alreadySorted: true }),
     });
-    assert.deepEqual(indexRows(asIs.sp.indices, 2), [[20, 0], [3, 2], [3, 1]]);
+    assert.deepEqual(indexRows(asIs.sp.indices, 2), [
+      [20, 0],
+      [3, 2],
+      [3, 1],
+    ]);
   });
 
   it('prepends the batch index and the batch dimension', () => {
     const spec = { sp: sparse({ indexKey: 'ix', valueKey: 'v', dtype: 'string', size: 10 }) };
     const r = parseExamples([ex({ ix: i64(4, 1), v: str('d', 'a') }), ex({}), ex({ ix: i64(9), v: str('z') })], spec);
-    assert.deepEqual(indexRows(r.sp.indices, 2), [[0, 1], [0, 4], [2, 9]]);
+    assert.deepEqual(indexRows(r.sp.indices, 2), [
+      [0, 1],
+      [0, 4],
+      [2, 9],
+    ]);
     assert.deepEqual(plain(r.sp.values), ['a', 'd', 'z']);
     assert.deepEqual(r.sp.denseShape, [3, 10]);
   });
@@ -226,7 +258,9 @@ describe('ragged', () => {
     // from_value_rowids infers nrows = last id + 1, so the trailing empty row is not there.
     assert.deepEqual(nested(r.e), want.slice(0, 4));
     // TF requires one row_splits_dtype per key, so int64 splits need a spec of their own.
-    const wide = parseExample(e, { w: ragged({ valueKey: 'v', dtype: 'float32', partitions: [rowSplits('splits')], rowSplitsDtype: 'int64' }) });
+    const wide = parseExample(e, {
+      w: ragged({ valueKey: 'v', dtype: 'float32', partitions: [rowSplits('splits')], rowSplitsDtype: 'int64' }),
+    });
     assert.ok(wide.w.rowSplits[0] instanceof BigInt64Array);
     assert.deepEqual(nested(wide.w), want);
   });
@@ -237,19 +271,47 @@ describe('ragged', () => {
     const e = ex({ v: i64(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), s: i64(0, 1, 2), l: i64(2, 1, 0, 9) });
     const r = parseExample(e, {
       dense: ragged({ valueKey: 'v', dtype: 'int64', partitions: [uniformRowLength(3)] }),
-      mixed: ragged({ valueKey: 'v', dtype: 'int64', partitions: [rowSplits('s'), uniformRowLength(2), uniformRowLength(3)] }),
+      mixed: ragged({
+        valueKey: 'v',
+        dtype: 'int64',
+        partitions: [rowSplits('s'), uniformRowLength(2), uniformRowLength(3)],
+      }),
       outer: ragged({ valueKey: 'v', dtype: 'int64', partitions: [uniformRowLength(2), rowLengths('l')] }),
     });
     assert.equal(r.dense.rowSplits.length, 0);
     assert.deepEqual(r.dense.valuesShape, [4, 3]);
     assert.deepEqual(r.dense.shape, [4, 3]);
-    assert.deepEqual(nested(r.dense), [[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
+    assert.deepEqual(nested(r.dense), [
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+      [10, 11, 12],
+    ]);
     assert.deepEqual(r.mixed.shape, [2, null, 2, 3]);
     assert.deepEqual(r.mixed.valuesShape, [2, 2, 3]);
-    assert.deepEqual(nested(r.mixed), [[[[1, 2, 3], [4, 5, 6]]], [[[7, 8, 9], [10, 11, 12]]]]);
+    assert.deepEqual(nested(r.mixed), [
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+      ],
+      [
+        [
+          [7, 8, 9],
+          [10, 11, 12],
+        ],
+      ],
+    ]);
     assert.deepEqual(r.outer.shape, [2, 2, null]);
-    assert.deepEqual(r.outer.rowSplits.map(plain), [[0, 2, 4], [0, 2, 3, 3, 12]]);
-    assert.deepEqual(nested(r.outer), [[[1, 2], [3]], [[], [4, 5, 6, 7, 8, 9, 10, 11, 12]]]);
+    assert.deepEqual(r.outer.rowSplits.map(plain), [
+      [0, 2, 4],
+      [0, 2, 3, 3, 12],
+    ]);
+    assert.deepEqual(nested(r.outer), [
+      [[1, 2], [3]],
+      [[], [4, 5, 6, 7, 8, 9, 10, 11, 12]],
+    ]);
   });
 
   it('batches a uniform inner dimension per record', () => {
@@ -257,7 +319,14 @@ describe('ragged', () => {
     const r = parseExamples([ex({ p: f32(1, 2, 3, 4) }), ex({}), ex({ p: f32(5, 6) })], spec);
     assert.deepEqual(r.p.shape, [3, null, 2]);
     assert.deepEqual(r.p.valuesShape, [3, 2]);
-    assert.deepEqual(nested(r.p), [[[1, 2], [3, 4]], [], [[5, 6]]]);
+    assert.deepEqual(nested(r.p), [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [],
+      [[5, 6]],
+    ]);
   });
 
   it('uses the spec key as value key by default and treats missing values as empty', () => {
@@ -321,7 +390,11 @@ describe('parseSequenceExample', () => {
       assert.deepEqual(r.sequence.frames.shape, [3, 2]);
       assert.deepEqual([...r.sequence.frames.values], [1, 2, 3, 4, 5, 6]);
       // VarLen over a feature list: indices [step, i], dense_shape [steps, max values].
-      assert.deepEqual(indexRows(r.sequence.tokens.indices, 2), [[0, 0], [2, 0], [2, 1]]);
+      assert.deepEqual(indexRows(r.sequence.tokens.indices, 2), [
+        [0, 0],
+        [2, 0],
+        [2, 1],
+      ]);
       assert.deepEqual(r.sequence.tokens.denseShape, [3, 2]);
       assert.deepEqual(nested(r.sequence.words), [['a', 'b'], [], ['c']]);
       assert.deepEqual(r.sequence.words.shape, [3, null]);
@@ -337,7 +410,10 @@ describe('parseSequenceExample', () => {
   it('parses a batch of SequenceExamples', () => {
     const batch = [
       seqEx({ id: str('s1') }, { frames: [f32(1, 2), f32(3, 4)], tokens: [i64(7)], words: [str('a')] }),
-      seqEx({ id: str('s2') }, { frames: [f32(5, 6)], tokens: [i64(8, 9), none, i64(1)], words: [str('b', 'c'), str()] }),
+      seqEx(
+        { id: str('s2') },
+        { frames: [f32(5, 6)], tokens: [i64(8, 9), none, i64(1)], words: [str('b', 'c'), str()] },
+      ),
     ];
     const r = parseSequenceExamples(
       [batch[0]!, encodeSequenceExample(batch[1]!)],
@@ -352,7 +428,12 @@ describe('parseSequenceExample', () => {
     assert.deepEqual(r.context.id.shape, [2]);
     assert.deepEqual(r.sequence.frames.shape, [2, 2, 2]);
     assert.deepEqual([...r.sequence.frames.values], [1, 2, 3, 4, 5, 6, 0, 0]);
-    assert.deepEqual(indexRows(r.sequence.tokens.indices, 3), [[0, 0, 0], [1, 0, 0], [1, 0, 1], [1, 2, 0]]);
+    assert.deepEqual(indexRows(r.sequence.tokens.indices, 3), [
+      [0, 0, 0],
+      [1, 0, 0],
+      [1, 0, 1],
+      [1, 2, 0],
+    ]);
     assert.deepEqual([...r.sequence.tokens.values], [7n, 8n, 9n, 1n]);
     assert.deepEqual(r.sequence.tokens.denseShape, [2, 3, 2]);
     assert.deepEqual(nested(r.sequence.words), [[['a']], [['b', 'c'], []]]);

@@ -50,7 +50,10 @@ test('numShards writes round-robin; interleaving the shards restores the order',
       [`${prefix}-00003-of-00004`, 2, 2 * 18],
     ],
   );
-  assert.deepEqual((await readdir(sub)).sort(), shards.map((s) => s.path.slice(sub.length + 1)));
+  assert.deepEqual(
+    (await readdir(sub)).sort(),
+    shards.map((s) => s.path.slice(sub.length + 1)),
+  );
   const first = await readRecordFiles(`${prefix}-00000-of-00004`);
   assert.deepEqual((await first.toArray()).map(text), ['r0', 'r4', 'r8']);
   const all = await readRecordFiles(`${prefix}@4`, { cycleLength: 4 });
@@ -66,15 +69,24 @@ test('maxShardBytes writes contiguous shards, numbered with the final count', as
     assert.equal(s.path, `${prefix}-0000${i}-of-00004.tfrecord`);
     assert.ok(s.bytes <= 60);
   });
-  assert.deepEqual(shards.map((s) => s.records), [3, 3, 3, 3]);
+  assert.deepEqual(
+    shards.map((s) => s.records),
+    [3, 3, 3, 3],
+  );
   const back = await readRecordFiles(join(dir, 'sized-*.tfrecord'));
   assert.deepEqual((await back.toArray()).map(text), recs(12).map(text));
   // A record larger than the limit gets a shard of its own.
   const one = await writeShards(join(dir, 'huge'), [new Uint8Array(100), new Uint8Array(1)], { maxShardBytes: 50 });
-  assert.deepEqual(one.map((s) => s.records), [1, 1]);
+  assert.deepEqual(
+    one.map((s) => s.records),
+    [1, 1],
+  );
   // No records: one empty shard, so the set exists.
   const none = await writeShards(join(dir, 'none'), [], { maxShardBytes: 50 });
-  assert.deepEqual(none.map((s) => [s.path, s.records]), [[`${join(dir, 'none')}-00000-of-00001`, 0]]);
+  assert.deepEqual(
+    none.map((s) => [s.path, s.records]),
+    [[`${join(dir, 'none')}-00000-of-00001`, 0]],
+  );
 });
 
 test('Examples and compression', async () => {

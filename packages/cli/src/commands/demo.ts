@@ -109,11 +109,15 @@ export async function writeDemoSamples(dir: string, side = SAMPLE_SIDE): Promise
   ] as const) {
     await mkdir(join(content, name), { recursive: true });
     for (let i = 0; i < 3; i++) {
-      await sharp(Buffer.from(draw(i, side, mulberry32))).png().toFile(join(content, name, `${name}-${i + 1}.png`));
+      await sharp(Buffer.from(draw(i, side, mulberry32)))
+        .png()
+        .toFile(join(content, name, `${name}-${i + 1}.png`));
     }
   }
   const style = join(dir, 'style.png');
-  await sharp(Buffer.from(swirls(256, mulberry32))).png().toFile(style);
+  await sharp(Buffer.from(swirls(256, mulberry32)))
+    .png()
+    .toFile(style);
   return { content, style };
 }
 
@@ -179,13 +183,21 @@ download. Without any, the demo stops before doing anything else and says how
 to get them.`,
   options: {
     out: { type: 'string', valueName: 'DIR', description: 'Output folder', defaultText: 'pastiche-demo' },
-    content: { type: 'string', valueName: 'DIR', description: 'Content images (class sub-folders give labels) instead of the samples' },
+    content: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Content images (class sub-folders give labels) instead of the samples',
+    },
     style: { type: 'string', short: 's', valueName: 'IMAGE', description: 'Style image (with --content)' },
     ...STYLE_OPTIONS,
     size: { ...STYLE_OPTIONS['size']!, defaultText: String(DEMO_SIZE) },
     iterations: { ...STYLE_OPTIONS['iterations']!, defaultText: String(DEMO_ITERATIONS) },
   },
-  examples: ['pastiche demo', 'pastiche demo --out demo --weights ../shared/weights/vgg19-imagenet-uint8', 'pastiche demo --content photos/ --style starry_night.jpg --size 256'],
+  examples: [
+    'pastiche demo',
+    'pastiche demo --out demo --weights ../shared/weights/vgg19-imagenet-uint8',
+    'pastiche demo --content photos/ --style starry_night.jpg --size 256',
+  ],
   async run(args, ctx) {
     const hint = `See '${args.commandPath} --help'.`;
     const outDir = resolve(ctx.cwd, stringOption(args, 'out') ?? 'pastiche-demo');
@@ -222,7 +234,9 @@ to get them.`,
       const samples = await writeDemoSamples(join(outDir, 'samples'));
       contentDir = samples.content;
       stylePath = samples.style;
-      await say(`drew 6 sample images (circles/, stripes/) and a style image in ${relative(ctx.cwd, join(outDir, 'samples')) || '.'}`);
+      await say(
+        `drew 6 sample images (circles/, stripes/) and a style image in ${relative(ctx.cwd, join(outDir, 'samples')) || '.'}`,
+      );
     } else {
       contentDir = resolve(ctx.cwd, contentArg);
       stylePath = resolve(ctx.cwd, styleArg!);
@@ -238,8 +252,10 @@ to get them.`,
     });
     if (converted.records === 0) throw usageError(`No readable images found in ${contentDir}`, hint);
     const classes = converted.classes;
-    await say(`1. wrote ${plural(converted.records, 'image')} as the lecture's Examples (label, shape, image) to ${relative(ctx.cwd, contentRecord)}` +
-      (classes.length > 0 ? `; labels: ${classes.map((c, i) => `${i}=${c}`).join(', ')}` : ''));
+    await say(
+      `1. wrote ${plural(converted.records, 'image')} as the lecture's Examples (label, shape, image) to ${relative(ctx.cwd, contentRecord)}` +
+        (classes.length > 0 ? `; labels: ${classes.map((c, i) => `${i}=${c}`).join(', ')}` : ''),
+    );
 
     // 3. Read back through the parse spec, as the lecture does.
     const shapes = new Map<string, number>();
@@ -249,7 +265,9 @@ to get them.`,
       const key = `[${rec.shape.join(', ')}]`;
       shapes.set(key, (shapes.get(key) ?? 0) + 1);
     }
-    await say(`2. read back ${plural(readBack, 'record')} with FixedLen(int64/string/string) + decodeRaw: shapes ${[...shapes].map(([k, n]) => `${n} x ${k}`).join(', ')}`);
+    await say(
+      `2. read back ${plural(readBack, 'record')} with FixedLen(int64/string/string) + decodeRaw: shapes ${[...shapes].map(([k, n]) => `${n} x ${k}`).join(', ')}`,
+    );
 
     // 4. Stylise the dataset.
     const stylizedRecord = join(outDir, 'stylized.tfrecord');
@@ -273,14 +291,19 @@ to get them.`,
       },
     });
     bar?.done();
-    await say(`3. stylised ${plural(result.records, 'image')} into ${relative(ctx.cwd, stylizedRecord)} (${plural(result.sizes, 'graph')} built)`);
+    await say(
+      `3. stylised ${plural(result.records, 'image')} into ${relative(ctx.cwd, stylizedRecord)} (${plural(result.sizes, 'graph')} built)`,
+    );
 
     // 5. PNGs of both datasets.
     const images = join(outDir, 'images');
     await rm(images, { recursive: true, force: true });
     const inputs = await lib.tfrecordToImages(contentRecord, join(images, 'content'));
     const outputs = await lib.tfrecordToImages(stylizedRecord, join(images, 'stylized'));
-    const stylePreview = join(outDir, `style${extname(stylePath).toLowerCase() === '.png' ? '.png' : extname(stylePath)}`);
+    const stylePreview = join(
+      outDir,
+      `style${extname(stylePath).toLowerCase() === '.png' ? '.png' : extname(stylePath)}`,
+    );
     if (resolve(stylePreview) !== resolve(stylePath)) await copyFile(stylePath, stylePreview);
 
     // 6. The contact sheet: each input beside its result, with the losses.
@@ -292,15 +315,24 @@ to get them.`,
       return {
         input: relative(outDir, img.path),
         output: relative(outDir, outputs[i]!.path),
-        label: img.label >= 0 && img.label < classes.length ? `${img.label} (${classes[img.label]})` : String(img.label),
+        label:
+          img.label >= 0 && img.label < classes.length ? `${img.label} (${classes[img.label]})` : String(img.label),
         losses: losses.get(i) ?? { total },
       };
     });
     const settingsFeature = stylised[0]?.extra['style/settings'];
-    const settingsText = settingsFeature?.kind === 'bytes' ? JSON.stringify(JSON.parse(new TextDecoder().decode(settingsFeature.values[0])), null, 2) : '';
+    const settingsText =
+      settingsFeature?.kind === 'bytes'
+        ? JSON.stringify(JSON.parse(new TextDecoder().decode(settingsFeature.values[0])), null, 2)
+        : '';
     const sheet = join(outDir, 'index.html');
-    await writeFile(sheet, contactSheet('pastiche demo: the CS20 lecture end to end', relative(outDir, stylePreview), settingsText, rows));
-    await say(`4. wrote ${plural(inputs.length + outputs.length, 'PNG')} to ${relative(ctx.cwd, images)} and the contact sheet ${relative(ctx.cwd, sheet)}`);
+    await writeFile(
+      sheet,
+      contactSheet('pastiche demo: the CS20 lecture end to end', relative(outDir, stylePreview), settingsText, rows),
+    );
+    await say(
+      `4. wrote ${plural(inputs.length + outputs.length, 'PNG')} to ${relative(ctx.cwd, images)} and the contact sheet ${relative(ctx.cwd, sheet)}`,
+    );
     await say(`done in ${formatDuration((ctx.now() - started) / 1000)}`);
     return 0;
   },

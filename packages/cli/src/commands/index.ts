@@ -14,12 +14,6 @@ import { weightsGroup } from './weights.js';
 export const rootGroup: CommandGroup = defineGroup({
   name: 'pastiche',
   summary: 'TFRecord datasets and neural style transfer',
-  commands: [
-    tfrecordGroup,
-    stylizeCommand,
-    stylizeDatasetCommand,
-    demoCommand,
-    weightsGroup,
-  ],
+  commands: [tfrecordGroup, stylizeCommand, stylizeDatasetCommand, demoCommand, weightsGroup],
   examples: ['pastiche tfrecord cat data.tfrecord | head -n 2', 'pastiche tfrecord verify shards/*.tfrecord.gz'],
 });

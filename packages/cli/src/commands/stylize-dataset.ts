@@ -10,7 +10,12 @@ import { DownloadProgress, Progress } from '../progress.js';
 /** Options shared by `stylize-dataset` and `demo`: the style-transfer settings. */
 export const STYLE_OPTIONS: Record<string, OptionSpec> = {
   preset: { type: 'string', valueName: 'NAME', description: 'default or cs20', defaultText: 'default' },
-  size: { type: 'string', valueName: 'PX', description: 'Longer side of each output in pixels (16..4096)', defaultText: 'each image keeps its size' },
+  size: {
+    type: 'string',
+    valueName: 'PX',
+    description: 'Longer side of each output in pixels (16..4096)',
+    defaultText: 'each image keeps its size',
+  },
   iterations: { type: 'string', short: 'n', valueName: 'N', description: 'Optimiser steps per image (1..10000)' },
   optimizer: { type: 'string', valueName: 'NAME', description: 'adam or lbfgs' },
   lr: { type: 'string', valueName: 'X', description: "Adam's learning rate, pixel levels per step" },
@@ -19,7 +24,11 @@ export const STYLE_OPTIONS: Record<string, OptionSpec> = {
   'tv-weight': { type: 'string', valueName: 'X', description: 'Weight of the total-variation loss' },
   init: { type: 'string', valueName: 'MODE', description: 'Start from content, noise or mix' },
   seed: { type: 'string', valueName: 'N', description: 'Seed of the initial noise (0..4294967295)', defaultText: '0' },
-  weights: { type: 'string', valueName: 'PATH', description: 'VGG weights: model.json, a folder holding one, or a Keras .h5' },
+  weights: {
+    type: 'string',
+    valueName: 'PATH',
+    description: 'VGG weights: model.json, a folder holding one, or a Keras .h5',
+  },
   threads: { type: 'string', valueName: 'N', description: 'onnxruntime threads', defaultText: 'all cores' },
 };
 
@@ -42,7 +51,10 @@ export interface StyleArgs {
 export function styleArgs(args: ParsedArgs): StyleArgs {
   const lr = numberOption(args, 'lr', {});
   if (lr !== undefined && !(lr > 0)) {
-    throw usageError(`Expected number greater than 0 for --lr but received ${String(args.values['lr'])} of type string`, `See '${args.commandPath} --help'.`);
+    throw usageError(
+      `Expected number greater than 0 for --lr but received ${String(args.values['lr'])} of type string`,
+      `See '${args.commandPath} --help'.`,
+    );
   }
   return defined({
     preset: choiceOption(args, 'preset', ['default', 'cs20'] as const),
@@ -74,7 +86,10 @@ function shardOption(args: ParsedArgs): { index: number; count: number } | undef
   const index = m === null ? NaN : Number(m[1]);
   const count = m === null ? NaN : Number(m[2]);
   if (!(count >= 1 && index < count)) {
-    throw usageError(`Expected i/n with 0 <= i < n <= 99999 for --shard but received ${v} of type string`, `See '${args.commandPath} --help'.`);
+    throw usageError(
+      `Expected i/n with 0 <= i < n <= 99999 for --shard but received ${v} of type string`,
+      `See '${args.commandPath} --help'.`,
+    );
   }
   return { index, count };
 }
@@ -103,7 +118,12 @@ settings) and the same command resumes; with other settings it starts over.
 The output appears under its name only when complete. OUT's extension sets the
 compression (.gz, .zz).`,
   options: {
-    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output TFRecord file (or shard name); required' },
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'OUT',
+      description: 'Output TFRecord file (or shard name); required',
+    },
     style: { type: 'string', short: 's', valueName: 'IMAGE', description: 'Style image; required' },
     shard: { type: 'string', valueName: 'i/n', description: 'Do part i of n (0-based)', defaultText: '0/1' },
     ...STYLE_OPTIONS,
@@ -144,11 +164,18 @@ compression (.gz, .zz).`,
           download.done();
         },
         onResume: (kept) => {
-          void ctx.stderr.write(`pastiche: note: continuing an interrupted run: ${plural(kept, 'record')} already done\n`);
+          void ctx.stderr.write(
+            `pastiche: note: continuing an interrupted run: ${plural(kept, 'record')} already done\n`,
+          );
         },
         // The bar covers this run's records only, so its rate and ETA are this run's.
         onStart: (total, kept) => {
-          bar = new Progress(ctx.stderr, { label: 'stylize-dataset', total: total - kept, unit: 'records', now: ctx.now });
+          bar = new Progress(ctx.stderr, {
+            label: 'stylize-dataset',
+            total: total - kept,
+            unit: 'records',
+            now: ctx.now,
+          });
         },
         onRecord: (p) => bar?.update(p.thisRun),
       });

@@ -32,7 +32,12 @@ With --json, stdout gets one JSON line per iteration:
 {"iteration","content","style","tv","total","seconds"}; iteration 0 is the
 loss of the initial image before any step.`,
   options: {
-    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output image (.png, .jpg, .jpeg, .webp); required' },
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'OUT',
+      description: 'Output image (.png, .jpg, .jpeg, .webp); required',
+    },
     preset: { type: 'string', valueName: 'NAME', description: 'default or cs20', defaultText: 'default' },
     size: { type: 'string', valueName: 'PX', description: 'Longer side of the output in pixels (16..4096)' },
     iterations: { type: 'string', short: 'n', valueName: 'N', description: 'Optimiser steps (1..10000)' },
@@ -42,9 +47,22 @@ loss of the initial image before any step.`,
     'style-weight': { type: 'string', valueName: 'X', description: 'Weight of the style loss' },
     'tv-weight': { type: 'string', valueName: 'X', description: 'Weight of the total-variation loss' },
     init: { type: 'string', valueName: 'MODE', description: 'Start from content, noise or mix' },
-    seed: { type: 'string', valueName: 'N', description: 'Seed of the initial noise (0..4294967295)', defaultText: '0' },
-    'save-every': { type: 'string', valueName: 'N', description: 'Also write OUT-<iteration>.<ext> every N iterations' },
-    weights: { type: 'string', valueName: 'PATH', description: 'VGG weights: model.json, a folder holding one, or a Keras .h5' },
+    seed: {
+      type: 'string',
+      valueName: 'N',
+      description: 'Seed of the initial noise (0..4294967295)',
+      defaultText: '0',
+    },
+    'save-every': {
+      type: 'string',
+      valueName: 'N',
+      description: 'Also write OUT-<iteration>.<ext> every N iterations',
+    },
+    weights: {
+      type: 'string',
+      valueName: 'PATH',
+      description: 'VGG weights: model.json, a folder holding one, or a Keras .h5',
+    },
     threads: { type: 'string', valueName: 'N', description: 'onnxruntime threads', defaultText: 'all cores' },
     json: { type: 'boolean', description: 'Print one JSON line of losses per iteration to stdout' },
   },
@@ -79,7 +97,10 @@ loss of the initial image before any step.`,
     const output = resolve(ctx.cwd, outputArg);
     style.formatFromPath(output); // throws a clear INVALID_OPTION for an unknown extension
     await checkFolder(output);
-    const savePattern = saveEvery === undefined ? undefined : join(dirname(output), `${basename(output, extname(output))}-{iteration}${extname(output)}`);
+    const savePattern =
+      saveEvery === undefined
+        ? undefined
+        : join(dirname(output), `${basename(output, extname(output))}-{iteration}${extname(output)}`);
 
     const note = async (text: string): Promise<void> => {
       await ctx.stderr.write(`pastiche: note: ${text}\n`);
@@ -95,14 +116,35 @@ loss of the initial image before any step.`,
           env: { ...ctx.env },
           onProgress: download.onProgress,
         },
-        ...defined({ preset, size, iterations, optimizer, lr, contentWeight, styleWeight, tvWeight, init, seed, saveEvery, threads, savePattern }),
+        ...defined({
+          preset,
+          size,
+          iterations,
+          optimizer,
+          lr,
+          contentWeight,
+          styleWeight,
+          tvWeight,
+          init,
+          seed,
+          saveEvery,
+          threads,
+          savePattern,
+        }),
         signal: ctx.signal,
         onStatus: () => {
           download.done();
         },
         onProgress: async (e) => {
           if (json) {
-            const line = { iteration: e.iteration, content: e.content, style: e.style, tv: e.tv, total: e.total, seconds: round3(e.seconds) };
+            const line = {
+              iteration: e.iteration,
+              content: e.content,
+              style: e.style,
+              tv: e.tv,
+              total: e.total,
+              seconds: round3(e.seconds),
+            };
             const w = ctx.stdout.write(`${JSON.stringify(line)}\n`);
             if (w) await w;
             // Flush per line, so a reader (a plot, a log) sees each iteration as it happens.
@@ -135,7 +177,11 @@ loss of the initial image before any step.`,
 /** A number option that must be greater than zero (sharp-style message). */
 function positive(args: Parameters<typeof stringOption>[0], name: string): number | undefined {
   const v = numberOption(args, name, {});
-  if (v !== undefined && !(v > 0)) throw usageError(`Expected number greater than 0 for --${name} but received ${String(args.values[name])} of type string`, `See '${args.commandPath} --help'.`);
+  if (v !== undefined && !(v > 0))
+    throw usageError(
+      `Expected number greater than 0 for --${name} but received ${String(args.values[name])} of type string`,
+      `See '${args.commandPath} --help'.`,
+    );
   return v;
 }
 

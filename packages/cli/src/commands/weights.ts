@@ -33,16 +33,29 @@ Downloads the Keras VGG19 ImageNet "notop" weights (about 80 MB) into the cache
 folder, verifies the digest (md5 published by Keras, or --sha256), and moves the
 file into place only when complete. Prints the cached path.`,
   options: {
-    url: { type: 'string', valueName: 'URL', description: 'Download from this URL instead', defaultText: 'the Keras file' },
+    url: {
+      type: 'string',
+      valueName: 'URL',
+      description: 'Download from this URL instead',
+      defaultText: 'the Keras file',
+    },
     sha256: { type: 'string', valueName: 'HEX', description: 'Expected sha256 of the file (64 hex digits)' },
-    'cache-dir': { type: 'string', valueName: 'DIR', description: 'Cache folder', defaultText: '$PASTICHE_CACHE_DIR or the platform cache' },
+    'cache-dir': {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'Cache folder',
+      defaultText: '$PASTICHE_CACHE_DIR or the platform cache',
+    },
   },
   examples: ['pastiche weights fetch', 'PASTICHE_CACHE_DIR=/data/cache pastiche weights fetch'],
   async run(args, ctx) {
     const url = stringOption(args, 'url');
     const sha256 = stringOption(args, 'sha256');
     if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) {
-      throw usageError(`Expected 64 hexadecimal digits for --sha256 but received ${sha256} of type string`, `See '${args.commandPath} --help'.`);
+      throw usageError(
+        `Expected 64 hexadecimal digits for --sha256 but received ${sha256} of type string`,
+        `See '${args.commandPath} --help'.`,
+      );
     }
     const cacheDir = stringOption(args, 'cache-dir');
     const { fetchWeights } = await import('@pastiche/style');
@@ -86,7 +99,8 @@ download). Exit code 0 when every check passes, 1 otherwise.`,
   async run(args, ctx) {
     const { resolveWeights, verifyWeights } = await import('@pastiche/style');
     const arg = args.positionals[0];
-    const path = arg === undefined ? (await resolveWeights({ env: { ...ctx.env }, download: false })).path : resolve(ctx.cwd, arg);
+    const path =
+      arg === undefined ? (await resolveWeights({ env: { ...ctx.env }, download: false })).path : resolve(ctx.cwd, arg);
     const result = await verifyWeights(path);
     await write(ctx, `${path}\n${result.detail}\n`);
     if (!result.ok) throw new CliError(`weights at ${path} failed verification`);
@@ -119,11 +133,17 @@ Prints each place, what is there, and the one that would be used.`,
       `4. download         ${KERAS_VGG19_NOTOP.url} (on first use)`,
     ];
     try {
-      const found = await resolveWeights({ env: { ...ctx.env }, download: false, ...(flag === undefined ? {} : { weights: resolve(ctx.cwd, flag) }) });
+      const found = await resolveWeights({
+        env: { ...ctx.env },
+        download: false,
+        ...(flag === undefined ? {} : { weights: resolve(ctx.cwd, flag) }),
+      });
       lines.push(`using: ${found.path} (${found.source})`);
     } catch (e) {
       const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-      lines.push(`using: nothing yet; ${message.replace(/ and downloads are off\.$/, '.')} 'pastiche stylize' would download the weights on first use.`);
+      lines.push(
+        `using: nothing yet; ${message.replace(/ and downloads are off\.$/, '.')} 'pastiche stylize' would download the weights on first use.`,
+      );
     }
     await write(ctx, `${lines.join('\n')}\n`);
     return 0;

@@ -43,7 +43,9 @@ export function pythonFloat(x: number): string {
 export function asciiJSONString(s: string): string {
   const j = JSON.stringify(s);
   // eslint-disable-next-line no-control-regex
-  return /[^\x00-\x7f]/.test(j) ? j.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
+  return /[^\x00-\x7f]/.test(j)
+    ? j.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : j;
 }
 
 function base64(bytes: Uint8Array): string {

@@ -11,7 +11,16 @@ import type { Compression } from '@pastiche/tfrecord/node';
 import { CliError, usageError } from '../errors.js';
 
 /** Known TFRecord-ish extensions, longest first, kept at the end of shard names. */
-const EXTENSIONS = ['.tfrecord.gz', '.tfrecord.zz', '.tfrecords.gz', '.tfrecords.zz', '.tfrecord', '.tfrecords', '.gz', '.zz'];
+const EXTENSIONS = [
+  '.tfrecord.gz',
+  '.tfrecord.zz',
+  '.tfrecords.gz',
+  '.tfrecords.zz',
+  '.tfrecord',
+  '.tfrecords',
+  '.gz',
+  '.zz',
+];
 
 /**
  * Splits an output path into a shard prefix and suffix, so that shards of

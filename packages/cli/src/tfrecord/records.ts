@@ -109,7 +109,10 @@ export function fileError(e: unknown, path: string): unknown {
     }
     const named = e.file === undefined && !e.message.startsWith(`${path}: `) ? e.withFile(path) : e;
     // A bad first header usually means the file is not a TFRecord file at all.
-    if (e.offset === 0 && (e.code === 'CORRUPTED_LENGTH' || e.code === 'RECORD_TOO_LARGE' || e.code === 'TRUNCATED_RECORD')) {
+    if (
+      e.offset === 0 &&
+      (e.code === 'CORRUPTED_LENGTH' || e.code === 'RECORD_TOO_LARGE' || e.code === 'TRUNCATED_RECORD')
+    ) {
       return new CliError(`${named.message} (is this a TFRecord file?)`, { cause: named });
     }
     return named;
@@ -133,7 +136,10 @@ export interface ReadFileOptions {
  * The records of `path` (compression detected), with every error naming the
  * file: a corrupt record is reported with its byte offset and kind of problem.
  */
-export async function* readFileRecords(path: string, options: ReadFileOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readFileRecords(
+  path: string,
+  options: ReadFileOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
   try {
     yield* openRecordStream(path, {
       compression: 'auto',
@@ -141,7 +147,8 @@ export async function* readFileRecords(path: string, options: ReadFileOptions = 
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (e) {
-    if (options.signal?.aborted === true) throw new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
+    if (options.signal?.aborted === true)
+      throw new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
     throw fileError(e, path);
   }
 }
@@ -153,7 +160,10 @@ export function recordLine(kind: RecordKind, record: Uint8Array, path: string, i
   } catch (e) {
     if (isTFRecordError(e)) {
       const what = kind === 'sequence' ? 'SequenceExample' : 'Example';
-      throw new CliError(`${path}: record ${index} is not a valid ${what}: ${e.message} (try --kind raw or --kind auto)`, { cause: e });
+      throw new CliError(
+        `${path}: record ${index} is not a valid ${what}: ${e.message} (try --kind raw or --kind auto)`,
+        { cause: e },
+      );
     }
     throw e;
   }

@@ -177,7 +177,9 @@ export function schemaToJSON(schema: Schema, files: readonly string[]): Record<s
   };
   const contextKey = schema.sequences > 0 && schema.examples === 0 ? 'context' : 'features';
   const decoded = schema.examples + schema.sequences;
-  out[contextKey] = Object.fromEntries(sortedNames(schema.features).map((n) => [n, featureJSON(schema.features.get(n)!, decoded)]));
+  out[contextKey] = Object.fromEntries(
+    sortedNames(schema.features).map((n) => [n, featureJSON(schema.features.get(n)!, decoded)]),
+  );
   if (schema.sequences > 0) {
     out['feature_lists'] = Object.fromEntries(
       sortedNames(schema.featureLists).map((n) => {
@@ -208,7 +210,9 @@ function percent(n: number, of: number): string {
 function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  return all.map((r) => `  ${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')}`.trimEnd()).join('\n');
+  return all
+    .map((r) => `  ${r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')}`.trimEnd())
+    .join('\n');
 }
 
 function bytesText(s: FeatureStats): string {
@@ -219,7 +223,9 @@ function bytesText(s: FeatureStats): string {
 export function schemaText(schema: Schema, files: readonly string[], describeSize: (n: number) => string): string {
   const lines: string[] = [];
   const where = files.length === 1 ? files[0]! : `${files.length} files`;
-  lines.push(`${where}: ${schema.records} record${schema.records === 1 ? '' : 's'}, ${schema.kindText()}, ${schema.recordBytes.n === 0 ? '-' : schema.recordBytes.min === schema.recordBytes.max ? describeSize(schema.recordBytes.min) : `${describeSize(schema.recordBytes.min)}..${describeSize(schema.recordBytes.max)}`} per record`);
+  lines.push(
+    `${where}: ${schema.records} record${schema.records === 1 ? '' : 's'}, ${schema.kindText()}, ${schema.recordBytes.n === 0 ? '-' : schema.recordBytes.min === schema.recordBytes.max ? describeSize(schema.recordBytes.min) : `${describeSize(schema.recordBytes.min)}..${describeSize(schema.recordBytes.max)}`} per record`,
+  );
   const decoded = schema.examples + schema.sequences;
   if (schema.features.size > 0) {
     lines.push('', schema.sequences > 0 && schema.examples === 0 ? 'context:' : 'features:');
@@ -242,7 +248,14 @@ export function schemaText(schema: Schema, files: readonly string[], describeSiz
         ['name', 'kind', 'steps', 'values/step', 'present', 'bytes/value'],
         sortedNames(schema.featureLists).map((n) => {
           const s = schema.featureLists.get(n)!;
-          return [n, s.step.kindText() || '-', s.steps.text(), s.step.values.text(), percent(s.present, schema.sequences), bytesText(s.step)];
+          return [
+            n,
+            s.step.kindText() || '-',
+            s.steps.text(),
+            s.step.values.text(),
+            percent(s.present, schema.sequences),
+            bytesText(s.step),
+          ];
         }),
       ),
     );

@@ -51,13 +51,22 @@ export interface ImagesToTFRecordResult extends DatasetOutput {
 const TF_FORMATS = new Set(['jpeg', 'png', 'gif', 'bmp']);
 
 /** RGB pixels of an image file, upright (EXIF orientation applied), alpha dropped. */
-export async function decodeRgb(bytes: Uint8Array, name: string): Promise<{ pixels: Uint8Array; width: number; height: number; format: string }> {
+export async function decodeRgb(
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ pixels: Uint8Array; width: number; height: number; format: string }> {
   let format: string;
   try {
     format = (await sharp(bytes).metadata()).format ?? 'unknown';
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    throw new StyleError('IMAGE', /unsupported image format/i.test(msg) ? `${name}: not an image (found ${describeBytes(bytes)})` : `${name}: cannot decode: ${msg}`, { file: name, cause: e });
+    throw new StyleError(
+      'IMAGE',
+      /unsupported image format/i.test(msg)
+        ? `${name}: not an image (found ${describeBytes(bytes)})`
+        : `${name}: cannot decode: ${msg}`,
+      { file: name, cause: e },
+    );
   }
   try {
     const { data, info } = await sharp(bytes)
@@ -66,9 +75,18 @@ export async function decodeRgb(bytes: Uint8Array, name: string): Promise<{ pixe
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    return { pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format };
+    return {
+      pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      format,
+    };
   } catch (e) {
-    throw new StyleError('IMAGE', `${name}: cannot decode ${format}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { file: name, cause: e });
+    throw new StyleError(
+      'IMAGE',
+      `${name}: cannot decode ${format}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      { file: name, cause: e },
+    );
   }
 }
 
@@ -97,7 +115,15 @@ async function toExample(file: ImageFile, schema: ImageSchema): Promise<Example>
     format = 'png';
   }
   // Stored width/height are the encoded image's own (what tf.io.decode_image returns; it ignores EXIF orientation).
-  return encodedExample({ bytes: encoded, format, width: meta.width ?? 0, height: meta.height ?? 0, filename: name, label: file.label, text: file.className });
+  return encodedExample({
+    bytes: encoded,
+    format,
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+    filename: name,
+    label: file.label,
+    text: file.className,
+  });
 }
 
 /**
@@ -121,7 +147,12 @@ export async function imagesToTFRecord(options: ImagesToTFRecordOptions): Promis
   for (const f of unlisted) skip(f, `not listed in ${labels}`);
   const missing: string[] = 'missing' in listing ? (listing.missing as string[]) : [];
   for (const name of missing) {
-    if (onError === 'fail') throw new StyleError('IMAGE', `${name}: listed in the labels CSV '${labels}' but not found in ${options.inputs.join(', ')}`, { file: labels });
+    if (onError === 'fail')
+      throw new StyleError(
+        'IMAGE',
+        `${name}: listed in the labels CSV '${labels}' but not found in ${options.inputs.join(', ')}`,
+        { file: labels },
+      );
     skip(name, `listed in ${labels} but not found`);
   }
   const total = listing.files.length + unlisted.length;

@@ -109,12 +109,18 @@ function splitCsv(line: string): string[] {
  * Files the CSV does not list are returned in `unlisted` (the CSV itself
  * excepted), and CSV names matching no file in `missing`.
  */
-export async function listByCsv(dirs: readonly string[], csvPath: string): Promise<ImageListing & { unlisted: string[]; missing: string[] }> {
+export async function listByCsv(
+  dirs: readonly string[],
+  csvPath: string,
+): Promise<ImageListing & { unlisted: string[]; missing: string[] }> {
   let text: string;
   try {
     text = await readFile(csvPath, 'utf8');
   } catch (e) {
-    throw new StyleError('INVALID_OPTION', `Cannot read labels CSV '${csvPath}': ${(e as Error).message}`, { file: csvPath, cause: e });
+    throw new StyleError('INVALID_OPTION', `Cannot read labels CSV '${csvPath}': ${(e as Error).message}`, {
+      file: csvPath,
+      cause: e,
+    });
   }
   const rows = new Map<string, string>();
   const lines = text.split(/\r?\n/);
@@ -123,7 +129,11 @@ export async function listByCsv(dirs: readonly string[], csvPath: string): Promi
     const cells = splitCsv(raw);
     if (i === 0 && cells[0]?.toLowerCase() === 'filename') return;
     if (cells.length !== 2 || cells[0] === '' || cells[1] === '') {
-      throw new StyleError('INVALID_OPTION', `${csvPath} line ${i + 1}: expected 'filename,label' but found ${JSON.stringify(raw)}`, { file: csvPath });
+      throw new StyleError(
+        'INVALID_OPTION',
+        `${csvPath} line ${i + 1}: expected 'filename,label' but found ${JSON.stringify(raw)}`,
+        { file: csvPath },
+      );
     }
     rows.set(cells[0]!, cells[1]!);
   });
@@ -145,7 +155,12 @@ export async function listByCsv(dirs: readonly string[], csvPath: string): Promi
       continue;
     }
     used.add(key);
-    files.push({ path: f.path, relative: f.relative, className: numeric ? '' : v, label: numeric ? Number(v) : index.get(v)! });
+    files.push({
+      path: f.path,
+      relative: f.relative,
+      className: numeric ? '' : v,
+      label: numeric ? Number(v) : index.get(v)!,
+    });
   }
   const missing = [...rows.keys()].filter((k) => !used.has(k));
   return { files, classes, unlisted, missing };

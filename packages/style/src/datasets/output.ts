@@ -4,7 +4,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TFRecordWriter, encodeExample, shardPath, writeShards, type Compression, type Example, type ShardInfo } from '@pastiche/tfrecord/node';
+import {
+  TFRecordWriter,
+  encodeExample,
+  shardPath,
+  writeShards,
+  type Compression,
+  type Example,
+  type ShardInfo,
+} from '@pastiche/tfrecord/node';
 import { StyleError } from '../errors.js';
 
 /** Options for {@link writeDataset}. */
@@ -26,7 +34,16 @@ export interface DatasetOutput {
 }
 
 /** TFRecord-ish extensions, longest first, kept at the end of shard names. */
-const EXTENSIONS = ['.tfrecord.gz', '.tfrecord.zz', '.tfrecords.gz', '.tfrecords.zz', '.tfrecord', '.tfrecords', '.gz', '.zz'];
+const EXTENSIONS = [
+  '.tfrecord.gz',
+  '.tfrecord.zz',
+  '.tfrecords.gz',
+  '.tfrecords.zz',
+  '.tfrecord',
+  '.tfrecords',
+  '.gz',
+  '.zz',
+];
 
 /**
  * Splits an output path into a shard prefix and the extension kept after the
@@ -57,7 +74,10 @@ export async function writeDataset(
 ): Promise<DatasetOutput> {
   const shards = options.shards ?? 1;
   if (!Number.isInteger(shards) || shards < 1 || shards > 99999) {
-    throw new StyleError('INVALID_OPTION', `Expected integer between 1 and 99999 for shards but received ${String(shards)} of type ${typeof shards}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected integer between 1 and 99999 for shards but received ${String(shards)} of type ${typeof shards}`,
+    );
   }
   const compression = options.compression ?? compressionOf(output);
   // As tf.io and most shard writers do: the output's folder is created.
@@ -86,7 +106,10 @@ export async function writeDataset(
     await writer.close();
   } catch (e) {
     await writer.abort();
-    if (options.signal?.aborted === true) throw new StyleError('ABORTED', `writing ${output} was aborted; nothing was written under that name`, { cause: e });
+    if (options.signal?.aborted === true)
+      throw new StyleError('ABORTED', `writing ${output} was aborted; nothing was written under that name`, {
+        cause: e,
+      });
     throw e;
   }
   return { files: [{ path: output, records, bytes }], records };

@@ -47,7 +47,10 @@ function decodeCs20(parsed: ParsedFeatures<typeof CS20_SPEC>): Cs20Image {
   const shape: [number, number, number] = [dims[0]!, dims[1]!, dims[2]!];
   const pixels = decodeRaw(parsed.image.values[0]!, 'uint8');
   if (pixels.length !== shape[0] * shape[1] * shape[2]) {
-    throw new StyleError('IMAGE', `feature 'image' holds ${pixels.length} bytes, shape [${shape.join(', ')}] needs ${shape[0] * shape[1] * shape[2]}`);
+    throw new StyleError(
+      'IMAGE',
+      `feature 'image' holds ${pixels.length} bytes, shape [${shape.join(', ')}] needs ${shape[0] * shape[1] * shape[2]}`,
+    );
   }
   return { label: parsed.label.values[0]!, shape, pixels };
 }
@@ -56,7 +59,10 @@ function decodeCs20(parsed: ParsedFeatures<typeof CS20_SPEC>): Cs20Image {
  * The lecture's read side as a Dataset pipeline:
  * `files(patterns) -> records -> parse(CS20_SPEC) -> map(decodeRaw + reshape)`.
  */
-export async function cs20Records(patterns: string | readonly string[], options: FileDatasetOptions = {}): Promise<Dataset<Cs20Image>> {
+export async function cs20Records(
+  patterns: string | readonly string[],
+  options: FileDatasetOptions = {},
+): Promise<Dataset<Cs20Image>> {
   return recordsOfFiles(await listFiles(patterns), options)
     .parse(CS20_SPEC)
     .map(decodeCs20);
@@ -89,7 +95,10 @@ export interface LocatedImageRecord extends ImageRecord {
  * does), one file after another, with its file, index and position: records
  * can be selected (a shard, a resume point) before any is decoded.
  */
-export async function locatedRecords(patterns: string | readonly string[], options: FileDatasetOptions = {}): Promise<Dataset<LocatedRecord>> {
+export async function locatedRecords(
+  patterns: string | readonly string[],
+  options: FileDatasetOptions = {},
+): Promise<Dataset<LocatedRecord>> {
   return (await listFiles(patterns))
     .flatMap((file) =>
       recordsOfFiles(Dataset.from([file]), options)
@@ -107,12 +116,18 @@ export function decodeLocated(r: LocatedRecord): LocatedImageRecord {
   try {
     ex = decodeExample(r.record);
   } catch (e) {
-    throw new StyleError('IMAGE', `${where}: not a tf.train.Example: ${(e as Error).message}`, { file: r.file, cause: e });
+    throw new StyleError('IMAGE', `${where}: not a tf.train.Example: ${(e as Error).message}`, {
+      file: r.file,
+      cause: e,
+    });
   }
   return { ...readImageRecord(ex, where), file: r.file, index: r.index, position: r.position };
 }
 
 /** Every image record of the matched files (either schema), with its file, index and position. */
-export async function imageRecords(patterns: string | readonly string[], options: FileDatasetOptions = {}): Promise<Dataset<LocatedImageRecord>> {
+export async function imageRecords(
+  patterns: string | readonly string[],
+  options: FileDatasetOptions = {},
+): Promise<Dataset<LocatedImageRecord>> {
   return (await locatedRecords(patterns, options)).map(decodeLocated);
 }

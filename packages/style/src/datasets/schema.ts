@@ -56,7 +56,13 @@ const ENCODED_KEYS = new Set([
 const utf8 = new TextDecoder();
 
 /** Builds the lecture's Example from raw HWC pixels. */
-export function cs20Example(pixels: Uint8Array, width: number, height: number, channels: number, label: number): Example {
+export function cs20Example(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  label: number,
+): Example {
   if (pixels.length !== width * height * channels) {
     throw new StyleError(
       'INVALID_OPTION',
@@ -151,16 +157,30 @@ export function readImageRecord(ex: Example, where = 'record'): ImageRecord {
   if (schema === 'cs20') {
     for (const [k, v] of Object.entries(ex.features)) if (!CS20_KEYS.has(k)) extra[k] = v;
     const shapeBytes = bytes(one(ex, 'shape', 'bytes', where, true))!;
-    if (shapeBytes.length !== 12) bad(where, `feature 'shape' holds ${shapeBytes.length} bytes, expected 12 (int32 [height, width, channels])`);
+    if (shapeBytes.length !== 12)
+      bad(where, `feature 'shape' holds ${shapeBytes.length} bytes, expected 12 (int32 [height, width, channels])`);
     const [height, width, channels] = Array.from(decodeRaw(shapeBytes, 'int32')) as [number, number, number];
     if (!(height > 0 && width > 0 && channels >= 1 && channels <= 4)) {
       bad(where, `feature 'shape' is [${height}, ${width}, ${channels}], expected positive [height, width, 1..4]`);
     }
     const pixels = bytes(one(ex, 'image', 'bytes', where, true))!;
     if (pixels.length !== height * width * channels) {
-      bad(where, `feature 'image' holds ${pixels.length} bytes, shape [${height}, ${width}, ${channels}] needs ${height * width * channels}`);
+      bad(
+        where,
+        `feature 'image' holds ${pixels.length} bytes, shape [${height}, ${width}, ${channels}] needs ${height * width * channels}`,
+      );
     }
-    return { schema, label: int(one(ex, 'label', 'int64', where, false), -1), text: '', filename: '', width, height, pixels, channels, extra };
+    return {
+      schema,
+      label: int(one(ex, 'label', 'int64', where, false), -1),
+      text: '',
+      filename: '',
+      width,
+      height,
+      pixels,
+      channels,
+      extra,
+    };
   }
   if (schema === 'encoded') {
     for (const [k, v] of Object.entries(ex.features)) if (!ENCODED_KEYS.has(k)) extra[k] = v;
@@ -177,5 +197,12 @@ export function readImageRecord(ex: Example, where = 'record'): ImageRecord {
       extra,
     };
   }
-  return bad(where, `holds neither schema: expected features 'image' + 'shape' (cs20) or 'image/encoded' (encoded), found ${Object.keys(ex.features).map((k) => `'${k}'`).join(', ') || 'none'}`);
+  return bad(
+    where,
+    `holds neither schema: expected features 'image' + 'shape' (cs20) or 'image/encoded' (encoded), found ${
+      Object.keys(ex.features)
+        .map((k) => `'${k}'`)
+        .join(', ') || 'none'
+    }`,
+  );
 }

@@ -122,7 +122,13 @@ function provenance(styleName: string, settings: unknown, loss: number): Record<
 }
 
 /** The stylised record: same schema and extra features, new pixels, plus provenance. */
-async function stylisedExample(r: ImageRecord, pixels: Uint8Array, width: number, height: number, extra: Record<string, Feature>): Promise<Example> {
+async function stylisedExample(
+  r: ImageRecord,
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  extra: Record<string, Feature>,
+): Promise<Example> {
   let ex: Example;
   if (r.schema === 'cs20') {
     ex = cs20Example(pixels, width, height, 3, r.label);
@@ -131,8 +137,17 @@ async function stylisedExample(r: ImageRecord, pixels: Uint8Array, width: number
     // JPEG stays JPEG; everything else becomes PNG (lossless), and the file name says so.
     const jpeg = r.format === 'jpeg';
     const bytes = new Uint8Array(await (jpeg ? img.jpeg({ quality: 95 }) : img.png()).toBuffer());
-    const filename = jpeg || r.format === 'png' || r.filename === '' ? r.filename : r.filename.replace(/(\.[^./\\]*)?$/, '.png');
-    ex = encodedExample({ bytes, format: jpeg ? 'jpeg' : 'png', width, height, filename, label: r.label, text: r.text });
+    const filename =
+      jpeg || r.format === 'png' || r.filename === '' ? r.filename : r.filename.replace(/(\.[^./\\]*)?$/, '.png');
+    ex = encodedExample({
+      bytes,
+      format: jpeg ? 'jpeg' : 'png',
+      width,
+      height,
+      filename,
+      label: r.label,
+      text: r.text,
+    });
   }
   Object.assign(ex.features, r.extra, extra);
   return ex;
@@ -181,9 +196,13 @@ async function keepCompleteRecords(path: string): Promise<number> {
 }
 
 function checkShard(shard: { index: number; count: number }): void {
-  const ok = (n: unknown, min: number, max: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
+  const ok = (n: unknown, min: number, max: number): boolean =>
+    typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
   if (!ok(shard.count, 1, 99999) || !ok(shard.index, 0, shard.count - 1)) {
-    throw new StyleError('INVALID_OPTION', `Expected shard i/n with 0 <= i < n <= 99999 but received ${shard.index}/${shard.count}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected shard i/n with 0 <= i < n <= 99999 but received ${shard.index}/${shard.count}`,
+    );
   }
 }
 
@@ -205,7 +224,10 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
   checkShard(shard);
   const { signal } = options;
   if (typeof options.output !== 'string' || options.output === '') {
-    throw new StyleError('INVALID_OPTION', `Expected a path for output but received ${String(options.output)} of type ${typeof options.output}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected a path for output but received ${String(options.output)} of type ${typeof options.output}`,
+    );
   }
   const finalPath = shard.count === 1 ? options.output : datasetShardPath(options.output, shard.index, shard.count);
   const partial = `${finalPath}.partial`;
@@ -213,7 +235,8 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
 
   const inputFiles = await (await listFiles(options.inputs)).toArray();
   for (const f of inputFiles) {
-    if (resolve(f) === resolve(finalPath)) throw new StyleError('INVALID_OPTION', `The output ${finalPath} is also an input; choose another output name`);
+    if (resolve(f) === resolve(finalPath))
+      throw new StyleError('INVALID_OPTION', `The output ${finalPath} is also an input; choose another output name`);
   }
   let inputRecords = 0;
   for (const f of inputFiles) inputRecords += await countRecords(f);
@@ -233,7 +256,8 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
     ...stylizerOptions
   } = options;
   const style = options.style;
-  if (options.stylizer === undefined && style === undefined) throw new StyleError('INVALID_OPTION', 'Expected a style image for style but received undefined of type undefined');
+  if (options.stylizer === undefined && style === undefined)
+    throw new StyleError('INVALID_OPTION', 'Expected a style image for style but received undefined of type undefined');
   const stylizer: Stylizer =
     options.stylizer ??
     (await createStylizer({
@@ -277,12 +301,20 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
         signal?.throwIfAborted();
         const r = decodeLocated(located);
         const result = await stylizer.run(
-          r.schema === 'cs20' ? { pixels: r.pixels!, width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 } : r.encoded!,
+          r.schema === 'cs20'
+            ? { pixels: r.pixels!, width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 }
+            : r.encoded!,
           `${r.file} record ${r.index}`,
           signal === undefined ? {} : { signal },
         );
         const best = result.best;
-        const ex = await stylisedExample(r, best.pixels, best.width, best.height, provenance(stylizer.styleName, { ...shared, ...result.settings }, best.total));
+        const ex = await stylisedExample(
+          r,
+          best.pixels,
+          best.width,
+          best.height,
+          provenance(stylizer.styleName, { ...shared, ...result.settings }, best.total),
+        );
         await fh.write(encodeRecord(encodeExample(ex)));
         // A stylised image costs seconds and an fsync microseconds: each record is made durable.
         await fh.datasync();
@@ -290,18 +322,36 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
         const seconds = (performance.now() - start) / 1000;
         const thisRun = done - kept;
         const losses = result.history.find((h) => h.iteration === best.iteration);
-        options.onRecord?.({ done, total, thisRun, seconds, remaining: (seconds / thisRun) * (total - done), file: r.file, index: r.index, loss: best.total, losses, label: r.label });
+        options.onRecord?.({
+          done,
+          total,
+          thisRun,
+          seconds,
+          remaining: (seconds / thisRun) * (total - done),
+          file: r.file,
+          index: r.index,
+          loss: best.total,
+          losses,
+          label: r.label,
+        });
       }
     } catch (e) {
       if (signal?.aborted === true) {
-        throw new StyleError('ABORTED', `stylize-dataset aborted after ${done} of ${total} records; run it again to continue from ${partial}`, { cause: e });
+        throw new StyleError(
+          'ABORTED',
+          `stylize-dataset aborted after ${done} of ${total} records; run it again to continue from ${partial}`,
+          { cause: e },
+        );
       }
       throw e;
     } finally {
       await fh.close();
     }
     if (done !== total) {
-      throw new StyleError('IMAGE', `The inputs changed while being read: expected ${total} records for ${finalPath} but found ${done}`);
+      throw new StyleError(
+        'IMAGE',
+        `The inputs changed while being read: expected ${total} records for ${finalPath} but found ${done}`,
+      );
     }
 
     const compression = compressionOf(finalPath);

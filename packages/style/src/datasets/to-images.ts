@@ -45,16 +45,26 @@ function stem(file: string): string {
 }
 
 /** Encodes one record's image in `format` (or keeps an `encoded` record's bytes when no format is asked). */
-export async function recordToImageFile(r: LocatedImageRecord, format: ExportFormat | undefined): Promise<{ bytes: Uint8Array; ext: string }> {
+export async function recordToImageFile(
+  r: LocatedImageRecord,
+  format: ExportFormat | undefined,
+): Promise<{ bytes: Uint8Array; ext: string }> {
   if (r.schema === 'encoded') {
     const stored = r.format ?? '';
-    if (format === undefined || (format === stored && EXT[stored] !== undefined)) return { bytes: r.encoded!, ext: EXT[stored] ?? '.bin' };
+    if (format === undefined || (format === stored && EXT[stored] !== undefined))
+      return { bytes: r.encoded!, ext: EXT[stored] ?? '.bin' };
     const img = sharp(r.encoded!);
-    return { bytes: new Uint8Array(await (format === 'png' ? img.png() : img.jpeg({ quality: 95 })).toBuffer()), ext: EXT[format]! };
+    return {
+      bytes: new Uint8Array(await (format === 'png' ? img.png() : img.jpeg({ quality: 95 })).toBuffer()),
+      ext: EXT[format]!,
+    };
   }
   const img = sharp(r.pixels!, { raw: { width: r.width, height: r.height, channels: r.channels as 1 | 2 | 3 | 4 } });
   const f = format ?? 'png';
-  return { bytes: new Uint8Array(await (f === 'png' ? img.png() : img.jpeg({ quality: 95 })).toBuffer()), ext: EXT[f]! };
+  return {
+    bytes: new Uint8Array(await (f === 'png' ? img.png() : img.jpeg({ quality: 95 })).toBuffer()),
+    ext: EXT[f]!,
+  };
 }
 
 /**
@@ -62,10 +72,17 @@ export async function recordToImageFile(r: LocatedImageRecord, format: ExportFor
  * (created if needed) as `<file stem>-<index><ext>`, or under the stored
  * `image/filename` for `encoded` records when it is unique.
  */
-export async function tfrecordToImages(patterns: string | readonly string[], outDir: string, options: TFRecordToImagesOptions = {}): Promise<ExportedImage[]> {
+export async function tfrecordToImages(
+  patterns: string | readonly string[],
+  outDir: string,
+  options: TFRecordToImagesOptions = {},
+): Promise<ExportedImage[]> {
   const { format, onImage, signal, ...readOptions } = options;
   if (format !== undefined && format !== 'png' && format !== 'jpeg') {
-    throw new StyleError('INVALID_OPTION', `Expected one of png, jpeg for format but received ${JSON.stringify(format)} of type ${typeof format}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected one of png, jpeg for format but received ${JSON.stringify(format)} of type ${typeof format}`,
+    );
   }
   await mkdir(outDir, { recursive: true });
   const used = new Set<string>();

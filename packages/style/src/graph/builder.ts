@@ -76,7 +76,8 @@ export class GraphBuilder {
 
   /** A float32 initializer. */
   constant(name: string, dims: readonly number[], data: Float32Array): Value {
-    if (sizeOf(dims) !== data.length) fail('constant', `${name}: dims [${dims.join(',')}] need ${sizeOf(dims)} values, got ${data.length}`);
+    if (sizeOf(dims) !== data.length)
+      fail('constant', `${name}: dims [${dims.join(',')}] need ${sizeOf(dims)} values, got ${data.length}`);
     this.initializers.push({ name: this.claim(name), dataType: DataType.FLOAT, dims, data });
     return { name, type: 'float', dims };
   }
@@ -84,7 +85,12 @@ export class GraphBuilder {
   /** An int64 initializer of rank 1. */
   int64s(values: readonly number[], prefix = 'i64'): Value {
     const name = this.fresh(prefix);
-    this.initializers.push({ name, dataType: DataType.INT64, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
+    this.initializers.push({
+      name,
+      dataType: DataType.INT64,
+      dims: [values.length],
+      data: BigInt64Array.from(values.map(BigInt)),
+    });
     return { name, type: 'int64', dims: [values.length] };
   }
 
@@ -122,7 +128,13 @@ export class GraphBuilder {
     return outputs;
   }
 
-  private one(opType: string, inputs: readonly (Value | null)[], attrs: readonly AttributeSpec[], dims: readonly number[], type: ElemType = 'float'): Value {
+  private one(
+    opType: string,
+    inputs: readonly (Value | null)[],
+    attrs: readonly AttributeSpec[],
+    dims: readonly number[],
+    type: ElemType = 'float',
+  ): Value {
     return this.node(opType, inputs, attrs, [{ dims, type }])[0]!;
   }
 
@@ -132,7 +144,8 @@ export class GraphBuilder {
   conv(x: Value, w: Value, bias: Value | null, pad: number): Value {
     const [n, c, h, wd] = this.nchw('Conv', x);
     const [o, i, kh, kw] = w.dims as [number, number, number, number];
-    if (w.dims.length !== 4 || i !== c) fail('Conv', `kernel [${w.dims.join(',')}] does not fit input [${x.dims.join(',')}]`);
+    if (w.dims.length !== 4 || i !== c)
+      fail('Conv', `kernel [${w.dims.join(',')}] does not fit input [${x.dims.join(',')}]`);
     if (bias && !same(bias.dims, [o])) fail('Conv', `bias [${bias.dims.join(',')}] should be [${o}]`);
     const dims = [n, o, h + 2 * pad - kh + 1, wd + 2 * pad - kw + 1];
     const attrs: AttributeSpec[] = [
@@ -147,7 +160,8 @@ export class GraphBuilder {
   convTranspose(x: Value, w: Value, pad: number): Value {
     const [n, c, h, wd] = this.nchw('ConvTranspose', x);
     const [i, o, kh, kw] = w.dims as [number, number, number, number];
-    if (w.dims.length !== 4 || i !== c) fail('ConvTranspose', `kernel [${w.dims.join(',')}] does not fit input [${x.dims.join(',')}]`);
+    if (w.dims.length !== 4 || i !== c)
+      fail('ConvTranspose', `kernel [${w.dims.join(',')}] does not fit input [${x.dims.join(',')}]`);
     const dims = [n, o, h - 1 + kh - 2 * pad, wd - 1 + kw - 2 * pad];
     const attrs: AttributeSpec[] = [
       { name: 'kernel_shape', kind: 'ints', value: [kh, kw] },
@@ -167,7 +181,10 @@ export class GraphBuilder {
   maxPoolWithIndices(x: Value): { y: Value; indices: Value } {
     const [n, c, h, w] = this.nchw('MaxPool', x);
     const dims = [n, c, Math.floor(h / 2), Math.floor(w / 2)];
-    const [y, indices] = this.node('MaxPool', [x], this.poolAttrs(), [{ dims, type: 'float' }, { dims, type: 'int64' }]);
+    const [y, indices] = this.node('MaxPool', [x], this.poolAttrs(), [
+      { dims, type: 'float' },
+      { dims, type: 'int64' },
+    ]);
     return { y: y!, indices: indices! };
   }
 
@@ -203,16 +220,27 @@ export class GraphBuilder {
     const [n, c, h, w] = this.nchw('Pad', x);
     if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
     const pads = this.int64s([0, 0, top, left, 0, 0, bottom, right], 'pads');
-    return this.one('Pad', [x, pads], [{ name: 'mode', kind: 'string', value: 'constant' }], [n, c, h + top + bottom, w + left + right]);
+    return this.one(
+      'Pad',
+      [x, pads],
+      [{ name: 'mode', kind: 'string', value: 'constant' }],
+      [n, c, h + top + bottom, w + left + right],
+    );
   }
 
   /** Slice along one axis: [start, end). */
   slice(x: Value, axis: number, start: number, end: number): Value {
     const d = x.dims[axis];
-    if (d === undefined || start < 0 || end > d || start >= end) fail('Slice', `bad range [${start}, ${end}) on axis ${axis} of [${x.dims.join(',')}]`);
+    if (d === undefined || start < 0 || end > d || start >= end)
+      fail('Slice', `bad range [${start}, ${end}) on axis ${axis} of [${x.dims.join(',')}]`);
     const dims = x.dims.slice();
     dims[axis] = end - start;
-    return this.one('Slice', [x, this.int64s([start], 'starts'), this.int64s([end], 'ends'), this.int64s([axis], 'axes')], [], dims);
+    return this.one(
+      'Slice',
+      [x, this.int64s([start], 'starts'), this.int64s([end], 'ends'), this.int64s([axis], 'axes')],
+      [],
+      dims,
+    );
   }
 
   // ---- elementwise ----

@@ -56,7 +56,14 @@ export function flipKernel(kernel: Float32Array, out: number, inC: number, kh: n
  * the forward [out, in, kh, kw] initializer (for ConvTranspose); `flipped` the
  * {@link flipKernel} initializer (for Conv). Pass the one the variant needs.
  */
-export function convBackward(b: GraphBuilder, dy: Value, pad: number, variant: 'conv' | 'convTranspose', kernel: Value | null, flipped: Value | null): Value {
+export function convBackward(
+  b: GraphBuilder,
+  dy: Value,
+  pad: number,
+  variant: 'conv' | 'convTranspose',
+  kernel: Value | null,
+  flipped: Value | null,
+): Value {
   if (variant === 'convTranspose') {
     if (!kernel) throw new Error('convBackward: convTranspose needs the forward kernel');
     return b.convTranspose(dy, kernel, pad);

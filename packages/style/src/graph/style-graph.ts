@@ -74,13 +74,15 @@ function collect(b: GraphBuilder): BuiltGraph {
  * total = contentWeight * content + styleWeight * style + tvWeight * tv, with
  * content = sum_l w_l content_l and style = sum_l w_l style_l.
  */
-export function buildTrainingGraph(o: {
-  arch: VggArchitecture;
-  weights: VggWeights;
-  height: number;
-  width: number;
-  loss: LossSpec;
-} & BackwardOptions): BuiltGraph {
+export function buildTrainingGraph(
+  o: {
+    arch: VggArchitecture;
+    weights: VggWeights;
+    height: number;
+    width: number;
+    loss: LossSpec;
+  } & BackwardOptions,
+): BuiltGraph {
   const { arch, loss } = o;
   const backwardConv = o.backwardConv ?? 'auto';
   const reluMode = o.reluBackward ?? 'sign';
@@ -144,7 +146,10 @@ export function buildTrainingGraph(o: {
 
   const content = weightedSum(contentTerms);
   const style = weightedSum(styleTerms);
-  const total = b.add(b.add(b.scale(content, loss.contentWeight), b.scale(style, loss.styleWeight)), b.scale(tv.value, loss.tvWeight));
+  const total = b.add(
+    b.add(b.scale(content, loss.contentWeight), b.scale(style, loss.styleWeight)),
+    b.scale(tv.value, loss.tvWeight),
+  );
   b.output(content, GRAPH_NAMES.content);
   b.output(style, GRAPH_NAMES.style);
   b.output(tv.value, GRAPH_NAMES.tv);
@@ -169,7 +174,11 @@ export function buildFeatureGraph(o: {
   const b = new GraphBuilder('pastiche_style_features');
   const image = b.input(GRAPH_NAMES.image, [1, o.arch.inChannels, o.height, o.width]);
   const used = [...o.contentLayers, ...o.styleLayers];
-  const { features } = buildForward(b, image, o.arch, o.weights, { upTo: deepestLayer(o.arch, used), pooling: o.pooling, backward: null });
+  const { features } = buildForward(b, image, o.arch, o.weights, {
+    upTo: deepestLayer(o.arch, used),
+    pooling: o.pooling,
+    backward: null,
+  });
   for (const l of o.contentLayers) b.output(features.get(l)!, GRAPH_NAMES.feature(l));
   for (const l of o.styleLayers) b.output(gram(b, features.get(l)!).gram, GRAPH_NAMES.gram(l));
   return collect(b);

@@ -78,12 +78,16 @@ export async function loadImage(source: ImageSource, options: LoadImageOptions =
   if (maxSide !== undefined && (width !== undefined || height !== undefined)) {
     throw invalidOption('maxSide', 'no width or height alongside it', maxSide);
   }
-  const minSide = options.minSide === undefined ? MIN_IMAGE_SIDE : checkInteger('minSide', options.minSide, 1, MAX_IMAGE_SIDE);
+  const minSide =
+    options.minSide === undefined ? MIN_IMAGE_SIDE : checkInteger('minSide', options.minSide, 1, MAX_IMAGE_SIDE);
 
   const name = typeof source === 'string' ? source : (options.name ?? 'image');
   const file = typeof source === 'string' ? source : undefined;
   const fail = (message: string, cause?: unknown): StyleError =>
-    new StyleError('IMAGE', message, { ...(file === undefined ? {} : { file }), ...(cause === undefined ? {} : { cause }) });
+    new StyleError('IMAGE', message, {
+      ...(file === undefined ? {} : { file }),
+      ...(cause === undefined ? {} : { cause }),
+    });
 
   let input: Buffer;
   let raw: { width: number; height: number; channels: 1 | 2 | 3 | 4 } | undefined;
@@ -134,7 +138,10 @@ export async function loadImage(source: ImageSource, options: LoadImageOptions =
   let pixels: Buffer;
   let info: OutputInfo;
   try {
-    ({ data: pixels, info } = await pipeline.toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
+    ({ data: pixels, info } = await pipeline
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true }));
   } catch (e) {
     throw fail(`Cannot decode image '${name}' (${format}): ${firstLine(e)}`, e);
   }
@@ -202,7 +209,7 @@ export function describeBytes(bytes: Uint8Array): string {
   const head = bytes.subarray(0, 32);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
   const printable = /^[\t\n\r\x20-\x7e\u00a0-\uffff]*$/.test(text) && !text.includes('\ufffd');
-  if (printable) return `text starting ${JSON.stringify(text.length > 24 ? text.slice(0, 24) + '...' : text)}`;
+  if (printable) return `text starting ${JSON.stringify(text.length > 24 ? `${text.slice(0, 24)}...` : text)}`;
   const hex = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `bytes ${hex}${bytes.length > 8 ? ' ...' : ''} (${bytes.length} bytes)`;
 }

@@ -24,7 +24,9 @@ export interface StyleImage {
 export function fromPixels(pixels: Uint8Array, width: number, height: number): Float32Array {
   const plane = width * height;
   if (pixels.length !== plane * 3) {
-    throw new RangeError(`expected ${plane * 3} bytes of RGB pixels for ${width}x${height} but received ${pixels.length}`);
+    throw new RangeError(
+      `expected ${plane * 3} bytes of RGB pixels for ${width}x${height} but received ${pixels.length}`,
+    );
   }
   const out = new Float32Array(plane * 3);
   const [mb, mg, mr] = VGG_MEAN_BGR;

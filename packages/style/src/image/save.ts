@@ -27,9 +27,13 @@ export function formatFromPath(path: string): ImageFormat {
   const format = EXTENSIONS[ext];
   if (format === undefined) {
     const found = ext === '' ? 'no extension' : `extension '${extname(path)}'`;
-    throw new StyleError('INVALID_OPTION', `Cannot tell the output format of '${path}' from its ${found}: use .png, .jpg, .jpeg or .webp`, {
-      file: path,
-    });
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Cannot tell the output format of '${path}' from its ${found}: use .png, .jpg, .jpeg or .webp`,
+      {
+        file: path,
+      },
+    );
   }
   return format;
 }
@@ -43,11 +47,18 @@ export interface SaveImageOptions {
 }
 
 /** Encodes a preprocessed NCHW image (see {@link toPixels}) as PNG, JPEG or WebP bytes. */
-export async function encodeImage(data: Float32Array, width: number, height: number, options: SaveImageOptions = {}): Promise<Uint8Array> {
+export async function encodeImage(
+  data: Float32Array,
+  width: number,
+  height: number,
+  options: SaveImageOptions = {},
+): Promise<Uint8Array> {
   const format = options.format === undefined ? 'png' : checkChoice('format', options.format, IMAGE_FORMATS);
   const quality = options.quality === undefined ? 92 : checkInteger('quality', options.quality, 1, 100);
   const pixels = toPixels(data, width, height);
-  const img = sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: 3 } });
+  const img = sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), {
+    raw: { width, height, channels: 3 },
+  });
   const out = format === 'png' ? img.png() : format === 'jpeg' ? img.jpeg({ quality }) : img.webp({ quality });
   const buf = await out.toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -59,7 +70,13 @@ export async function encodeImage(data: Float32Array, width: number, height: num
  * Throws StyleError 'INVALID_OPTION' for an unknown extension, 'IMAGE' when
  * the file cannot be written.
  */
-export async function saveImage(path: string, data: Float32Array, width: number, height: number, options: SaveImageOptions = {}): Promise<void> {
+export async function saveImage(
+  path: string,
+  data: Float32Array,
+  width: number,
+  height: number,
+  options: SaveImageOptions = {},
+): Promise<void> {
   const format = options.format ?? formatFromPath(path);
   const bytes = await encodeImage(data, width, height, { ...options, format });
   await writeFileAtomic(path, bytes);
@@ -74,9 +91,19 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     const code = (e as { code?: unknown }).code;
-    const known = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : undefined;
+    const known =
+      code === 'ENOENT'
+        ? 'its folder does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : undefined;
     // A known errno is fully said by the message; the CLI would print an attached cause again.
     if (known !== undefined) throw new StyleError('IMAGE', `Cannot write image '${path}': ${known}`, { file: path });
-    throw new StyleError('IMAGE', `Cannot write image '${path}': ${e instanceof Error ? e.message : String(e)}`, { file: path, cause: e });
+    throw new StyleError('IMAGE', `Cannot write image '${path}': ${e instanceof Error ? e.message : String(e)}`, {
+      file: path,
+      cause: e,
+    });
   }
 }

@@ -56,14 +56,21 @@ function checkNumber(v: unknown, field: string): void {
 
 /** Validates a LossSpec at the public boundary; throws StyleError INVALID_OPTION naming the field. */
 export function validateLossSpec(loss: LossSpec): void {
-  if (typeof loss !== 'object' || loss === null) throw new StyleError('INVALID_OPTION', `Expected object for loss but received ${describe(loss)}`);
+  if (typeof loss !== 'object' || loss === null)
+    throw new StyleError('INVALID_OPTION', `Expected object for loss but received ${describe(loss)}`);
   for (const key of ['contentLayers', 'styleLayers'] as const) {
     const list = loss[key];
-    if (!Array.isArray(list)) throw new StyleError('INVALID_OPTION', `Expected array for loss.${key} but received ${describe(list)}`);
+    if (!Array.isArray(list))
+      throw new StyleError('INVALID_OPTION', `Expected array for loss.${key} but received ${describe(list)}`);
     const seen = new Set<string>();
     list.forEach((e, i) => {
-      if (typeof e?.layer !== 'string') throw new StyleError('INVALID_OPTION', `Expected layer name for loss.${key}[${i}].layer but received ${describe(e?.layer)}`);
-      if (seen.has(e.layer)) throw new StyleError('INVALID_OPTION', `Expected distinct layers in loss.${key} but received ${e.layer} twice`);
+      if (typeof e?.layer !== 'string')
+        throw new StyleError(
+          'INVALID_OPTION',
+          `Expected layer name for loss.${key}[${i}].layer but received ${describe(e?.layer)}`,
+        );
+      if (seen.has(e.layer))
+        throw new StyleError('INVALID_OPTION', `Expected distinct layers in loss.${key} but received ${e.layer} twice`);
       seen.add(e.layer);
       checkNumber(e.weight, `loss.${key}[${i}].weight`);
     });
@@ -72,10 +79,16 @@ export function validateLossSpec(loss: LossSpec): void {
   checkNumber(loss.styleWeight, 'loss.styleWeight');
   checkNumber(loss.tvWeight, 'loss.tvWeight');
   if (loss.pooling !== 'avg' && loss.pooling !== 'max') {
-    throw new StyleError('INVALID_OPTION', `Expected one of avg, max for loss.pooling but received ${describe(loss.pooling)}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected one of avg, max for loss.pooling but received ${describe(loss.pooling)}`,
+    );
   }
   if (loss.normalization !== 'cs20' && loss.normalization !== 'mean') {
-    throw new StyleError('INVALID_OPTION', `Expected one of cs20, mean for loss.normalization but received ${describe(loss.normalization)}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected one of cs20, mean for loss.normalization but received ${describe(loss.normalization)}`,
+    );
   }
   if (loss.contentLayers.length + loss.styleLayers.length === 0) {
     throw new StyleError('INVALID_OPTION', 'Expected at least one content or style layer in loss');

@@ -54,8 +54,18 @@ export function styleTerm(b: GraphBuilder, f: Value, a: Value, normalization: No
 export function tvTerm(b: GraphBuilder, x: Value, normalization: Normalization): LossTerm {
   const [, c, h, w] = x.dims as [number, number, number, number];
   const parts: { diff: Value; k: number; axis: 2 | 3 }[] = [];
-  if (h > 1) parts.push({ diff: b.sub(b.slice(x, 2, 1, h), b.slice(x, 2, 0, h - 1)), k: normalization === 'cs20' ? 1 : 1 / (c * (h - 1) * w), axis: 2 });
-  if (w > 1) parts.push({ diff: b.sub(b.slice(x, 3, 1, w), b.slice(x, 3, 0, w - 1)), k: normalization === 'cs20' ? 1 : 1 / (c * h * (w - 1)), axis: 3 });
+  if (h > 1)
+    parts.push({
+      diff: b.sub(b.slice(x, 2, 1, h), b.slice(x, 2, 0, h - 1)),
+      k: normalization === 'cs20' ? 1 : 1 / (c * (h - 1) * w),
+      axis: 2,
+    });
+  if (w > 1)
+    parts.push({
+      diff: b.sub(b.slice(x, 3, 1, w), b.slice(x, 3, 0, w - 1)),
+      k: normalization === 'cs20' ? 1 : 1 / (c * h * (w - 1)),
+      axis: 3,
+    });
   const sums = parts.map((p) => b.scale(b.sumSquares(p.diff), p.k));
   const value = sums.length === 0 ? b.scale(b.sumSquares(x), 0) : sums.reduce((acc, v) => b.add(acc, v));
   return {

@@ -47,17 +47,24 @@ export function layersUpTo(arch: VggArchitecture, upTo: LayerName): ConvLayerInf
 export function checkWeights(arch: VggArchitecture, weights: VggWeights, upTo: LayerName): void {
   for (const l of layersUpTo(arch, upTo)) {
     const w = weights.get(l.keras);
-    if (!w) throw new StyleError('WEIGHTS', `Weights lack layer ${l.keras} (${l.name}), needed for the requested layers`);
+    if (!w)
+      throw new StyleError('WEIGHTS', `Weights lack layer ${l.keras} (${l.name}), needed for the requested layers`);
     const expect = `[${l.outChannels}, ${l.inChannels}, 3, 3]`;
     const got = `[${w.outChannels}, ${w.inChannels}, ${w.kh}, ${w.kw}]`;
     if (w.outChannels !== l.outChannels || w.inChannels !== l.inChannels || w.kh !== 3 || w.kw !== 3) {
       throw new StyleError('WEIGHTS', `Weights of layer ${l.keras} have shape ${got}; expected ${expect}`);
     }
     if (w.kernel.length !== l.outChannels * l.inChannels * 9) {
-      throw new StyleError('WEIGHTS', `Weights of layer ${l.keras} hold ${w.kernel.length} kernel values; expected ${l.outChannels * l.inChannels * 9} for ${expect}`);
+      throw new StyleError(
+        'WEIGHTS',
+        `Weights of layer ${l.keras} hold ${w.kernel.length} kernel values; expected ${l.outChannels * l.inChannels * 9} for ${expect}`,
+      );
     }
     if (w.bias.length !== l.outChannels) {
-      throw new StyleError('WEIGHTS', `Weights of layer ${l.keras} hold ${w.bias.length} bias values; expected ${l.outChannels}`);
+      throw new StyleError(
+        'WEIGHTS',
+        `Weights of layer ${l.keras} hold ${w.bias.length} bias values; expected ${l.outChannels}`,
+      );
     }
   }
 }
@@ -94,7 +101,11 @@ export function buildForward(
     const backward = o.backward === null ? null : resolveBackwardConv(o.backward, l.inChannels);
     const flipped =
       backward === 'conv'
-        ? b.constant(`${l.keras}/kernel_flipped`, [l.inChannels, l.outChannels, 3, 3], flipKernel(w.kernel, l.outChannels, l.inChannels, 3, 3))
+        ? b.constant(
+            `${l.keras}/kernel_flipped`,
+            [l.inChannels, l.outChannels, 3, 3],
+            flipKernel(w.kernel, l.outChannels, l.inChannels, 3, 3),
+          )
         : null;
     const y = b.relu(b.conv(x, kernel, bias, 1));
     steps.push({ kind: 'conv', layer: l, input: x, output: y, kernel, backward, flipped });

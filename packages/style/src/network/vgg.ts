@@ -63,7 +63,15 @@ export function convLayers(arch: VggArchitecture | VggVariant): ConvLayerInfo[] 
   let inC = a.inChannels;
   a.blocks.forEach((b, bi) => {
     for (let i = 1; i <= b.convs; i++) {
-      out.push({ name: `conv${bi + 1}_${i}`, keras: `block${bi + 1}_conv${i}`, block: bi + 1, index: i, inChannels: inC, outChannels: b.channels, pools: bi });
+      out.push({
+        name: `conv${bi + 1}_${i}`,
+        keras: `block${bi + 1}_conv${i}`,
+        block: bi + 1,
+        index: i,
+        inChannels: inC,
+        outChannels: b.channels,
+        pools: bi,
+      });
       inC = b.channels;
     }
   });
@@ -84,7 +92,10 @@ export function resolveLayers(arch: VggArchitecture | VggVariant, layers: readon
     const hit = all.find((l) => l.name === name);
     if (!hit) {
       const label = typeof arch === 'string' ? arch : 'this network';
-      throw new StyleError('INVALID_OPTION', `Expected a layer of ${label} (${all[0]!.name} .. ${all[all.length - 1]!.name}) but received ${name}`);
+      throw new StyleError(
+        'INVALID_OPTION',
+        `Expected a layer of ${label} (${all[0]!.name} .. ${all[all.length - 1]!.name}) but received ${name}`,
+      );
     }
     return hit;
   });

@@ -84,7 +84,9 @@ function rawBytes(data: TensorSpec['data']): Uint8Array {
 function writeTensor(w: ProtoWriter, t: TensorSpec): void {
   const expected = t.dims.reduce((a, b) => a * b, 1);
   if (expected !== t.data.length) {
-    throw new Error(`initializer ${t.name}: dims [${t.dims.join(', ')}] hold ${expected} values but data has ${t.data.length}`);
+    throw new Error(
+      `initializer ${t.name}: dims [${t.dims.join(', ')}] hold ${expected} values but data has ${t.data.length}`,
+    );
   }
   for (const d of t.dims) w.tag(1, WireType.Varint).int64Number(d);
   w.tag(2, WireType.Varint).uint32(t.dataType);

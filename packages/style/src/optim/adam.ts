@@ -80,7 +80,7 @@ export class Adam implements Optimizer {
     const g = at.gradient;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     this.t += 1;
-    const lrT = (this.lr * Math.sqrt(1 - Math.pow(b2, this.t))) / (1 - Math.pow(b1, this.t));
+    const lrT = (this.lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t);
     for (let i = 0; i < x.length; i++) {
       const gi = g[i]!;
       // Read the moments back after storing, so the update sees float32 values as TF does.

@@ -59,12 +59,22 @@ export class LBFGS implements Optimizer {
 
   constructor(options: LBFGSOptions = {}) {
     this.history = options.history === undefined ? 10 : checkInteger('history', options.history, 1, 1000);
-    const maxEvaluations = options.maxEvaluations === undefined ? 20 : checkInteger('maxEvaluations', options.maxEvaluations, 1, 1000);
-    this.initialStep = options.initialStep === undefined ? 1 : checkNumber('initialStep', options.initialStep, 0, Number.MAX_VALUE, true);
+    const maxEvaluations =
+      options.maxEvaluations === undefined ? 20 : checkInteger('maxEvaluations', options.maxEvaluations, 1, 1000);
+    this.initialStep =
+      options.initialStep === undefined
+        ? 1
+        : checkNumber('initialStep', options.initialStep, 0, Number.MAX_VALUE, true);
     const c1 = options.c1 === undefined ? 1e-4 : checkNumber('c1', options.c1, 0, 1, true);
     const c2 = options.c2 === undefined ? 0.9 : checkNumber('c2', options.c2, c1, 1, true);
-    this.gradientTolerance = options.gradientTolerance === undefined ? 1e-7 : checkNumber('gradientTolerance', options.gradientTolerance, 0, Number.MAX_VALUE);
-    this.lossTolerance = options.lossTolerance === undefined ? 0 : checkNumber('lossTolerance', options.lossTolerance, 0, Number.MAX_VALUE);
+    this.gradientTolerance =
+      options.gradientTolerance === undefined
+        ? 1e-7
+        : checkNumber('gradientTolerance', options.gradientTolerance, 0, Number.MAX_VALUE);
+    this.lossTolerance =
+      options.lossTolerance === undefined
+        ? 0
+        : checkNumber('lossTolerance', options.lossTolerance, 0, Number.MAX_VALUE);
     this.search = { c1, c2, maxEvaluations, tolerance: 1e-9 };
   }
 
@@ -118,7 +128,12 @@ export class LBFGS implements Optimizer {
   }
 
   /** One direction + line search; undefined (x unchanged) when no decrease was found. */
-  private async tryStep<E extends LossAndGradient>(x: Float32Array, at: E, evaluate: Objective<E>, useMemory: boolean): Promise<E | undefined> {
+  private async tryStep<E extends LossAndGradient>(
+    x: Float32Array,
+    at: E,
+    evaluate: Objective<E>,
+    useMemory: boolean,
+  ): Promise<E | undefined> {
     const g = at.gradient;
     let d = useMemory ? this.direction(g) : negate(g);
     let gtd = dot(g, d);
@@ -139,7 +154,12 @@ export class LBFGS implements Optimizer {
       this.evals += 1;
       const e = await evaluate(x);
       const finite = Number.isFinite(e.loss) && e.gradient.length === x.length && firstNonFinite(e.gradient) < 0;
-      return { t, f: Number.isFinite(e.loss) ? e.loss : Number.POSITIVE_INFINITY, gtd: finite ? dot(e.gradient, d) : Number.NaN, at: e };
+      return {
+        t,
+        f: Number.isFinite(e.loss) ? e.loss : Number.POSITIVE_INFINITY,
+        gtd: finite ? dot(e.gradient, d) : Number.NaN,
+        at: e,
+      };
     };
     const { best } = await strongWolfe(evalAt, at.loss, gtd, t0, dNorm, this.search);
     if (best.at === undefined || best.t === 0 || !Number.isFinite(best.gtd)) {

@@ -95,7 +95,8 @@ export async function strongWolfe<E extends LossAndGradient>(
     let next = Number.isFinite(hi.f) && Number.isFinite(hi.gtd) ? cubicMinimum(lo, hi, a, b) : (a + b) / 2;
     // Keep away from the ends so that the bracket shrinks by at least 10 % per step.
     const margin = 0.1 * width;
-    if (next < a + margin || next > b - margin) next = Math.abs(next - a) < Math.abs(next - b) ? a + margin : b - margin;
+    if (next < a + margin || next > b - margin)
+      next = Math.abs(next - a) < Math.abs(next - b) ? a + margin : b - margin;
     const trial = await evalAt(next);
     evals += 1;
     if (!armijo(trial) || !Number.isFinite(trial.gtd) || trial.f >= lo.f) {
@@ -113,7 +114,12 @@ export async function strongWolfe<E extends LossAndGradient>(
  * Minimiser of the cubic through two points with their derivatives, clamped
  * to [lo, hi]; the midpoint when the cubic has no minimum there.
  */
-export function cubicMinimum(p: { t: number; f: number; gtd: number }, q: { t: number; f: number; gtd: number }, lo: number, hi: number): number {
+export function cubicMinimum(
+  p: { t: number; f: number; gtd: number },
+  q: { t: number; f: number; gtd: number },
+  lo: number,
+  hi: number,
+): number {
   const d1 = p.gtd + q.gtd - (3 * (p.f - q.f)) / (p.t - q.t);
   const disc = d1 * d1 - p.gtd * q.gtd;
   if (disc >= 0) {

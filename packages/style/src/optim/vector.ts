@@ -36,7 +36,10 @@ export function checkEvaluation(e: LossAndGradient, length: number, who: string,
     throw new StyleError('RUNTIME', `${who}: the gradient must be a Float32Array of length ${length} but is ${got}`);
   }
   if (!Number.isFinite(e.loss)) {
-    throw new StyleError('RUNTIME', `${who}: the loss is ${e.loss} at iteration ${iteration}; the optimisation diverged (try a smaller learning rate)`);
+    throw new StyleError(
+      'RUNTIME',
+      `${who}: the loss is ${e.loss} at iteration ${iteration}; the optimisation diverged (try a smaller learning rate)`,
+    );
   }
   const bad = firstNonFinite(e.gradient);
   if (bad >= 0) {

@@ -68,7 +68,10 @@ function describe(v: unknown): string {
 
 function checkSide(v: unknown, field: string, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_SIDE) {
-    throw new StyleError('INVALID_OPTION', `Expected integer between ${min} and ${MAX_SIDE} for ${field} but received ${describe(v)}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected integer between ${min} and ${MAX_SIDE} for ${field} but received ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -77,7 +80,10 @@ function checkImage(image: unknown, channels: number, height: number, width: num
   const n = channels * height * width;
   if (!(image instanceof Float32Array) || image.length !== n) {
     const got = image instanceof Float32Array ? `Float32Array of length ${image.length}` : describe(image);
-    throw new StyleError('INVALID_OPTION', `Expected Float32Array of length ${n} (1x${channels}x${height}x${width}) for ${field} but received ${got}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected Float32Array of length ${n} (1x${channels}x${height}x${width}) for ${field} but received ${got}`,
+    );
   }
   return image;
 }
@@ -93,7 +99,11 @@ export class StyleModel {
   private released = false;
 
   private constructor(
-    private readonly o: StyleModelOptions & { arch: VggArchitecture; sessionOptions: RuntimeSessionOptions; runtime: RuntimeAdapter },
+    private readonly o: StyleModelOptions & {
+      arch: VggArchitecture;
+      sessionOptions: RuntimeSessionOptions;
+      runtime: RuntimeAdapter;
+    },
     private readonly session: RuntimeSession,
     /** The training graph's input shapes. */
     readonly inputs: Map<string, readonly number[]>,
@@ -114,10 +124,16 @@ export class StyleModel {
    */
   static async create(o: StyleModelOptions): Promise<StyleModel> {
     if (o.variant !== undefined && o.variant !== 'vgg19' && o.variant !== 'vgg16') {
-      throw new StyleError('INVALID_OPTION', `Expected one of vgg19, vgg16 for variant but received ${describe(o.variant)}`);
+      throw new StyleError(
+        'INVALID_OPTION',
+        `Expected one of vgg19, vgg16 for variant but received ${describe(o.variant)}`,
+      );
     }
     if (!(o.weights instanceof Map)) {
-      throw new StyleError('INVALID_OPTION', `Expected Map of conv weights by Keras layer name for weights but received ${describe(o.weights)}`);
+      throw new StyleError(
+        'INVALID_OPTION',
+        `Expected Map of conv weights by Keras layer name for weights but received ${describe(o.weights)}`,
+      );
     }
     const arch = o.architecture ?? VGG_ARCHITECTURES[o.variant ?? 'vgg19'];
     validateLossSpec(o.loss);
@@ -126,7 +142,10 @@ export class StyleModel {
     checkSide(o.height, 'height', min);
     checkSide(o.width, 'width', min);
     if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 1024)) {
-      throw new StyleError('INVALID_OPTION', `Expected integer between 1 and 1024 for threads but received ${describe(o.threads)}`);
+      throw new StyleError(
+        'INVALID_OPTION',
+        `Expected integer between 1 and 1024 for threads but received ${describe(o.threads)}`,
+      );
     }
     const sessionOptions: RuntimeSessionOptions = { ...o.session };
     if (o.threads !== undefined) sessionOptions.threads = o.threads;
@@ -135,7 +154,14 @@ export class StyleModel {
     const runtime = o.runtime ?? (await import('./node.js')).nodeRuntime;
     let graph: BuiltGraph;
     try {
-      graph = buildTrainingGraph({ arch, weights: o.weights, height: o.height, width: o.width, loss: o.loss, ...o.backward });
+      graph = buildTrainingGraph({
+        arch,
+        weights: o.weights,
+        height: o.height,
+        width: o.width,
+        loss: o.loss,
+        ...o.backward,
+      });
     } catch (e) {
       throw wrap('building the training graph failed', e);
     }
@@ -198,9 +224,11 @@ export class StyleModel {
     if (this.contentLayers.length > 0) {
       const session = await this.featureSession(height, width);
       const names = this.contentLayers.map(GRAPH_NAMES.feature);
-      const out = await session.run({ [GRAPH_NAMES.image]: { data: image, dims: [1, this.o.arch.inChannels, height, width] } }, names).catch((e: unknown) => {
-        throw wrap('computing content targets failed', e);
-      });
+      const out = await session
+        .run({ [GRAPH_NAMES.image]: { data: image, dims: [1, this.o.arch.inChannels, height, width] } }, names)
+        .catch((e: unknown) => {
+          throw wrap('computing content targets failed', e);
+        });
       for (const l of this.contentLayers) layers.set(l, out[GRAPH_NAMES.feature(l)]!);
     }
     return { kind: 'content', height, width, layers };
@@ -223,16 +251,22 @@ export class StyleModel {
     if (this.styleLayers.length > 0) {
       const session = await this.featureSession(height, width);
       const names = this.styleLayers.map(GRAPH_NAMES.gram);
-      const out = await session.run({ [GRAPH_NAMES.image]: { data: image, dims: [1, this.o.arch.inChannels, height, width] } }, names).catch((e: unknown) => {
-        throw wrap('computing style targets failed', e);
-      });
+      const out = await session
+        .run({ [GRAPH_NAMES.image]: { data: image, dims: [1, this.o.arch.inChannels, height, width] } }, names)
+        .catch((e: unknown) => {
+          throw wrap('computing style targets failed', e);
+        });
       for (const l of this.styleLayers) layers.set(l, out[GRAPH_NAMES.gram(l)]!);
     }
     return { kind: 'style', height, width, layers };
   }
 
   private targetFeeds(t: Targets, kind: 'content' | 'style', feeds: Record<string, TensorData>): void {
-    if (t?.kind !== kind) throw new StyleError('INVALID_OPTION', `Expected ${kind} targets for ${kind} but received ${t?.kind ?? describe(t)} targets`);
+    if (t?.kind !== kind)
+      throw new StyleError(
+        'INVALID_OPTION',
+        `Expected ${kind} targets for ${kind} but received ${t?.kind ?? describe(t)} targets`,
+      );
     const layers = kind === 'content' ? this.contentLayers : this.styleLayers;
     for (const l of layers) {
       const name = kind === 'content' ? GRAPH_NAMES.contentTarget(l) : GRAPH_NAMES.styleTarget(l);
@@ -240,7 +274,10 @@ export class StyleModel {
       const v = t.layers.get(l);
       const n = dims.reduce((a, b) => a * b, 1);
       if (!v || v.data.length !== n) {
-        throw new StyleError('INVALID_OPTION', `Expected ${kind} target for layer ${l} of shape [${dims.join(', ')}] but received ${v ? `${v.data.length} values` : 'none'}`);
+        throw new StyleError(
+          'INVALID_OPTION',
+          `Expected ${kind} target for layer ${l} of shape [${dims.join(', ')}] but received ${v ? `${v.data.length} values` : 'none'}`,
+        );
       }
       feeds[name] = { data: v.data, dims };
     }

@@ -17,7 +17,10 @@ class WebSession implements RuntimeSession {
     return this.session.outputNames;
   }
 
-  async run(feeds: Readonly<Record<string, TensorData>>, outputs?: readonly string[]): Promise<Record<string, TensorData>> {
+  async run(
+    feeds: Readonly<Record<string, TensorData>>,
+    outputs?: readonly string[],
+  ): Promise<Record<string, TensorData>> {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', t.data, t.dims);
     const result = outputs ? await this.session.run(inputs, outputs) : await this.session.run(inputs);

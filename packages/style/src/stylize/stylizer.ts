@@ -19,7 +19,14 @@ import { basename } from 'node:path';
 import { StyleError } from '../errors.js';
 import { loadImage, type ImageSource } from '../image/load.js';
 import { StyleModel, type Targets } from '../runtime/style-model.js';
-import { optimise, resolveSettings, type StylizeOptions, type StylizeProgress, type StylizeResult, type StylizeSettings } from '../stylize.js';
+import {
+  optimise,
+  resolveSettings,
+  type StylizeOptions,
+  type StylizeProgress,
+  type StylizeResult,
+  type StylizeSettings,
+} from '../stylize.js';
 import { loadWeights } from '../weights/load.js';
 import { resolveWeights } from '../weights/resolve.js';
 import type { VggWeights } from '../weights/types.js';
@@ -107,7 +114,8 @@ function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): Abor
 export async function createStylizer(options: StylizerOptions): Promise<Stylizer> {
   const s = resolveSettings(options);
   const keepSize = options.keepSize === true;
-  if (options.keepSize !== undefined && typeof options.keepSize !== 'boolean') throw invalidOption('keepSize', 'boolean', options.keepSize);
+  if (options.keepSize !== undefined && typeof options.keepSize !== 'boolean')
+    throw invalidOption('keepSize', 'boolean', options.keepSize);
   if (keepSize && (options.size !== undefined || options.width !== undefined)) {
     throw invalidOption('keepSize', 'no size, width or height alongside it', options.keepSize);
   }
@@ -136,7 +144,8 @@ export async function createStylizer(options: StylizerOptions): Promise<Stylizer
   if (options.weights instanceof Map) {
     weights = options.weights;
   } else {
-    if (options.weights !== undefined && typeof options.weights !== 'string') throw invalidOption('weights', 'VggWeights (Map) or path', options.weights);
+    if (options.weights !== undefined && typeof options.weights !== 'string')
+      throw invalidOption('weights', 'VggWeights (Map) or path', options.weights);
     const found = await resolveWeights({
       ...options.resolve,
       ...(options.weights === undefined ? {} : { weights: options.weights }),
@@ -244,7 +253,11 @@ export async function createStylizer(options: StylizerOptions): Promise<Stylizer
       ...rest,
       content,
       ...(runSignal === undefined ? {} : { signal: runSignal }),
-      ...(perRun.onProgress !== undefined ? { onProgress: perRun.onProgress } : options.onProgress !== undefined ? { onProgress: options.onProgress } : {}),
+      ...(perRun.onProgress !== undefined
+        ? { onProgress: perRun.onProgress }
+        : options.onProgress !== undefined
+          ? { onProgress: options.onProgress }
+          : {}),
     };
     return optimise(entry.model, contentImage.data, contentTargets, entry.style, settings, o, notes, weightsFrom);
   };

@@ -13,7 +13,10 @@ export function invalidOption(name: string, expected: string, actual: unknown): 
   } catch {
     shown = '?';
   }
-  return new StyleError('INVALID_OPTION', `Expected ${expected} for ${name} but received ${shown} of type ${typeof actual}`);
+  return new StyleError(
+    'INVALID_OPTION',
+    `Expected ${expected} for ${name} but received ${shown} of type ${typeof actual}`,
+  );
 }
 
 /** Integer in [min, max]; returns it. */
@@ -29,8 +32,12 @@ export function checkNumber(name: string, v: unknown, min: number, max: number, 
   const ok = typeof v === 'number' && Number.isFinite(v) && (exclusiveMin ? v > min : v >= min) && v <= max;
   if (!ok) {
     const range = exclusiveMin
-      ? max === Number.MAX_VALUE ? `number greater than ${min}` : `number greater than ${min} and at most ${max}`
-      : max === Number.MAX_VALUE ? `number of at least ${min}` : `number between ${min} and ${max}`;
+      ? max === Number.MAX_VALUE
+        ? `number greater than ${min}`
+        : `number greater than ${min} and at most ${max}`
+      : max === Number.MAX_VALUE
+        ? `number of at least ${min}`
+        : `number between ${min} and ${max}`;
     throw invalidOption(name, range, v);
   }
   return v as number;

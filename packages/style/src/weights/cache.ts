@@ -28,17 +28,25 @@ export type WeightsEnv = Record<string, string | undefined>;
  * `~/Library/Caches/pastiche` (macOS), `%LOCALAPPDATA%\pastiche\Cache` (Windows).
  * `platform` and `home` default to the running process's.
  */
-export function defaultCacheDir(env: WeightsEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function defaultCacheDir(
+  env: WeightsEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   const explicit = env['PASTICHE_CACHE_DIR'];
   if (explicit !== undefined && explicit !== '') return explicit;
   if (platform === 'win32') {
     const local = env['LOCALAPPDATA'];
-    return win32.join(local !== undefined && local !== '' ? local : win32.join(home, 'AppData', 'Local'), 'pastiche', 'Cache');
+    return win32.join(
+      local !== undefined && local !== '' ? local : win32.join(home, 'AppData', 'Local'),
+      'pastiche',
+      'Cache',
+    );
   }
   if (platform === 'darwin') return posix.join(home, 'Library', 'Caches', 'pastiche');
   // XDG says relative values are invalid and must be ignored.
   const xdg = env['XDG_CACHE_HOME'];
-  if (xdg !== undefined && xdg.startsWith('/')) return posix.join(xdg, 'pastiche');
+  if (xdg?.startsWith('/')) return posix.join(xdg, 'pastiche');
   return posix.join(home, '.cache', 'pastiche');
 }
 

@@ -25,7 +25,10 @@ export async function hashFile(path: string, algorithm: DigestAlgorithm): Promis
 export function digestAlgorithm(digest: string): DigestAlgorithm {
   if (/^[0-9a-fA-F]{64}$/.test(digest)) return 'sha256';
   if (/^[0-9a-fA-F]{32}$/.test(digest)) return 'md5';
-  throw new StyleError('INVALID_OPTION', `Expected a 32-digit md5 or 64-digit sha256 hex digest but received ${JSON.stringify(digest)}`);
+  throw new StyleError(
+    'INVALID_OPTION',
+    `Expected a 32-digit md5 or 64-digit sha256 hex digest but received ${JSON.stringify(digest)}`,
+  );
 }
 
 /** Parses a SHA256SUMS text into file name -> lower-case sha256. */
@@ -36,7 +39,11 @@ export function parseSha256Sums(text: string, file?: string): Map<string, string
     if (line.trim() === '' || line.startsWith('#')) return;
     const m = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
     if (m === null) {
-      throw new StyleError('WEIGHTS', `Malformed line ${i + 1} in ${file ?? 'SHA256SUMS'}: ${JSON.stringify(line.slice(0, 80))}`, file === undefined ? {} : { file });
+      throw new StyleError(
+        'WEIGHTS',
+        `Malformed line ${i + 1} in ${file ?? 'SHA256SUMS'}: ${JSON.stringify(line.slice(0, 80))}`,
+        file === undefined ? {} : { file },
+      );
     }
     sums.set((m[2] as string).replace(/^\.\//, ''), (m[1] as string).toLowerCase());
   });
@@ -80,7 +87,10 @@ export async function checkSha256Sums(dir: string, only?: readonly string[]): Pr
         result.missing.push(name);
         continue;
       }
-      throw new StyleError('WEIGHTS', `Cannot read ${join(dir, name)}: ${(e as Error).message}`, { file: join(dir, name), cause: e });
+      throw new StyleError('WEIGHTS', `Cannot read ${join(dir, name)}: ${(e as Error).message}`, {
+        file: join(dir, name),
+        cause: e,
+      });
     }
     if (actual === expected) result.checked.push(name);
     else result.mismatched.push({ name, expected, actual });

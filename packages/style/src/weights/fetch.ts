@@ -40,7 +40,11 @@ export interface FetchWeightsOptions {
  * How to supply the weights by hand; part of every download or missing-weights
  * error so a user without network knows exactly what to do.
  */
-export function weightsInstructions(cacheDir: string, url: string = KERAS_VGG19_NOTOP.url, fileName: string = KERAS_VGG19_NOTOP.fileName): string {
+export function weightsInstructions(
+  cacheDir: string,
+  url: string = KERAS_VGG19_NOTOP.url,
+  fileName: string = KERAS_VGG19_NOTOP.fileName,
+): string {
   const digest = url === KERAS_VGG19_NOTOP.url ? ` (about 80 MB, md5 ${KERAS_VGG19_NOTOP.md5})` : '';
   return [
     'To supply the VGG-19 weights:',
@@ -60,7 +64,8 @@ function reasonOf(e: unknown): string {
   if (e instanceof IdleTimeout) return e.message;
   const err = e as { message?: string; cause?: { code?: string; message?: string } };
   const cause = err.cause;
-  if (cause?.code !== undefined) return `${err.message ?? 'error'} (${cause.code}${cause.message !== undefined && !cause.message.includes(cause.code) ? `: ${cause.message}` : ''})`;
+  if (cause?.code !== undefined)
+    return `${err.message ?? 'error'} (${cause.code}${cause.message !== undefined && !cause.message.includes(cause.code) ? `: ${cause.message}` : ''})`;
   if (cause?.message !== undefined) return `${err.message ?? 'error'} (${cause.message})`;
   return err.message ?? String(e);
 }
@@ -77,14 +82,20 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
   const cacheDir = options.cacheDir ?? defaultCacheDir(options.env ?? process.env);
   const timeoutMs = options.timeoutMs ?? 60_000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new StyleError('INVALID_OPTION', `Expected positive number for timeoutMs but received ${String(timeoutMs)} of type ${typeof timeoutMs}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected positive number for timeoutMs but received ${String(timeoutMs)} of type ${typeof timeoutMs}`,
+    );
   }
   let expected: { algorithm: DigestAlgorithm; digest: string } | undefined;
   if (options.sha256 !== undefined) expected = { algorithm: 'sha256', digest: options.sha256.toLowerCase() };
   else if (options.md5 !== undefined) expected = { algorithm: 'md5', digest: options.md5.toLowerCase() };
   else if (url === KERAS_VGG19_NOTOP.url) expected = { algorithm: 'md5', digest: KERAS_VGG19_NOTOP.md5 };
   if (expected !== undefined && digestAlgorithm(expected.digest) !== expected.algorithm) {
-    throw new StyleError('INVALID_OPTION', `Expected a ${expected.algorithm} hex digest for ${expected.algorithm} but received ${JSON.stringify(expected.digest)}`);
+    throw new StyleError(
+      'INVALID_OPTION',
+      `Expected a ${expected.algorithm} hex digest for ${expected.algorithm} but received ${JSON.stringify(expected.digest)}`,
+    );
   }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const dest = join(cacheDir, fileName);
@@ -92,7 +103,8 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
   const failure = (what: string, cause?: unknown): StyleError =>
     new StyleError('DOWNLOAD', `${what}\n${help}`, cause === undefined ? { file: dest } : { file: dest, cause });
 
-  if (options.signal?.aborted) throw new StyleError('ABORTED', `Download of ${url} aborted`, { cause: options.signal.reason });
+  if (options.signal?.aborted)
+    throw new StyleError('ABORTED', `Download of ${url} aborted`, { cause: options.signal.reason });
   try {
     await mkdir(cacheDir, { recursive: true });
   } catch (e) {
@@ -108,7 +120,8 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
   const onAbort = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const wrap = (what: string, e: unknown): StyleError => {
-    if (options.signal?.aborted) return new StyleError('ABORTED', `Download of ${url} aborted`, { file: dest, cause: e });
+    if (options.signal?.aborted)
+      return new StyleError('ABORTED', `Download of ${url} aborted`, { file: dest, cause: e });
     const reason = controller.signal.reason instanceof IdleTimeout ? controller.signal.reason : e;
     return failure(`${what}: ${reasonOf(reason)}`, e);
   };
@@ -125,13 +138,18 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      throw failure(`Download of ${url} failed: HTTP ${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`}`);
+      throw failure(
+        `Download of ${url} failed: HTTP ${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`}`,
+      );
     }
     if (res.body === null) throw failure(`Download of ${url} failed: the response has no body`);
     const length = res.headers.get('content-length');
     const encoding = res.headers.get('content-encoding');
     // With a content coding, Content-Length counts encoded bytes, not the file's.
-    const total = length !== null && /^\d+$/.test(length) && (encoding === null || encoding === 'identity') ? Number(length) : undefined;
+    const total =
+      length !== null && /^\d+$/.test(length) && (encoding === null || encoding === 'identity')
+        ? Number(length)
+        : undefined;
 
     try {
       fh = await open(tmp, 'wx');
@@ -146,7 +164,10 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
       try {
         chunk = await reader.read();
       } catch (e) {
-        throw wrap(`Download of ${url} was interrupted after ${received}${total === undefined ? '' : ` of ${total}`} bytes`, e);
+        throw wrap(
+          `Download of ${url} was interrupted after ${received}${total === undefined ? '' : ` of ${total}`} bytes`,
+          e,
+        );
       }
       if (chunk.done) break;
       arm();
@@ -164,7 +185,9 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
     if (hash !== undefined && expected !== undefined) {
       const actual = hash.digest('hex');
       if (actual !== expected.digest) {
-        throw failure(`Checksum mismatch for ${url}: expected ${expected.algorithm} ${expected.digest}, received ${actual} (${received} bytes); the file was not kept`);
+        throw failure(
+          `Checksum mismatch for ${url}: expected ${expected.algorithm} ${expected.digest}, received ${actual} (${received} bytes); the file was not kept`,
+        );
       }
     }
     await rename(tmp, dest);

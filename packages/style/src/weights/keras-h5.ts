@@ -53,7 +53,8 @@ export async function isHdf5File(path: string): Promise<boolean> {
 function hdf5Reason(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   const truncated = /truncated file: eof = (\d+).*stored_eof = (\d+)/.exec(text);
-  if (truncated !== null) return `truncated file: it is ${truncated[1]} bytes but its HDF5 superblock says ${truncated[2]}`;
+  if (truncated !== null)
+    return `truncated file: it is ${truncated[1]} bytes but its HDF5 superblock says ${truncated[2]}`;
   const lines = [...text.matchAll(/ in [A-Za-z0-9_]+\(\): (.*)$/gm)].map((m) => (m[1] as string).trim());
   return lines[lines.length - 1] ?? text.split('\n')[0] ?? 'unknown HDF5 error';
 }
@@ -154,7 +155,9 @@ export async function loadKerasH5Weights(path: string): Promise<VggWeights> {
       if (kernels.length !== 1 || biases.length !== 1) {
         fail(
           `Layer ${spec.name} in ${file} should hold one kernel (rank 4) and one bias (rank 1); found ` +
-            (found.length === 0 ? 'no datasets' : found.map(([n, d]) => `${n} [${(d.shape ?? []).join(', ')}]`).join(', ')),
+            (found.length === 0
+              ? 'no datasets'
+              : found.map(([n, d]) => `${n} [${(d.shape ?? []).join(', ')}]`).join(', ')),
           file,
         );
       }
@@ -163,10 +166,16 @@ export async function loadKerasH5Weights(path: string): Promise<VggWeights> {
       const shape = kDs.shape as number[];
       const want = [3, 3, spec.inChannels, spec.outChannels];
       if (shape.some((d, i) => d !== want[i])) {
-        fail(`${spec.name}/${kName} in ${file} has shape [${shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out]; channels-first "th" files are not supported)`, file);
+        fail(
+          `${spec.name}/${kName} in ${file} has shape [${shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out]; channels-first "th" files are not supported)`,
+          file,
+        );
       }
       if (bDs.shape?.[0] !== spec.outChannels) {
-        fail(`${spec.name}/${bName} in ${file} has shape [${(bDs.shape ?? []).join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`, file);
+        fail(
+          `${spec.name}/${bName} in ${file} has shape [${(bDs.shape ?? []).join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`,
+          file,
+        );
       }
       const kernel = asFloat32(kDs, `${spec.name}/${kName}`, file);
       const bias = asFloat32(bDs, `${spec.name}/${bName}`, file);

@@ -59,13 +59,25 @@ export async function locateWeights(path: string): Promise<WeightsSource> {
     const h5 = entries.filter((n) => H5_EXTENSIONS.has(extname(n).toLowerCase())).sort();
     if (h5.length === 1) return { file: join(path, h5[0] as string), format: 'keras-h5' };
     if (h5.length > 1) {
-      throw new StyleError('WEIGHTS', `The folder ${path} holds several HDF5 files (${h5.join(', ')}); pass the one to use`, { file: path });
+      throw new StyleError(
+        'WEIGHTS',
+        `The folder ${path} holds several HDF5 files (${h5.join(', ')}); pass the one to use`,
+        { file: path },
+      );
     }
-    throw new StyleError('WEIGHTS', `The folder ${path} holds no model.json (TF.js layers model) and no .h5 file (Keras weights)`, { file: path });
+    throw new StyleError(
+      'WEIGHTS',
+      `The folder ${path} holds no model.json (TF.js layers model) and no .h5 file (Keras weights)`,
+      { file: path },
+    );
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.keras') {
-    throw new StyleError('WEIGHTS', `${path} is a Keras 3 .keras archive (a zip); extract its model.weights.h5 and pass that file`, { file: path });
+    throw new StyleError(
+      'WEIGHTS',
+      `${path} is a Keras 3 .keras archive (a zip); extract its model.weights.h5 and pass that file`,
+      { file: path },
+    );
   }
   if (ext === '.json') return { file: path, format: 'tfjs-layers' };
   if (H5_EXTENSIONS.has(ext)) return { file: path, format: 'keras-h5' };

@@ -56,14 +56,18 @@ export async function resolveWeights(o: ResolveWeightsOptions = {}): Promise<{ p
   const env: WeightsEnv = o.env ?? process.env;
   if (o.weights !== undefined) {
     if (!(await exists(o.weights))) {
-      throw new StyleError('WEIGHTS_MISSING', `Weights not found: --weights ${o.weights} does not exist`, { file: o.weights });
+      throw new StyleError('WEIGHTS_MISSING', `Weights not found: --weights ${o.weights} does not exist`, {
+        file: o.weights,
+      });
     }
     return { path: o.weights, source: 'flag' };
   }
   const fromEnv = env['PASTICHE_WEIGHTS'];
   if (fromEnv !== undefined && fromEnv !== '') {
     if (!(await exists(fromEnv))) {
-      throw new StyleError('WEIGHTS_MISSING', `Weights not found: PASTICHE_WEIGHTS=${fromEnv} does not exist`, { file: fromEnv });
+      throw new StyleError('WEIGHTS_MISSING', `Weights not found: PASTICHE_WEIGHTS=${fromEnv} does not exist`, {
+        file: fromEnv,
+      });
     }
     return { path: fromEnv, source: 'env' };
   }
@@ -78,7 +82,10 @@ export async function resolveWeights(o: ResolveWeightsOptions = {}): Promise<{ p
   const url = o.url ?? KERAS_VGG19_NOTOP.url;
   const help = weightsInstructions(cacheDir, url);
   if (o.download === false) {
-    throw new StyleError('WEIGHTS_MISSING', `No VGG-19 weights found (no --weights, no PASTICHE_WEIGHTS, nothing in the cache ${cacheDir}) and downloads are off.\n${help}`);
+    throw new StyleError(
+      'WEIGHTS_MISSING',
+      `No VGG-19 weights found (no --weights, no PASTICHE_WEIGHTS, nothing in the cache ${cacheDir}) and downloads are off.\n${help}`,
+    );
   }
   try {
     const path = await fetchWeights({
@@ -97,6 +104,8 @@ export async function resolveWeights(o: ResolveWeightsOptions = {}): Promise<{ p
     if (!isStyleError(e, 'DOWNLOAD')) throw e;
     // The DOWNLOAD message already ends with the instructions; keep its first line as the reason.
     const reason = e.message.split('\n')[0] ?? e.message;
-    throw new StyleError('WEIGHTS_MISSING', `No VGG-19 weights found and the download failed. ${reason}\n${help}`, { cause: e });
+    throw new StyleError('WEIGHTS_MISSING', `No VGG-19 weights found and the download failed. ${reason}\n${help}`, {
+      cause: e,
+    });
   }
 }

@@ -39,20 +39,31 @@ function parseManifest(json: unknown, file: string): ManifestGroup[] {
   if (!Array.isArray(manifest)) fail(`${file} has no weightsManifest array; is it a TF.js layers model?`, file);
   manifest.forEach((g: unknown, gi) => {
     const group = g as Partial<ManifestGroup> | null;
-    if (group === null || !Array.isArray(group.paths) || !Array.isArray(group.weights) || group.paths.some((p) => typeof p !== 'string')) {
+    if (
+      group === null ||
+      !Array.isArray(group.paths) ||
+      !Array.isArray(group.weights) ||
+      group.paths.some((p) => typeof p !== 'string')
+    ) {
       fail(`weightsManifest[${gi}] in ${file} needs "paths" (strings) and "weights" arrays`, file);
     }
     group.weights.forEach((e: unknown, ei) => {
       const entry = e as Partial<ManifestEntry> | null;
       const at = `weightsManifest[${gi}].weights[${ei}]`;
-      if (entry === null || typeof entry.name !== 'string' || typeof entry.dtype !== 'string') fail(`${at} in ${file} needs a "name" and a "dtype"`, file);
+      if (entry === null || typeof entry.name !== 'string' || typeof entry.dtype !== 'string')
+        fail(`${at} in ${file} needs a "name" and a "dtype"`, file);
       if (!Array.isArray(entry.shape) || entry.shape.some((d) => !Number.isInteger(d) || d < 0)) {
         fail(`${at} (${entry.name}) in ${file} has an invalid shape ${JSON.stringify(entry.shape)}`, file);
       }
       const storage = entry.quantization?.dtype ?? entry.dtype;
-      if (STORAGE_BYTES[storage] === undefined) fail(`${at} (${entry.name}) in ${file} has unsupported dtype ${storage}`, file);
+      if (STORAGE_BYTES[storage] === undefined)
+        fail(`${at} (${entry.name}) in ${file} has unsupported dtype ${storage}`, file);
       const q = entry.quantization;
-      if (q !== undefined && (q.dtype === 'uint8' || q.dtype === 'uint16') && (typeof q.scale !== 'number' || typeof q.min !== 'number')) {
+      if (
+        q !== undefined &&
+        (q.dtype === 'uint8' || q.dtype === 'uint16') &&
+        (typeof q.scale !== 'number' || typeof q.min !== 'number')
+      ) {
         fail(`${at} (${entry.name}) in ${file} is quantized to ${q.dtype} without a numeric scale and min`, file);
       }
     });
@@ -79,7 +90,11 @@ async function checkShards(dir: string, group: ManifestGroup, needed: number, fi
       sizes.push(s.size);
     } catch (e) {
       if (e instanceof StyleError) throw e;
-      fail(`Weight shard ${p} listed in ${file} is missing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, full, e);
+      fail(
+        `Weight shard ${p} listed in ${file} is missing (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        full,
+        e,
+      );
     }
   }
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -89,15 +104,24 @@ async function checkShards(dir: string, group: ManifestGroup, needed: number, fi
   const shardSize = n > 1 ? Math.max(...sizes.slice(0, -1)) : needed;
   for (let i = 0; i < n - 1; i++) {
     if (sizes[i] !== shardSize) {
-      fail(`Weight shard ${group.paths[i]} is ${sizes[i]} bytes but ${shardSize} bytes were expected (truncated or corrupted shard)`, join(dir, group.paths[i] as string));
+      fail(
+        `Weight shard ${group.paths[i]} is ${sizes[i]} bytes but ${shardSize} bytes were expected (truncated or corrupted shard)`,
+        join(dir, group.paths[i] as string),
+      );
     }
   }
   const lastExpected = needed - shardSize * (n - 1);
   const last = group.paths[n - 1] as string;
   if (lastExpected > 0) {
-    fail(`Weight shard ${last} is ${sizes[n - 1]} bytes but ${lastExpected} bytes were expected (the manifest needs ${needed} bytes in ${n} shard(s))`, join(dir, last));
+    fail(
+      `Weight shard ${last} is ${sizes[n - 1]} bytes but ${lastExpected} bytes were expected (the manifest needs ${needed} bytes in ${n} shard(s))`,
+      join(dir, last),
+    );
   }
-  fail(`The shards ${group.paths.join(', ')} hold ${total} bytes but the manifest in ${file} needs ${needed} bytes`, file);
+  fail(
+    `The shards ${group.paths.join(', ')} hold ${total} bytes but the manifest in ${file} needs ${needed} bytes`,
+    file,
+  );
 }
 
 let float16Table: Float32Array | undefined;
@@ -178,7 +202,11 @@ export async function loadTfjsWeights(modelJsonPath: string, options: TfjsLoadOp
   for (const g of groups) {
     for (const e of g.weights) {
       const split = splitName(e.name);
-      if (split !== undefined && (split.part === 'kernel' || split.part === 'bias') && /^block\d_conv\d$/.test(split.layer)) {
+      if (
+        split !== undefined &&
+        (split.part === 'kernel' || split.part === 'bias') &&
+        /^block\d_conv\d$/.test(split.layer)
+      ) {
         entries.set(`${split.layer}/${split.part}`, e);
       }
     }
@@ -189,27 +217,43 @@ export async function loadTfjsWeights(modelJsonPath: string, options: TfjsLoadOp
   for (const spec of vggLayers(variant)) {
     const kernel = entries.get(`${spec.name}/kernel`);
     const bias = entries.get(`${spec.name}/bias`);
-    if (kernel === undefined && bias === undefined) fail(`Missing layer ${spec.name} in ${file} (needed by ${variant.toUpperCase()})`, file);
+    if (kernel === undefined && bias === undefined)
+      fail(`Missing layer ${spec.name} in ${file} (needed by ${variant.toUpperCase()})`, file);
     if (kernel === undefined) fail(`Missing ${spec.name}/kernel in ${file}`, file);
     if (bias === undefined) fail(`Missing ${spec.name}/bias in ${file}`, file);
     const want = [3, 3, spec.inChannels, spec.outChannels];
     if (kernel.shape.length !== 4 || kernel.shape.some((d, i) => d !== want[i])) {
-      fail(`${spec.name}/kernel in ${file} has shape [${kernel.shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out])`, file);
+      fail(
+        `${spec.name}/kernel in ${file} has shape [${kernel.shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out])`,
+        file,
+      );
     }
     if (bias.shape.length !== 1 || bias.shape[0] !== spec.outChannels) {
-      fail(`${spec.name}/bias in ${file} has shape [${bias.shape.join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`, file);
+      fail(
+        `${spec.name}/bias in ${file} has shape [${bias.shape.join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`,
+        file,
+      );
     }
     needed.add(kernel).add(bias);
   }
 
-  for (const g of groups) await checkShards(dir, g, g.weights.reduce((a, e) => a + entryBytes(e), 0), file);
+  for (const g of groups)
+    await checkShards(
+      dir,
+      g,
+      g.weights.reduce((a, e) => a + entryBytes(e), 0),
+      file,
+    );
 
   if (options.checksums ?? true) {
     const listed = [basename(modelJsonPath), ...groups.flatMap((g) => g.paths)];
     const sums = await checkSha256Sums(dir, listed);
     const bad = sums?.mismatched[0];
     if (bad !== undefined) {
-      fail(`Checksum mismatch for ${bad.name}: SHA256SUMS says ${bad.expected}, file has ${bad.actual}`, join(dir, bad.name));
+      fail(
+        `Checksum mismatch for ${bad.name}: SHA256SUMS says ${bad.expected}, file has ${bad.actual}`,
+        join(dir, bad.name),
+      );
     }
   }
 
@@ -230,7 +274,10 @@ export async function loadTfjsWeights(modelJsonPath: string, options: TfjsLoadOp
   for (const spec of vggLayers(variant)) {
     const kernel = entries.get(`${spec.name}/kernel`) as ManifestEntry;
     const bias = entries.get(`${spec.name}/bias`) as ManifestEntry;
-    weights.set(spec.name, fromKerasKernel(spec.name, values.get(kernel) as Float32Array, kernel.shape, values.get(bias) as Float32Array));
+    weights.set(
+      spec.name,
+      fromKerasKernel(spec.name, values.get(kernel) as Float32Array, kernel.shape, values.get(bias) as Float32Array),
+    );
   }
   validateVggWeights(weights, file);
   return weights;

@@ -24,7 +24,11 @@ async function tfjsStorage(modelJson: string): Promise<string> {
   const m = JSON.parse(await readFile(modelJson, 'utf8')) as {
     weightsManifest: { weights: { dtype: string; quantization?: { dtype: string } }[] }[];
   };
-  const kinds = new Set(m.weightsManifest.flatMap((g) => g.weights.map((w) => (w.quantization === undefined ? w.dtype : `${w.quantization.dtype}-quantized`))));
+  const kinds = new Set(
+    m.weightsManifest.flatMap((g) =>
+      g.weights.map((w) => (w.quantization === undefined ? w.dtype : `${w.quantization.dtype}-quantized`)),
+    ),
+  );
   return [...kinds].sort().join('+');
 }
 
@@ -41,7 +45,8 @@ export async function verifyWeights(path: string): Promise<VerifyWeightsResult> 
     const dir = dirname(source.file);
     const sums = await checkSha256Sums(dir);
     if (sums !== undefined) {
-      for (const m of sums.mismatched) lines.push(`sha256 MISMATCH: ${m.name} (SHA256SUMS says ${m.expected}, file has ${m.actual})`);
+      for (const m of sums.mismatched)
+        lines.push(`sha256 MISMATCH: ${m.name} (SHA256SUMS says ${m.expected}, file has ${m.actual})`);
       for (const m of sums.missing) lines.push(`MISSING: ${m} (listed in SHA256SUMS)`);
       if (sums.mismatched.length + sums.missing.length > 0) ok = false;
       else lines.push(`sha256 ok: ${sums.checked.length} files (SHA256SUMS)`);

@@ -87,12 +87,23 @@ export function validateVggWeights(weights: VggWeights, file?: string): VggWeigh
       );
     }
     if (w.kernel.length !== spec.outChannels * spec.inChannels * 9 || w.bias.length !== spec.outChannels) {
-      throw new StyleError('WEIGHTS', `Layer ${spec.name}${where} has ${w.kernel.length} kernel and ${w.bias.length} bias values; expected ${spec.outChannels * spec.inChannels * 9} and ${spec.outChannels}`, opts);
+      throw new StyleError(
+        'WEIGHTS',
+        `Layer ${spec.name}${where} has ${w.kernel.length} kernel and ${w.bias.length} bias values; expected ${spec.outChannels * spec.inChannels * 9} and ${spec.outChannels}`,
+        opts,
+      );
     }
-    for (const [part, arr] of [['kernel', w.kernel], ['bias', w.bias]] as const) {
+    for (const [part, arr] of [
+      ['kernel', w.kernel],
+      ['bias', w.bias],
+    ] as const) {
       for (let i = 0; i < arr.length; i++) {
         if (!Number.isFinite(arr[i])) {
-          throw new StyleError('WEIGHTS', `Layer ${spec.name}${where} has a non-finite ${part} value at index ${i}`, opts);
+          throw new StyleError(
+            'WEIGHTS',
+            `Layer ${spec.name}${where} has a non-finite ${part} value at index ${i}`,
+            opts,
+          );
         }
       }
     }

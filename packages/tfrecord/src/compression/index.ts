@@ -28,7 +28,6 @@ export function checkCompression(value: unknown, allowAuto: boolean): Compressio
   );
 }
 
-
 const FORMAT = { gzip: 'gzip', zlib: 'deflate' } as const;
 
 function compressionError(compression: Compression, e: unknown, decompressing: boolean): TFRecordError {

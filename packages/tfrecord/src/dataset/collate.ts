@@ -82,7 +82,10 @@ function stackAt(items: readonly unknown[], path: string): unknown {
     const parts: (TypedArray | readonly unknown[])[] = [];
     items.forEach((x, i) => {
       if (!isTypedArray(x) && !isDense(x)) {
-        throw new TFRecordError('INVALID_ARGUMENT', `cannot stack batch element ${i}${where(path)}: not an array like element 0`);
+        throw new TFRecordError(
+          'INVALID_ARGUMENT',
+          `cannot stack batch element ${i}${where(path)}: not an array like element 0`,
+        );
       }
       const s = shapeOf(x);
       if (s.length !== shape.length || s.some((d, k) => d !== shape[k])) {
@@ -113,7 +116,10 @@ function stackAt(items: readonly unknown[], path: string): unknown {
     for (const key of Object.keys(first)) {
       const column = items.map((x, i) => {
         if (!isPlainObject(x) || !(key in x)) {
-          throw new TFRecordError('INVALID_ARGUMENT', `cannot stack batch element ${i}: it has no key '${path === '' ? key : `${path}.${key}`}'`);
+          throw new TFRecordError(
+            'INVALID_ARGUMENT',
+            `cannot stack batch element ${i}: it has no key '${path === '' ? key : `${path}.${key}`}'`,
+          );
         }
         return x[key];
       });
@@ -272,10 +278,16 @@ export function padBatch<T>(items: readonly T[], options: PadOptions = {}): Padd
   const keyed = isPlainObject(first) && !isDense(first);
   if (!keyed) {
     if (options.paddedShapes !== undefined && !Array.isArray(options.paddedShapes)) {
-      throw new TFRecordError('INVALID_ARGUMENT', 'paddedShapes must be an array of dimensions for elements that are not objects');
+      throw new TFRecordError(
+        'INVALID_ARGUMENT',
+        'paddedShapes must be an array of dimensions for elements that are not objects',
+      );
     }
     if (options.paddingValues !== undefined && typeof options.paddingValues === 'object') {
-      throw new TFRecordError('INVALID_ARGUMENT', 'paddingValues must be a number or bigint for elements that are not objects');
+      throw new TFRecordError(
+        'INVALID_ARGUMENT',
+        'paddingValues must be a number or bigint for elements that are not objects',
+      );
     }
     return padComponent(
       items,
@@ -294,7 +306,8 @@ export function padBatch<T>(items: readonly T[], options: PadOptions = {}): Padd
       }
       return x[key];
     });
-    const shape = shapes === undefined || Array.isArray(shapes) ? undefined : (shapes as Record<string, PaddedShape>)[key];
+    const shape =
+      shapes === undefined || Array.isArray(shapes) ? undefined : (shapes as Record<string, PaddedShape>)[key];
     const fill = typeof fills === 'object' ? fills[key] : fills;
     out[key] = padComponent(column, key, shape, fill);
   }

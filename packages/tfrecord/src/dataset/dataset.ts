@@ -196,15 +196,17 @@ export class Dataset<T> implements AsyncIterable<T> {
   /** Adds an operator: `op` turns the upstream stream into the new one. Generic extension point. */
   apply<U>(
     name: string,
-    op: (upstream: () => AsyncGenerator<T, void, undefined>, ctx: IterationContext) => AsyncGenerator<U, void, undefined>,
+    op: (
+      upstream: () => AsyncGenerator<T, void, undefined>,
+      ctx: IterationContext,
+    ) => AsyncGenerator<U, void, undefined>,
     size: DatasetSize | ((upstream: DatasetSize) => DatasetSize) = 'unknown',
   ): Dataset<U> {
     const open = this.#open;
-    return new Dataset<U>(
-      (ctx) => op(() => open(ctx), ctx),
-      typeof size === 'function' ? size(this.size) : size,
-      [...this.#chain, name],
-    );
+    return new Dataset<U>((ctx) => op(() => open(ctx), ctx), typeof size === 'function' ? size(this.size) : size, [
+      ...this.#chain,
+      name,
+    ]);
   }
 
   /** Opens one fresh stream; with a `signal`, aborting rejects with TFRecordError ABORTED and closes every source. */
@@ -231,7 +233,11 @@ export class Dataset<T> implements AsyncIterable<T> {
   map<U>(fn: (x: T, index: number) => U | Promise<U>, options: MapOptions = {}): Dataset<U> {
     checkFn('fn', fn);
     const concurrency = checkInt('concurrency', options.concurrency ?? 1, 1);
-    return this.apply(concurrency === 1 ? 'map' : `map(concurrency=${concurrency})`, (up) => mapOp(up, fn, concurrency), this.size);
+    return this.apply(
+      concurrency === 1 ? 'map' : `map(concurrency=${concurrency})`,
+      (up) => mapOp(up, fn, concurrency),
+      this.size,
+    );
   }
 
   /** Elements for which `predicate` is true; size becomes unknown. */
@@ -338,15 +344,17 @@ export class Dataset<T> implements AsyncIterable<T> {
    * Maps each element to a dataset (or async iterable) and interleaves them in
    * tf.data's order: `cycleLength` open at once, `blockLength` elements each in turn.
    */
-  interleave<U>(fn: (x: T) => Dataset<U> | AsyncIterable<U> | Iterable<U>, options: InterleaveOptions = {}): Dataset<U> {
+  interleave<U>(
+    fn: (x: T) => Dataset<U> | AsyncIterable<U> | Iterable<U>,
+    options: InterleaveOptions = {},
+  ): Dataset<U> {
     checkFn('fn', fn);
     const cycleLength = checkInt('cycleLength', options.cycleLength ?? 4, 1);
     const blockLength = checkInt('blockLength', options.blockLength ?? 1, 1);
     const numParallelCalls = checkInt('numParallelCalls', options.numParallelCalls ?? 1, 1);
     return this.apply(
       cycleLength === 1 ? 'flatMap' : `interleave(${cycleLength})`,
-      (up, ctx) =>
-        interleaveOp(up, (x) => openInner(fn(x), ctx), { cycleLength, blockLength, numParallelCalls }),
+      (up, ctx) => interleaveOp(up, (x) => openInner(fn(x), ctx), { cycleLength, blockLength, numParallelCalls }),
       'unknown',
     );
   }
@@ -397,7 +405,11 @@ export class Dataset<T> implements AsyncIterable<T> {
   /** All but the first `count` elements. */
   skip(count: number): Dataset<T> {
     checkInt('count', count, 0);
-    return this.apply(`skip(${count})`, (up) => skipOp(up, count), scaleSize(this.size, (n) => Math.max(0, n - count)));
+    return this.apply(
+      `skip(${count})`,
+      (up) => skipOp(up, count),
+      scaleSize(this.size, (n) => Math.max(0, n - count)),
+    );
   }
 
   /** `[index, element]` pairs, counting from `start` (default 0). */
@@ -414,7 +426,11 @@ export class Dataset<T> implements AsyncIterable<T> {
     const a = this.size;
     const b = other.size;
     const size: DatasetSize =
-      a === 'infinite' || b === 'infinite' ? 'infinite' : typeof a === 'number' && typeof b === 'number' ? a + b : 'unknown';
+      a === 'infinite' || b === 'infinite'
+        ? 'infinite'
+        : typeof a === 'number' && typeof b === 'number'
+          ? a + b
+          : 'unknown';
     return new Dataset((ctx) => concatOp([() => open(ctx), () => openOther(ctx)]), size, [
       ...this.#chain,
       `concatenate(${other.toString()})`,
@@ -437,13 +453,20 @@ export class Dataset<T> implements AsyncIterable<T> {
       counter.add(kind, error);
       onSkip?.({ kind, error });
     };
-    return this.apply('ignoreErrors', (up) => ignoreErrorsOp(up, accept, report), this.size === 'infinite' ? 'infinite' : 'unknown');
+    return this.apply(
+      'ignoreErrors',
+      (up) => ignoreErrorsOp(up, accept, report),
+      this.size === 'infinite' ? 'infinite' : 'unknown',
+    );
   }
 
   /** Every element, in an array (do not call on an infinite dataset). */
   async toArray(options: IterateOptions = {}): Promise<T[]> {
     if (this.size === 'infinite') {
-      throw new TFRecordError('INVALID_ARGUMENT', `cannot collect an infinite dataset into an array: ${this.toString()}`);
+      throw new TFRecordError(
+        'INVALID_ARGUMENT',
+        `cannot collect an infinite dataset into an array: ${this.toString()}`,
+      );
     }
     const out: T[] = [];
     for await (const x of this.iterate(options)) out.push(x);

@@ -68,7 +68,9 @@ export async function* readRecordsSkipping(
     if (o.verifyChecksums && maskCrc(crc32c(buf.subarray(pos, pos + 8))) !== le32(buf, pos + 8)) {
       counter.add(
         'rest',
-        new TFRecordError('CORRUPTED_LENGTH', `corrupted record at byte ${at}: length checksum mismatch`, { offset: at }),
+        new TFRecordError('CORRUPTED_LENGTH', `corrupted record at byte ${at}: length checksum mismatch`, {
+          offset: at,
+        }),
       );
       return -1;
     }

@@ -1,5 +1,5 @@
 /** Counting what a tolerant reader skipped, instead of failing. */
-import { TFRecordError, isTFRecordError } from '../errors.js';
+import { type TFRecordError, isTFRecordError } from '../errors.js';
 
 /** What was skipped: one record, or the rest of a stream (file) after an error it cannot resync from. */
 export type SkipKind = 'record' | 'rest';

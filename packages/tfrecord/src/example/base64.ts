@@ -74,7 +74,11 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
     const b = DEC[text.charCodeAt(i + 1) & 0xff]!;
     const c = DEC[text.charCodeAt(i + 2) & 0xff]!;
     const d = DEC[text.charCodeAt(i + 3) & 0xff]!;
-    if ((a | b | c | d) === 255 || (text.charCodeAt(i) | text.charCodeAt(i + 1) | text.charCodeAt(i + 2) | text.charCodeAt(i + 3)) > 0xff) return undefined;
+    if (
+      (a | b | c | d) === 255 ||
+      (text.charCodeAt(i) | text.charCodeAt(i + 1) | text.charCodeAt(i + 2) | text.charCodeAt(i + 3)) > 0xff
+    )
+      return undefined;
     const v = (a << 18) | (b << 12) | (c << 6) | d;
     out[o++] = v >> 16;
     out[o++] = (v >> 8) & 255;

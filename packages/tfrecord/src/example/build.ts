@@ -109,12 +109,15 @@ function bytesFrom(values: Iterable<unknown> | ArrayLike<unknown>, where: string
 
 function toArray(values: Iterable<unknown> | ArrayLike<unknown>, where: string): ArrayLike<unknown> {
   if (Array.isArray(values) || ArrayBuffer.isView(values)) return values as ArrayLike<unknown>;
-  if (values !== null && typeof values === 'object' && Symbol.iterator in values) return Array.from(values as Iterable<unknown>);
+  if (values !== null && typeof values === 'object' && Symbol.iterator in values)
+    return Array.from(values as Iterable<unknown>);
   return invalid('array or iterable', where, values);
 }
 
 /** An int64 list feature from numbers (safe integers) or bigints (int64 range). */
-export function int64List(values: Iterable<number | bigint> | ArrayLike<number | bigint> | BigInt64Array): Int64Feature {
+export function int64List(
+  values: Iterable<number | bigint> | ArrayLike<number | bigint> | BigInt64Array,
+): Int64Feature {
   return { kind: 'int64', values: int64From(values, 'int64List') };
 }
 
@@ -155,8 +158,7 @@ function checkFeature(f: Feature, where: string): Feature {
   }
 }
 
-const EXPECTED =
-  'number, bigint, string, Uint8Array, array or typed array of them, or Feature';
+const EXPECTED = 'number, bigint, string, Uint8Array, array or typed array of them, or Feature';
 
 /**
  * The Feature for one plain value, guessing its kind (see {@link buildExample}).
@@ -213,7 +215,8 @@ function featureFrom(value: FeatureInput, where: string): Feature {
       }
       if (!float) return { kind: 'int64', values: int64From(v, where) };
       for (let i = 0; i < v.length; i++) {
-        if (typeof v[i] !== 'number') invalid('number (the list holds non-integers, so it is a float list)', elementName(where, i), v[i]);
+        if (typeof v[i] !== 'number')
+          invalid('number (the list holds non-integers, so it is a float list)', elementName(where, i), v[i]);
       }
       return { kind: 'float', values: floatFrom(v, where) };
     }
@@ -238,7 +241,8 @@ export function buildExample(values: Readonly<Record<string, FeatureInput>>): Ex
 function buildFeatures(values: Readonly<Record<string, FeatureInput>> | undefined, what: string): Features {
   const out = Object.create(null) as Features;
   if (values === undefined) return out;
-  if (values === null || typeof values !== 'object' || Array.isArray(values)) invalid('object of features', what, values);
+  if (values === null || typeof values !== 'object' || Array.isArray(values))
+    invalid('object of features', what, values);
   for (const key of Object.keys(values)) out[key] = toFeature(values[key]!, key);
   return out;
 }
@@ -252,11 +256,13 @@ export function buildSequenceExample(input: {
   context?: Readonly<Record<string, FeatureInput>>;
   featureLists?: Readonly<Record<string, readonly FeatureInput[]>>;
 }): SequenceExample {
-  if (input === null || typeof input !== 'object') invalid('object with context and featureLists', 'buildSequenceExample', input);
+  if (input === null || typeof input !== 'object')
+    invalid('object with context and featureLists', 'buildSequenceExample', input);
   const featureLists = Object.create(null) as Record<string, Feature[]>;
   const lists = input.featureLists;
   if (lists !== undefined) {
-    if (lists === null || typeof lists !== 'object' || Array.isArray(lists)) invalid('object of feature lists', 'buildSequenceExample featureLists', lists);
+    if (lists === null || typeof lists !== 'object' || Array.isArray(lists))
+      invalid('object of feature lists', 'buildSequenceExample featureLists', lists);
     for (const key of Object.keys(lists)) {
       const steps: unknown = lists[key];
       if (!Array.isArray(steps)) invalid('array of steps', `feature list '${key}'`, steps);

@@ -496,7 +496,8 @@ class Decoder {
     if (n === 0) return '';
     if (n > MAX_CACHED_KEY) return this.utf8(s, e);
     // Feature names repeat in every record: a hit costs a hash and a compare, no string.
-    const slot = ((n << 4) ^ ((buf[s] as number) << 1) ^ ((buf[e - 1] as number) << 3) ^ (buf[s + (n >> 1)] as number)) & 511;
+    const slot =
+      ((n << 4) ^ ((buf[s] as number) << 1) ^ ((buf[e - 1] as number) << 3) ^ (buf[s + (n >> 1)] as number)) & 511;
     const cached = keyCacheBytes[slot];
     if (cached !== undefined && cached.length === n) {
       let i = 0;
@@ -644,7 +645,8 @@ class Decoder {
           const vmore = this.vmore;
           this.featureList(this.vs, this.ve, list);
           // A value repeated within one entry merges: FeatureList.feature concatenates.
-          if (vmore !== null) for (let i = 0; i < vmore.length; i += 2) this.featureList(vmore[i]!, vmore[i + 1]!, list);
+          if (vmore !== null)
+            for (let i = 0; i < vmore.length; i += 2) this.featureList(vmore[i]!, vmore[i + 1]!, list);
         }
         out[key] = list;
         p = ee;

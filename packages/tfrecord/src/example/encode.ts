@@ -170,7 +170,10 @@ function sizeFeature(f: Feature, plan: Plan, what: string, key: string | null, i
       } else {
         for (let i = 0; i < n; i++) {
           const v = values[i]!;
-          inner += v >= 0n && v <= 0xffffffffn ? int64Size(Number(v), 0) : int64Size(Number(BigInt.asUintN(32, v)), Number(v >> 32n));
+          inner +=
+            v >= 0n && v <= 0xffffffffn
+              ? int64Size(Number(v), 0)
+              : int64Size(Number(BigInt.asUintN(32, v)), Number(v >> 32n));
         }
       }
       lb = inner === 0 ? 0 : 1 + vsize(inner) + inner;

@@ -8,7 +8,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const MAX = Number.MAX_SAFE_INTEGER;
 
 function unsafe(v: bigint, field: string | undefined, index: number): never {
-  const name = field === undefined ? (index < 0 ? 'value' : `element ${index}`) : index < 0 ? field : `${field}[${index}]`;
+  const name =
+    field === undefined ? (index < 0 ? 'value' : `element ${index}`) : index < 0 ? field : `${field}[${index}]`;
   throw new TFRecordError(
     'INVALID_ARGUMENT',
     `Expected int64 between -${MAX} and ${MAX} for ${name} but received ${v} of type bigint`,

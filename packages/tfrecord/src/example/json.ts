@@ -48,7 +48,8 @@ function compareCodePoints(a: string, b: string): number {
 
 /** Sets an own enumerable property, also for the name `__proto__`. */
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   else obj[key] = value;
 }
 

@@ -37,8 +37,22 @@ function makeTables(): Int32Array[] {
 // indexed load without an added offset in the hot loop.
 const TABLES = makeTables();
 const [T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15] = TABLES as [
-  Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
-  Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
+  Int32Array,
 ];
 
 // Typed-array views use the platform's byte order; the word loop assumes little-endian.
@@ -136,10 +150,22 @@ export function crc32cRangeJs(data: Uint8Array, start: number, end: number, init
       const c = w[j + 2]!;
       const d = w[j + 3]!;
       crc =
-        T15[a & 0xff]! ^ T14[(a >>> 8) & 0xff]! ^ T13[(a >>> 16) & 0xff]! ^ T12[a >>> 24]! ^
-        T11[b & 0xff]! ^ T10[(b >>> 8) & 0xff]! ^ T9[(b >>> 16) & 0xff]! ^ T8[b >>> 24]! ^
-        T7[c & 0xff]! ^ T6[(c >>> 8) & 0xff]! ^ T5[(c >>> 16) & 0xff]! ^ T4[c >>> 24]! ^
-        T3[d & 0xff]! ^ T2[(d >>> 8) & 0xff]! ^ T1[(d >>> 16) & 0xff]! ^ T0[d >>> 24]!;
+        T15[a & 0xff]! ^
+        T14[(a >>> 8) & 0xff]! ^
+        T13[(a >>> 16) & 0xff]! ^
+        T12[a >>> 24]! ^
+        T11[b & 0xff]! ^
+        T10[(b >>> 8) & 0xff]! ^
+        T9[(b >>> 16) & 0xff]! ^
+        T8[b >>> 24]! ^
+        T7[c & 0xff]! ^
+        T6[(c >>> 8) & 0xff]! ^
+        T5[(c >>> 16) & 0xff]! ^
+        T4[c >>> 24]! ^
+        T3[d & 0xff]! ^
+        T2[(d >>> 8) & 0xff]! ^
+        T1[(d >>> 16) & 0xff]! ^
+        T0[d >>> 24]!;
     }
     i += (last - first) * 4;
   } else {
@@ -147,10 +173,22 @@ export function crc32cRangeJs(data: Uint8Array, start: number, end: number, init
     while (i < end16) {
       const a = crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
       crc =
-        T15[a & 0xff]! ^ T14[(a >>> 8) & 0xff]! ^ T13[(a >>> 16) & 0xff]! ^ T12[a >>> 24]! ^
-        T11[data[i + 4]!]! ^ T10[data[i + 5]!]! ^ T9[data[i + 6]!]! ^ T8[data[i + 7]!]! ^
-        T7[data[i + 8]!]! ^ T6[data[i + 9]!]! ^ T5[data[i + 10]!]! ^ T4[data[i + 11]!]! ^
-        T3[data[i + 12]!]! ^ T2[data[i + 13]!]! ^ T1[data[i + 14]!]! ^ T0[data[i + 15]!]!;
+        T15[a & 0xff]! ^
+        T14[(a >>> 8) & 0xff]! ^
+        T13[(a >>> 16) & 0xff]! ^
+        T12[a >>> 24]! ^
+        T11[data[i + 4]!]! ^
+        T10[data[i + 5]!]! ^
+        T9[data[i + 6]!]! ^
+        T8[data[i + 7]!]! ^
+        T7[data[i + 8]!]! ^
+        T6[data[i + 9]!]! ^
+        T5[data[i + 10]!]! ^
+        T4[data[i + 11]!]! ^
+        T3[data[i + 12]!]! ^
+        T2[data[i + 13]!]! ^
+        T1[data[i + 14]!]! ^
+        T0[data[i + 15]!]!;
       i += 16;
     }
   }

@@ -266,7 +266,10 @@ export function readRecords(
   return streamRecords(source, new RecordChunkDecoder(options));
 }
 
-async function* streamRecords(source: ByteSource, decoder: RecordChunkDecoder): AsyncGenerator<Uint8Array, void, undefined> {
+async function* streamRecords(
+  source: ByteSource,
+  decoder: RecordChunkDecoder,
+): AsyncGenerator<Uint8Array, void, undefined> {
   const out: Uint8Array[] = [];
   for await (const chunk of iterateChunks(source)) {
     const err = decoder.push(chunk, out);

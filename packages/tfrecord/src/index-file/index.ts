@@ -26,10 +26,7 @@ export class RecordIndex {
    */
   constructor(offsets: ArrayLike<number>, sizes: ArrayLike<number>) {
     if (offsets.length !== sizes.length) {
-      throw new TFRecordError(
-        'INVALID_ARGUMENT',
-        `index has ${offsets.length} offsets but ${sizes.length} sizes`,
-      );
+      throw new TFRecordError('INVALID_ARGUMENT', `index has ${offsets.length} offsets but ${sizes.length} sizes`);
     }
     this.#offsets = Float64Array.from(offsets);
     this.#sizes = Float64Array.from(sizes);

@@ -81,7 +81,10 @@ function throwIfAbortedAt(signal: AbortSignal | undefined, path: string): void {
 }
 
 /** Raw bytes of `path` in `[start, end)`, 1 MiB at a time; the file is closed when the generator finishes. */
-export async function* readFileBytes(path: string, options: FileBytesOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readFileBytes(
+  path: string,
+  options: FileBytesOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
   const { signal } = options;
   if (signal?.aborted === true) throw abortError(signal).withFile(path);
   const fh = await openCounted(path);
@@ -101,10 +104,14 @@ export async function* readFileBytes(path: string, options: FileBytesOptions = {
       }
       if (n === 0) {
         if (end !== Infinity) {
-          throw new TFRecordError('TRUNCATED_RECORD', `${path}: file ends at byte ${pos}, expected data up to byte ${end}`, {
-            file: path,
-            offset: pos,
-          });
+          throw new TFRecordError(
+            'TRUNCATED_RECORD',
+            `${path}: file ends at byte ${pos}, expected data up to byte ${end}`,
+            {
+              file: path,
+              offset: pos,
+            },
+          );
         }
         return;
       }
@@ -153,7 +160,10 @@ export async function* fileBytes(
     const code = (e as { code?: unknown } | null)?.code;
     const message = e instanceof Error ? e.message : String(e);
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new TFRecordError('COMPRESSION', `${path}: invalid or truncated ${c} data: ${message}`, { file: path, cause: e });
+      throw new TFRecordError('COMPRESSION', `${path}: invalid or truncated ${c} data: ${message}`, {
+        file: path,
+        cause: e,
+      });
     }
     throw ioError(e, path);
   } finally {
@@ -312,7 +322,8 @@ function checkShardSets(files: readonly string[], pattern: string): void {
       }
     }
     if (missing.length > 0) {
-      const shown = missing.length > 10 ? `${missing.slice(0, 10).join(', ')} and ${missing.length - 10} more` : missing.join(', ');
+      const shown =
+        missing.length > 10 ? `${missing.slice(0, 10).join(', ')} and ${missing.length - 10} more` : missing.join(', ');
       throw new TFRecordError(
         'IO',
         `shard set ${shardName(set.prefix, 0, set.n, set.suffix).replace(/-00000-of-/, '-?????-of-')} matched by ${JSON.stringify(pattern)} is incomplete: missing shard ${shown} of ${set.n}`,
@@ -354,7 +365,8 @@ export async function listFiles(patterns: string | readonly string[]): Promise<s
       }
     } else if (hasWildcard(pattern)) {
       files = (await expandGlob(pattern)).sort();
-      if (files.length === 0) throw new TFRecordError('IO', `no files match ${JSON.stringify(pattern)}`, { file: pattern });
+      if (files.length === 0)
+        throw new TFRecordError('IO', `no files match ${JSON.stringify(pattern)}`, { file: pattern });
       checkShardSets(files, pattern);
     } else {
       const st = await stat(pattern).catch((e: unknown) => {

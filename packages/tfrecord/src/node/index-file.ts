@@ -208,7 +208,12 @@ export class RecordFile {
   readonly #fh: Awaited<ReturnType<typeof openCounted>>;
   readonly #reader: RecordReaderOptions;
 
-  private constructor(path: string, index: RecordIndex, fh: Awaited<ReturnType<typeof openCounted>>, reader: RecordReaderOptions) {
+  private constructor(
+    path: string,
+    index: RecordIndex,
+    fh: Awaited<ReturnType<typeof openCounted>>,
+    reader: RecordReaderOptions,
+  ) {
     this.path = path;
     this.index = index;
     this.#fh = fh;
@@ -277,9 +282,13 @@ export class RecordFile {
     let records: Uint8Array[];
     try {
       if (n < size) {
-        throw new TFRecordError('TRUNCATED_RECORD', `truncated record at byte ${offset} (the file ends before the ${size} bytes the index gives)`, {
-          offset,
-        });
+        throw new TFRecordError(
+          'TRUNCATED_RECORD',
+          `truncated record at byte ${offset} (the file ends before the ${size} bytes the index gives)`,
+          {
+            offset,
+          },
+        );
       }
       const len = readRecordHeader(buf, 0, this.#reader);
       if (len + 16 !== size) {
@@ -303,7 +312,11 @@ export class RecordFile {
   }
 
   /** Records `[start, end)` in order, read sequentially from their byte range. */
-  async *records(start = 0, end: number = this.count, signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
+  async *records(
+    start = 0,
+    end: number = this.count,
+    signal?: AbortSignal,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
     const range = this.index.byteRange(start, end);
     if (range.start === range.end) return;
     yield* rangeRecords(this.path, range, this.#reader, signal);
@@ -322,7 +335,8 @@ async function* rangeRecords(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   try {
-    for await (const r of readRecords(readFileBytes(path, { start: range.start, end: range.end, signal }), reader)) yield r;
+    for await (const r of readRecords(readFileBytes(path, { start: range.start, end: range.end, signal }), reader))
+      yield r;
   } catch (e) {
     if (!isTFRecordError(e) || e.file !== undefined) throw e;
     // Offsets from readRecords count from the range start.

@@ -111,7 +111,8 @@ export async function* openRecordStream(
     let source: Readable = file;
     let inflater: Gunzip | Inflate | undefined;
     if (compression !== 'none') {
-      const z = compression === 'gzip' ? createGunzip({ chunkSize: CHUNK_BYTES }) : createInflate({ chunkSize: CHUNK_BYTES });
+      const z =
+        compression === 'gzip' ? createGunzip({ chunkSize: CHUNK_BYTES }) : createInflate({ chunkSize: CHUNK_BYTES });
       inflater = z;
       streams.push(z);
       // pipe() does not forward errors: a read error must fail the inflater too.

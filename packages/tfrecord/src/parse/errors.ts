@@ -8,7 +8,8 @@ export function describe(value: unknown): string {
   let shown: string;
   if (typeof value === 'string') shown = JSON.stringify(value);
   else if (typeof value === 'bigint') shown = `${value}n`;
-  else if (Array.isArray(value)) shown = `[${value.map((v) => (typeof v === 'object' ? '...' : String(v))).join(', ')}]`;
+  else if (Array.isArray(value))
+    shown = `[${value.map((v) => (typeof v === 'object' ? '...' : String(v))).join(', ')}]`;
   else if (typeof value === 'object' && value !== null) shown = Object.prototype.toString.call(value);
   else shown = String(value);
   return `${shown} of type ${value === null ? 'null' : typeof value}`;

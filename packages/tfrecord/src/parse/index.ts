@@ -2,7 +2,18 @@
  * Feature parsing with TensorFlow's semantics: specs (fixedLen, varLen, sparse,
  * ragged, fixedLenSequence), Example and SequenceExample parsers, decodeRaw.
  */
-export type { DType, SplitsDType, ValuesOf, SplitsOf, AnyValues, AnySplits, DenseTensor, SparseTensor, RaggedTensor, Tensor } from './types.js';
+export type {
+  DType,
+  SplitsDType,
+  ValuesOf,
+  SplitsOf,
+  AnyValues,
+  AnySplits,
+  DenseTensor,
+  SparseTensor,
+  RaggedTensor,
+  Tensor,
+} from './types.js';
 export type {
   DefaultValue,
   FixedLenSpec,
@@ -31,7 +42,12 @@ export {
 } from './spec.js';
 export type { ExampleParser, ExampleRecord } from './example.js';
 export { compileSpec, parseExample, parseExamples } from './example.js';
-export type { SequenceExampleParser, SequenceExampleRecord, SequenceParseResult, SequenceBatchResult } from './sequence.js';
+export type {
+  SequenceExampleParser,
+  SequenceExampleRecord,
+  SequenceParseResult,
+  SequenceBatchResult,
+} from './sequence.js';
 export { compileSequenceSpec, parseSequenceExample, parseSequenceExamples } from './sequence.js';
 export type { RawDType, RawArrays } from './raw.js';
 export { decodeRaw, reshape } from './raw.js';

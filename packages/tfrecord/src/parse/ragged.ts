@@ -138,7 +138,9 @@ export function buildItem(
         case 'rowLimits': {
           const starts = p.kind === 'rowStarts';
           const name = starts ? 'row_starts' : 'row_limits';
-          const rule = starts ? `must start at 0, not decrease, and stay <= ${rows}` : `must be >= 0, not decrease, and end at ${rows}`;
+          const rule = starts
+            ? `must start at 0, not decrease, and stay <= ${rows}`
+            : `must be >= 0, not decrease, and end at ${rows}`;
           splits = new Array<number>(n + 1);
           if (starts) splits[n] = rows;
           else splits[0] = 0;
@@ -153,10 +155,12 @@ export function buildItem(
           break;
         }
         case 'valueRowIds': {
-          if (n !== rows) throw bad('value_rowids', `needs one id per ${what === 'values' ? 'value' : 'row'}, got ${n}`);
+          if (n !== rows)
+            throw bad('value_rowids', `needs one id per ${what === 'values' ? 'value' : 'row'}, got ${n}`);
           const nrows = n === 0 ? 0 : Number(t[n - 1]) + 1;
           // Trailing ids may skip rows (empty rows are valid), but a corrupt id must not allocate gigabytes.
-          if (!(nrows >= 0) || nrows > MAX_ROWS) throw bad('value_rowids', `ids must be in [0, ${MAX_ROWS}) and not decrease`);
+          if (!(nrows >= 0) || nrows > MAX_ROWS)
+            throw bad('value_rowids', `ids must be in [0, ${MAX_ROWS}) and not decrease`);
           splits = new Array<number>(nrows + 1).fill(0);
           let prev = 0;
           for (let i = 0; i < n; i++) {
@@ -179,7 +183,10 @@ export function buildItem(
 function toSplits(dtype: SplitsDType, xs: readonly number[]): AnySplits {
   if (dtype === 'int32') {
     if (xs.length > 0 && (xs[xs.length - 1] as number) > 0x7fffffff) {
-      throw new TFRecordError('PARSE', `row splits reach ${xs[xs.length - 1]}, beyond int32; use rowSplitsDtype: 'int64'`);
+      throw new TFRecordError(
+        'PARSE',
+        `row splits reach ${xs[xs.length - 1]}, beyond int32; use rowSplitsDtype: 'int64'`,
+      );
     }
     return Int32Array.from(xs);
   }
@@ -266,6 +273,10 @@ export function raggedParser(f: NRagged, label = 'feature'): FeatureParser {
   return {
     name: f.name,
     single: (features, record) => itemTensor(layout, item(features, record)),
-    batch: (batch) => stackItems(layout, batch.map((features, r) => item(features, r))),
+    batch: (batch) =>
+      stackItems(
+        layout,
+        batch.map((features, r) => item(features, r)),
+      ),
   };
 }

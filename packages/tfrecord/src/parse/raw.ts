@@ -6,7 +6,17 @@ import { TFRecordError } from '../errors.js';
 import { specError } from './errors.js';
 
 /** Element types of {@link decodeRaw} (float16 is widened to Float32Array). */
-export type RawDType = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'float16' | 'float32' | 'float64';
+export type RawDType =
+  | 'uint8'
+  | 'int8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'float16'
+  | 'float32'
+  | 'float64';
 
 /** The typed array {@link decodeRaw} returns for each {@link RawDType}. */
 export interface RawArrays {
@@ -69,7 +79,7 @@ function halfToFloat(h: number): number {
  */
 export function decodeRaw<D extends RawDType>(bytes: Uint8Array, dtype: D, littleEndian = true): RawArrays[D] {
   if (!(bytes instanceof Uint8Array)) throw specError('Uint8Array', 'bytes', bytes);
-  if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(SIZE, dtype)) {
+  if (typeof dtype !== 'string' || !Object.hasOwn(SIZE, dtype)) {
     throw specError(`one of ${Object.keys(SIZE).join(', ')}`, 'dtype', dtype);
   }
   if (typeof littleEndian !== 'boolean') throw specError('boolean', 'littleEndian', littleEndian);
@@ -105,7 +115,10 @@ export function decodeRaw<D extends RawDType>(bytes: Uint8Array, dtype: D, littl
  * Gives flat `values` a shape (tf.reshape): at most one dimension may be -1 and is
  * inferred. Throws INVALID_ARGUMENT when the element count does not match.
  */
-export function reshape<V extends { readonly length: number }>(values: V, shape: readonly number[]): { kind: 'dense'; values: V; shape: number[] } {
+export function reshape<V extends { readonly length: number }>(
+  values: V,
+  shape: readonly number[],
+): { kind: 'dense'; values: V; shape: number[] } {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= -1)) {
     throw specError('array of non-negative integers (one may be -1)', 'shape', shape);
   }
@@ -131,4 +144,3 @@ export function reshape<V extends { readonly length: number }>(values: V, shape:
   }
   return { kind: 'dense', values, shape: out };
 }
-

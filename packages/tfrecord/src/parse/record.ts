@@ -24,7 +24,12 @@ export function exampleFeatures(record: Uint8Array | Example, index: number): Fe
       throw withRecord(e, index);
     }
   }
-  if (typeof record === 'object' && record !== null && typeof record.features === 'object' && record.features !== null) {
+  if (
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.features === 'object' &&
+    record.features !== null
+  ) {
     return record.features;
   }
   throw specError('Uint8Array or Example', `record ${index}`, record);
@@ -57,6 +62,7 @@ export function sequenceExampleOf(record: Uint8Array | SequenceExample, index: n
  * a spec key can never change the result's prototype.
  */
 export function setResult(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }

@@ -95,7 +95,10 @@ function fixedLenSequenceList(f: NFeature & { kind: 'fixedLenSequence' }): Seque
     for (let s = 0; s < list.length; s++) {
       const v = stepValues(list[s] as Feature, kind, dtype, record, where, s);
       if (v.length !== stride) {
-        throw parseError(record, `${where} step ${s} has ${v.length} values, spec shape ${shapeString(shape)} needs ${stride}`);
+        throw parseError(
+          record,
+          `${where} step ${s} has ${v.length} values, spec shape ${shapeString(shape)} needs ${stride}`,
+        );
       }
       parts[s] = v;
     }
@@ -178,10 +181,13 @@ function raggedList(f: NRagged): SequenceFeatureParser {
   const layout = raggedLayout(f);
   const depth = layout.levelPartitions.length;
   const where = `ragged sequence feature '${f.name}'`;
-  const valueWhere = f.valueKey === f.name ? `feature list '${f.name}'` : `feature list '${f.valueKey}' (values of ${where})`;
+  const valueWhere =
+    f.valueKey === f.name ? `feature list '${f.name}'` : `feature list '${f.valueKey}' (values of ${where})`;
   const getValues = listGetter(f.valueKey);
   const valueKind = KIND_OF[f.dtype];
-  const partGetters = layout.levelPartitions.map((p) => (p.kind === 'uniformRowLength' ? undefined : listGetter(p.key)));
+  const partGetters = layout.levelPartitions.map((p) =>
+    p.kind === 'uniformRowLength' ? undefined : listGetter(p.key),
+  );
   /** The record's steps merged into one item whose rows are the steps. */
   const read = (lists: Lists, record: number): RaggedItem => {
     const valueList = getValues(lists) ?? [];
@@ -204,7 +210,14 @@ function raggedList(f: NRagged): SequenceFeatureParser {
       const parts = partLists.map((pl) =>
         pl === undefined
           ? undefined
-          : (stepValues(pl.list[s] as Feature, 'int64', 'int64', record, `feature list '${pl.key}' (partition of ${where})`, s) as BigInt64Array),
+          : (stepValues(
+              pl.list[s] as Feature,
+              'int64',
+              'int64',
+              record,
+              `feature list '${pl.key}' (partition of ${where})`,
+              s,
+            ) as BigInt64Array),
       );
       items[s] = buildItem(layout, values, parts, (m) => parseError(record, `${where} step ${s}: ${m}`));
     }
@@ -218,7 +231,10 @@ function raggedList(f: NRagged): SequenceFeatureParser {
     },
     batch(batch) {
       const items = batch.map((lists, r) => read(lists, r));
-      return { tensor: mergedTensor(layout, mergeItems(f.dtype, items, depth + 1), 2), steps: items.map((it) => it.rows) };
+      return {
+        tensor: mergedTensor(layout, mergeItems(f.dtype, items, depth + 1), 2),
+        steps: items.map((it) => it.rows),
+      };
     },
   };
 }

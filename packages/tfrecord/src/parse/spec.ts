@@ -4,15 +4,7 @@
  * (tensorflow/python/ops/parsing_config.py). Builders only assemble objects;
  * {@link compileSpec} checks them once, naming the spec key.
  */
-import type {
-  DType,
-  DenseTensor,
-  RaggedTensor,
-  SparseTensor,
-  SplitsDType,
-  SplitsOf,
-  ValuesOf,
-} from './types.js';
+import type { DType, DenseTensor, RaggedTensor, SparseTensor, SplitsDType, SplitsOf, ValuesOf } from './types.js';
 
 /**
  * A default value: a scalar, or (nested) arrays / typed arrays of scalars, flattened

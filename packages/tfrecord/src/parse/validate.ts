@@ -148,7 +148,9 @@ function normaliseOne(name: string, spec: unknown, role: SpecRole, label: string
     throw specError(`a feature spec (fixedLen, fixedLenSequence, varLen, sparse or ragged)`, where, spec);
   }
   if (!(allowed as readonly string[]).includes(kind)) {
-    throw specProblem(`${where}: ${kind} is not supported in ${ROLE_NAME[role]} (as in TF; allowed: ${allowed.join(', ')})`);
+    throw specProblem(
+      `${where}: ${kind} is not supported in ${ROLE_NAME[role]} (as in TF; allowed: ${allowed.join(', ')})`,
+    );
   }
   const dtype = checkDType(spec['dtype'], `dtype of ${where}`);
   switch (kind) {
@@ -184,7 +186,8 @@ function normaliseOne(name: string, spec: unknown, role: SpecRole, label: string
           throw specProblem(`${where}: defaultValue must be a single padding value, received ${pad.length} values`);
         }
       } else {
-        pad = dtype === 'int64' ? new BigInt64Array(1) : dtype === 'float32' ? new Float32Array(1) : [new Uint8Array(0)];
+        pad =
+          dtype === 'int64' ? new BigInt64Array(1) : dtype === 'float32' ? new Float32Array(1) : [new Uint8Array(0)];
       }
       return { kind, name, dtype, shape, stride, allowMissing, pad };
     }

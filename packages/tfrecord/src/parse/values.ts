@@ -68,7 +68,7 @@ export function concatValues(dtype: DType, parts: readonly AnyValues[], total: n
  */
 export function featureGetter(key: string): (features: Features) => Feature | undefined {
   if (key in Object.prototype) {
-    return (features) => (Object.prototype.hasOwnProperty.call(features, key) ? features[key] : undefined);
+    return (features) => (Object.hasOwn(features, key) ? features[key] : undefined);
   }
   return (features) => features[key];
 }
@@ -76,7 +76,7 @@ export function featureGetter(key: string): (features: Features) => Feature | un
 /** Same as {@link featureGetter}, for feature lists. */
 export function listGetter(key: string): (lists: Record<string, Feature[]>) => Feature[] | undefined {
   if (key in Object.prototype) {
-    return (lists) => (Object.prototype.hasOwnProperty.call(lists, key) ? lists[key] : undefined);
+    return (lists) => (Object.hasOwn(lists, key) ? lists[key] : undefined);
   }
   return (lists) => lists[key];
 }

@@ -22,7 +22,12 @@ the data checksums too. Index offsets address the bytes of an uncompressed
 file, so GZIP/ZLIB files are refused (convert them with --compression none).`,
   options: {
     output: { type: 'string', short: 'o', valueName: 'INDEX', description: 'Index path (only with a single FILE)' },
-    suffix: { type: 'string', valueName: 'SUFFIX', description: 'Suffix appended to FILE for the index path', defaultText: '.index' },
+    suffix: {
+      type: 'string',
+      valueName: 'SUFFIX',
+      description: 'Suffix appended to FILE for the index path',
+      defaultText: '.index',
+    },
     quiet: { type: 'boolean', short: 'q', description: 'Print nothing on success' },
   },
   positionals: { name: 'FILE', min: 1 },
@@ -30,9 +35,16 @@ file, so GZIP/ZLIB files are refused (convert them with --compression none).`,
   async run(args, ctx) {
     const output = stringOption(args, 'output');
     const suffix = stringOption(args, 'suffix') ?? '.index';
-    if (suffix === '') throw usageError('Expected non-empty suffix for --suffix but received  of type string', `See '${args.commandPath} --help'.`);
+    if (suffix === '')
+      throw usageError(
+        'Expected non-empty suffix for --suffix but received  of type string',
+        `See '${args.commandPath} --help'.`,
+      );
     if (output !== undefined && args.positionals.length > 1) {
-      throw usageError(`Option --output needs a single FILE but received ${args.positionals.length}`, `See '${args.commandPath} --help'.`);
+      throw usageError(
+        `Option --output needs a single FILE but received ${args.positionals.length}`,
+        `See '${args.commandPath} --help'.`,
+      );
     }
     for (const path of args.positionals) {
       const facts = await fileFacts(path);

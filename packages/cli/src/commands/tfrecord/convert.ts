@@ -5,7 +5,14 @@ import { CliError, usageError } from '../../errors.js';
 import { formatBytes, plural } from '../../format.js';
 import { byteSizeOption, choiceOption, integerOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
-import { checkNotAnInput, compressionFromPath, ensureDirectory, openWriter, shardPrefix, writeError } from '../../tfrecord/output.js';
+import {
+  checkNotAnInput,
+  compressionFromPath,
+  ensureDirectory,
+  openWriter,
+  shardPrefix,
+  writeError,
+} from '../../tfrecord/output.js';
 import { fileFacts, readFileRecords } from '../../tfrecord/records.js';
 
 /** Marks errors of the inputs, so they are not reported as errors of the output. */
@@ -30,10 +37,25 @@ shard of its own). Shards are named as TensorFlow does: -o out/train.tfrecord.gz
 gives out/train-00000-of-00004.tfrecord.gz, ... Everything is written under
 temporary names and renamed at the end; on any error no output is left behind.`,
   options: {
-    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output file (or the name shards are derived from)' },
-    compression: { type: 'string', short: 'c', valueName: 'KIND', description: 'Output compression: gzip, zlib or none', defaultText: 'from the extension of OUT' },
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'OUT',
+      description: 'Output file (or the name shards are derived from)',
+    },
+    compression: {
+      type: 'string',
+      short: 'c',
+      valueName: 'KIND',
+      description: 'Output compression: gzip, zlib or none',
+      defaultText: 'from the extension of OUT',
+    },
     shards: { type: 'string', valueName: 'N', description: 'Write N shards, record i to shard i mod N' },
-    'max-shard-bytes': { type: 'string', valueName: 'B', description: 'Start a new shard before B framed bytes (e.g. 100MB, 1GiB)' },
+    'max-shard-bytes': {
+      type: 'string',
+      valueName: 'B',
+      description: 'Start a new shard before B framed bytes (e.g. 100MB, 1GiB)',
+    },
   },
   positionals: { name: 'IN', min: 1 },
   examples: [
@@ -45,7 +67,12 @@ temporary names and renamed at the end; on any error no output is left behind.`,
     const hint = `See '${args.commandPath} --help'.`;
     const output = stringOption(args, 'output');
     if (output === undefined) throw usageError(`Missing -o OUT for ${args.commandPath}`, hint);
-    const compression = choiceOption(args, 'compression', ['gzip', 'zlib', 'none'] as const, compressionFromPath(output));
+    const compression = choiceOption(
+      args,
+      'compression',
+      ['gzip', 'zlib', 'none'] as const,
+      compressionFromPath(output),
+    );
     const shards = integerOption(args, 'shards', { min: 1, max: 99999 });
     const maxShardBytes = byteSizeOption(args, 'max-shard-bytes', { min: 1 });
     if (shards !== undefined && maxShardBytes !== undefined) {

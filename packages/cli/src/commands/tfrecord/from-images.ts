@@ -10,7 +10,8 @@ import { Progress } from '../../progress.js';
 export const fromImagesCommand = defineCommand({
   name: 'from-images',
   summary: 'write folders of images as a TFRecord dataset',
-  usage: 'DIR... -o OUT [--labels dir|FILE.csv] [--schema cs20|encoded] [--shards N] [--compression gzip|zlib|none] [--on-error skip|fail]',
+  usage:
+    'DIR... -o OUT [--labels dir|FILE.csv] [--schema cs20|encoded] [--shards N] [--compression gzip|zlib|none] [--on-error skip|fail]',
   description: `
 Reads every image under the folders (recursively; hidden files ignored), one
 Example per image, streamed (one image in memory at a time).
@@ -34,12 +35,38 @@ sorted and numbered).
 Files that are not readable images are reported by name and skipped
 (--on-error skip, default) or stop the run with no output left (fail).`,
   options: {
-    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output file (or the name shards are derived from); required' },
-    labels: { type: 'string', valueName: 'SOURCE', description: "'dir' (sub-folder names) or a CSV of filename,label", defaultText: 'dir' },
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'OUT',
+      description: 'Output file (or the name shards are derived from); required',
+    },
+    labels: {
+      type: 'string',
+      valueName: 'SOURCE',
+      description: "'dir' (sub-folder names) or a CSV of filename,label",
+      defaultText: 'dir',
+    },
     schema: { type: 'string', valueName: 'NAME', description: 'cs20 or encoded', defaultText: 'cs20' },
-    shards: { type: 'string', valueName: 'N', description: 'Write N shards (record i to shard i mod N)', defaultText: '1' },
-    compression: { type: 'string', short: 'c', valueName: 'KIND', description: 'gzip, zlib or none', defaultText: 'from the extension of OUT' },
-    'on-error': { type: 'string', valueName: 'MODE', description: 'skip or fail on a file that is not a readable image', defaultText: 'skip' },
+    shards: {
+      type: 'string',
+      valueName: 'N',
+      description: 'Write N shards (record i to shard i mod N)',
+      defaultText: '1',
+    },
+    compression: {
+      type: 'string',
+      short: 'c',
+      valueName: 'KIND',
+      description: 'gzip, zlib or none',
+      defaultText: 'from the extension of OUT',
+    },
+    'on-error': {
+      type: 'string',
+      valueName: 'MODE',
+      description: 'skip or fail on a file that is not a readable image',
+      defaultText: 'skip',
+    },
   },
   positionals: { name: 'DIR', min: 1 },
   examples: [
@@ -87,11 +114,14 @@ Files that are not readable images are reported by name and skipped
     }
     bar.done();
     for (const w of warnings) await ctx.stderr.write(w);
-    const where = result.files.length === 1 ? outputArg : `${plural(result.files.length, 'shard')} (${result.files[0]!.path} ...)`;
+    const where =
+      result.files.length === 1 ? outputArg : `${plural(result.files.length, 'shard')} (${result.files[0]!.path} ...)`;
     const skipped = result.skipped.length === 0 ? '' : `; skipped ${plural(result.skipped.length, 'file')}`;
     await ctx.stdout.write(`wrote ${plural(result.records, 'record')} (${schema}) to ${where}${skipped}\n`);
     if (result.labelMap !== undefined) {
-      await ctx.stdout.write(`label map (${result.labelMap}):\n${result.classes.map((c, i) => `  ${i}: ${c}\n`).join('')}`);
+      await ctx.stdout.write(
+        `label map (${result.labelMap}):\n${result.classes.map((c, i) => `  ${i}: ${c}\n`).join('')}`,
+      );
     }
     return 0;
   },

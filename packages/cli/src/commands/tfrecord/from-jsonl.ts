@@ -1,7 +1,14 @@
 /** `pastiche tfrecord from-jsonl`: the inverse of cat. */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { encodeExample, encodeSequenceExample, exampleFromJSON, isTFRecordError, sequenceExampleFromJSON, base64ToBytes } from '@pastiche/tfrecord/node';
+import {
+  encodeExample,
+  encodeSequenceExample,
+  exampleFromJSON,
+  isTFRecordError,
+  sequenceExampleFromJSON,
+  base64ToBytes,
+} from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { formatBytes, plural } from '../../format.js';
@@ -43,20 +50,38 @@ are stored as float32. The first bad line stops the run with its line number,
 and no output file is left behind.`,
   options: {
     output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output TFRecord file' },
-    kind: { type: 'string', short: 'k', valueName: 'KIND', description: 'Record kind: example, sequence or raw', defaultText: 'example' },
-    compression: { type: 'string', short: 'c', valueName: 'KIND', description: 'Output compression: gzip, zlib or none', defaultText: 'from the extension of OUT' },
+    kind: {
+      type: 'string',
+      short: 'k',
+      valueName: 'KIND',
+      description: 'Record kind: example, sequence or raw',
+      defaultText: 'example',
+    },
+    compression: {
+      type: 'string',
+      short: 'c',
+      valueName: 'KIND',
+      description: 'Output compression: gzip, zlib or none',
+      defaultText: 'from the extension of OUT',
+    },
   },
   positionals: { name: 'IN.jsonl', min: 1, max: 1 },
   examples: [
     'pastiche tfrecord from-jsonl records.jsonl -o records.tfrecord',
-    "pastiche tfrecord cat a.tfrecord | jq -c 'select(.features.label.int64[0] == \"1\")' | pastiche tfrecord from-jsonl - -o ones.tfrecord.gz",
+    'pastiche tfrecord cat a.tfrecord | jq -c \'select(.features.label.int64[0] == "1")\' | pastiche tfrecord from-jsonl - -o ones.tfrecord.gz',
   ],
   async run(args, ctx) {
     const input = args.positionals[0]!;
     const output = stringOption(args, 'output');
-    if (output === undefined) throw usageError(`Missing -o OUT for ${args.commandPath}`, `See '${args.commandPath} --help'.`);
+    if (output === undefined)
+      throw usageError(`Missing -o OUT for ${args.commandPath}`, `See '${args.commandPath} --help'.`);
     const kind = choiceOption(args, 'kind', ['example', 'sequence', 'raw'] as const, 'example');
-    const compression = choiceOption(args, 'compression', ['gzip', 'zlib', 'none'] as const, compressionFromPath(output));
+    const compression = choiceOption(
+      args,
+      'compression',
+      ['gzip', 'zlib', 'none'] as const,
+      compressionFromPath(output),
+    );
     const name = input === '-' ? '<stdin>' : input;
     const stream = input === '-' ? process.stdin : createReadStream(input);
     // Surface open errors (missing file) before creating the output.
@@ -80,7 +105,12 @@ and no output file is left behind.`,
         try {
           record = encodeLine(kind, JSON.parse(line));
         } catch (e) {
-          const detail = e instanceof SyntaxError ? `invalid JSON: ${e.message}` : isTFRecordError(e) || e instanceof CliError ? e.message : String(e);
+          const detail =
+            e instanceof SyntaxError
+              ? `invalid JSON: ${e.message}`
+              : isTFRecordError(e) || e instanceof CliError
+                ? e.message
+                : String(e);
           throw new CliError(`${name}:${lineNo}: ${detail}`, { cause: e });
         }
         try {
@@ -103,7 +133,9 @@ and no output file is left behind.`,
       throw (e as { code?: unknown }).code === undefined ? e : fileError(e, input);
     }
     progress.done();
-    await ctx.stdout.write(`${plural(writer.recordsWritten, 'record')}, ${formatBytes(writer.bytesWritten)} framed -> ${output}\n`);
+    await ctx.stdout.write(
+      `${plural(writer.recordsWritten, 'record')}, ${formatBytes(writer.bytesWritten)} framed -> ${output}\n`,
+    );
     return 0;
   },
 });

@@ -70,7 +70,13 @@ printable UTF-8, else as their size and the first ${HEX_PREFIX} bytes in hex. Fo
 machine-readable output use 'pastiche tfrecord cat'.`,
   options: {
     lines: { type: 'string', short: 'n', valueName: 'N', description: 'Records per file', defaultText: '5' },
-    kind: { type: 'string', short: 'k', valueName: 'KIND', description: 'Record kind: example, sequence, raw, or auto (detected per file)', defaultText: 'auto' },
+    kind: {
+      type: 'string',
+      short: 'k',
+      valueName: 'KIND',
+      description: 'Record kind: example, sequence, raw, or auto (detected per file)',
+      defaultText: 'auto',
+    },
   },
   positionals: { name: 'FILE', min: 1 },
   examples: ['pastiche tfrecord head train.tfrecord', 'pastiche tfrecord head -n 1 clips.tfrecord.gz'],

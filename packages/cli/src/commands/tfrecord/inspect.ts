@@ -23,11 +23,20 @@ its range of step counts and values per step. --json prints the same as one
 JSON object.`,
   options: {
     json: { type: 'boolean', description: 'Print one JSON object instead of tables' },
-    kind: { type: 'string', short: 'k', valueName: 'KIND', description: 'Record kind: example, sequence, raw, or auto (detected per file)', defaultText: 'auto' },
+    kind: {
+      type: 'string',
+      short: 'k',
+      valueName: 'KIND',
+      description: 'Record kind: example, sequence, raw, or auto (detected per file)',
+      defaultText: 'auto',
+    },
     limit: { type: 'string', short: 'n', valueName: 'N', description: 'Look at the first N records in all' },
   },
   positionals: { name: 'FILE', min: 1 },
-  examples: ['pastiche tfrecord inspect train.tfrecord.gz', 'pastiche tfrecord inspect shards/* --limit 10000 --json | jq .features'],
+  examples: [
+    'pastiche tfrecord inspect train.tfrecord.gz',
+    'pastiche tfrecord inspect shards/* --limit 10000 --json | jq .features',
+  ],
   async run(args, ctx) {
     const kindOption = choiceOption(args, 'kind', KIND_CHOICES, 'auto');
     const limit = integerOption(args, 'limit', { min: 1 }, Number.POSITIVE_INFINITY);
@@ -57,7 +66,9 @@ JSON object.`,
     } finally {
       progress.clear();
     }
-    const text = flagOption(args, 'json') ? `${JSON.stringify(schemaToJSON(schema, args.positionals), null, 2)}\n` : schemaText(schema, args.positionals, formatBytes);
+    const text = flagOption(args, 'json')
+      ? `${JSON.stringify(schemaToJSON(schema, args.positionals), null, 2)}\n`
+      : schemaText(schema, args.positionals, formatBytes);
     await ctx.stdout.write(text);
     return 0;
   },

@@ -19,11 +19,24 @@ encoded records are written byte for byte under their stored image/filename.
 Files are named <input>-<record>.png unless the record names its file. FILE
 may be a glob or a shard spec (name@N); compression is detected.`,
   options: {
-    output: { type: 'string', short: 'o', valueName: 'DIR', description: 'Output folder (created if needed); required' },
-    format: { type: 'string', valueName: 'FMT', description: 'png or jpeg', defaultText: 'png for cs20, the stored format for encoded' },
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'DIR',
+      description: 'Output folder (created if needed); required',
+    },
+    format: {
+      type: 'string',
+      valueName: 'FMT',
+      description: 'png or jpeg',
+      defaultText: 'png for cs20, the stored format for encoded',
+    },
   },
   positionals: { name: 'FILE', min: 1 },
-  examples: ['pastiche tfrecord to-images cs20-friday.tfrecord -o friday/', 'pastiche tfrecord to-images "train-*.tfrecord.gz" -o train/ --format jpeg'],
+  examples: [
+    'pastiche tfrecord to-images cs20-friday.tfrecord -o friday/',
+    'pastiche tfrecord to-images "train-*.tfrecord.gz" -o train/ --format jpeg',
+  ],
   async run(args, ctx) {
     const hint = `See '${args.commandPath} --help'.`;
     const outArg = stringOption(args, 'output');

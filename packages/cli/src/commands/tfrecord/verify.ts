@@ -29,7 +29,10 @@ Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".`,
     },
   },
   positionals: { name: 'FILE', min: 1 },
-  examples: ['pastiche tfrecord verify train.tfrecord', 'pastiche tfrecord verify --kind example shards/*.tfrecord.gz && echo fine'],
+  examples: [
+    'pastiche tfrecord verify train.tfrecord',
+    'pastiche tfrecord verify --kind example shards/*.tfrecord.gz && echo fine',
+  ],
   async run(args, ctx) {
     const kind = choiceOption(args, 'kind', ['example', 'sequence', 'raw'] as const, 'raw');
     let records = 0;
@@ -48,7 +51,10 @@ Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".`,
         } catch (e) {
           const err = fileError(e, path);
           if (facts.compression !== 'none' && isTFRecordError(err) && err.offset !== undefined) {
-            throw new CliError(`${err.message} (offset in the ${facts.compression.toUpperCase()}-decompressed stream)`, { cause: err });
+            throw new CliError(
+              `${err.message} (offset in the ${facts.compression.toUpperCase()}-decompressed stream)`,
+              { cause: err },
+            );
           }
           throw err;
         }
@@ -60,7 +66,9 @@ Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".`,
       throw e;
     }
     progress.clear();
-    await ctx.stdout.write(`${plural(args.positionals.length, 'file')}, ${plural(records, 'record')}, ${formatBytes(bytes)}: OK\n`);
+    await ctx.stdout.write(
+      `${plural(args.positionals.length, 'file')}, ${plural(records, 'record')}, ${formatBytes(bytes)}: OK\n`,
+    );
     return 0;
   },
 });

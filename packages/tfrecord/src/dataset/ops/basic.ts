@@ -34,7 +34,11 @@ export async function* skipOp<T>(open: Upstream<T>, n: number): AsyncGenerator<T
 }
 
 /** Elements whose position modulo `numShards` is `index` (tf.data's shard). */
-export async function* shardOp<T>(open: Upstream<T>, numShards: number, index: number): AsyncGenerator<T, void, undefined> {
+export async function* shardOp<T>(
+  open: Upstream<T>,
+  numShards: number,
+  index: number,
+): AsyncGenerator<T, void, undefined> {
   let i = 0;
   for await (const x of open()) {
     if (i === index) yield x;

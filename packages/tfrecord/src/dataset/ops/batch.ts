@@ -25,9 +25,7 @@ export async function* batchOp<T, U>(
 }
 
 /** The elements of each upstream element (an iterable or array-like), flattened one level. */
-export async function* unbatchOp<U>(
-  open: Upstream<Iterable<U> | ArrayLike<U>>,
-): AsyncGenerator<U, void, undefined> {
+export async function* unbatchOp<U>(open: Upstream<Iterable<U> | ArrayLike<U>>): AsyncGenerator<U, void, undefined> {
   for await (const batch of open()) {
     if (typeof (batch as Iterable<U>)[Symbol.iterator] === 'function') {
       yield* batch as Iterable<U>;
