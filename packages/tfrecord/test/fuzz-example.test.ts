@@ -119,30 +119,33 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
   return b;
 }
 
-test('fuzz: mutated valid records only ever raise INVALID_PROTO, and what decodes re-encodes stably', () => {
-  const deadline = Date.now() + 3000;
-  let iterations = 0;
+/** Fixed case count and seed: a slow machine runs the same cases, only slower. */
+/** fast-check seed, printed in the test names so a failure can be replayed. */
+const FC_SEED = 20261201;
+const MUTATION_CASES = 3000;
+const MUTATION_SEED = 1;
+
+test(`fuzz: mutated valid records only ever raise INVALID_PROTO, and what decodes re-encodes stably (${MUTATION_CASES} cases from seed ${MUTATION_SEED})`, (t) => {
+  t.diagnostic(`seed ${MUTATION_SEED}, ${MUTATION_CASES} cases`);
   const seen = { ok: 0, error: 0 };
-  for (let seed = 1; seed <= 10000 && Date.now() < deadline; seed++) {
+  for (let seed = MUTATION_SEED; seed < MUTATION_SEED + MUTATION_CASES; seed++) {
     const r = rng(seed);
     const input = mutate(corpus[seed % corpus.length]!, r);
     // Also at an odd offset, so aligned and unaligned float paths both run.
     const shifted = new Uint8Array(input.length + 1).subarray(1);
     shifted.set(input);
     for (const o of [...check(input, seed), ...check(shifted, seed)]) seen[o]++;
-    iterations++;
   }
-  assert.ok(iterations >= 500, `only ${iterations} iterations ran`);
   // Both outcomes must occur, or the mutations are not exercising the decoder.
   assert.ok(seen.ok > 0 && seen.error > 0, JSON.stringify(seen));
 });
 
-test('fuzz: random bytes only ever raise INVALID_PROTO', () => {
+test(`fuzz: random bytes only ever raise INVALID_PROTO (3000 cases, seed ${FC_SEED})`, () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer(), (b, seed) => {
       check(b, seed);
     }),
-    { numRuns: 3000 },
+    { numRuns: 3000, seed: FC_SEED },
   );
 });
 

@@ -26,7 +26,22 @@ export function sharedPath(...parts: string[]): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-/** Message used when a test skips because shared data is missing. */
+/**
+ * True under CI (`CI=true`): CI always has ../shared and Chromium, so a missing one is a
+ * broken set-up that must fail the run rather than quietly turn tests into skips.
+ */
+export const underCi: boolean = process.env['CI'] === 'true' || process.env['CI'] === '1';
+
+/**
+ * The skip reason for a missing prerequisite, e.g. `missing('/usr/bin/chromium not found')`.
+ * Under CI it throws instead, failing the test (or the file, at top level).
+ */
+export function missing(what: string): string {
+  if (underCi) throw new Error(`${what}, and CI=true: under CI this is a failure, not a skip`);
+  return `SKIPPED: ${what}`;
+}
+
+/** Skip reason used when a test needs shared data or weights that are absent (throws under CI). */
 export function absent(what: string): string {
-  return `SKIPPED: ../shared/${what} is absent (tests that need shared data or weights skip without it)`;
+  return missing(`../shared/${what} is absent (tests that need shared data or weights skip without it)`);
 }
