@@ -7,3 +7,26 @@ export { decodeEvent, isEventRecord } from './decode.js';
 export { encodeEvent, encodeEventInto } from './encode.js';
 export { eventToJSONLine } from './json.js';
 export { pyFloatRepr, pyFloat32Repr } from './pyjson.js';
+export {
+  FILE_VERSION,
+  scalarValue,
+  imageValue,
+  textValue,
+  histogramValue,
+  tfHistogram,
+  tensorboardHistogramBuckets,
+  pngInfo,
+  summaryEvent,
+  fileVersionEvent,
+} from './build.js';
+export type {
+  SummaryForm,
+  ScalarOptions,
+  ImageOptions,
+  TextOptions,
+  HistogramOptions,
+  EventTime,
+  PngInfo,
+} from './build.js';
+export { ScalarExtractor, extractScalars, tensorScalar } from './scalars.js';
+export type { ScalarPoint } from './scalars.js';

@@ -17,24 +17,7 @@ export function pyFloatRepr(x: number): string {
     sign = '-';
     s = s.slice(1);
   }
-  let mant = s;
-  let exp = 0;
-  const e = s.indexOf('e');
-  if (e >= 0) {
-    mant = s.slice(0, e);
-    exp = Number(s.slice(e + 1));
-  }
-  const dot = mant.indexOf('.');
-  let digits = dot >= 0 ? mant.slice(0, dot) + mant.slice(dot + 1) : mant;
-  // decpt: x = 0.DIGITS * 10^decpt, as dtoa reports it.
-  let decpt = (dot >= 0 ? dot : mant.length) + exp;
-  let lead = 0;
-  while (lead < digits.length - 1 && digits.charCodeAt(lead) === 48) lead++;
-  digits = digits.slice(lead);
-  decpt -= lead;
-  let tail = digits.length;
-  while (tail > 1 && digits.charCodeAt(tail - 1) === 48) tail--;
-  digits = digits.slice(0, tail);
+  const { digits, decpt } = splitDigits(s);
   if (decpt <= -4 || decpt > 16) {
     const e10 = decpt - 1;
     const abs = Math.abs(e10);
@@ -46,24 +29,44 @@ export function pyFloatRepr(x: number): string {
   return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
 }
 
+/** `x = 0.DIGITS * 10^decpt` from a JavaScript number string; trailing zeros dropped. */
+function splitDigits(s: string): { digits: string; decpt: number } {
+  let mant = s;
+  let exp = 0;
+  const e = s.indexOf('e');
+  if (e >= 0) {
+    mant = s.slice(0, e);
+    exp = Number(s.slice(e + 1));
+  }
+  const dot = mant.indexOf('.');
+  let digits = dot >= 0 ? mant.slice(0, dot) + mant.slice(dot + 1) : mant;
+  let decpt = (dot >= 0 ? dot : mant.length) + exp;
+  let lead = 0;
+  while (lead < digits.length - 1 && digits.charCodeAt(lead) === 48) lead++;
+  digits = digits.slice(lead);
+  decpt -= lead;
+  let tail = digits.length;
+  while (tail > 1 && digits.charCodeAt(tail - 1) === 48) tail--;
+  return { digits: digits.slice(0, tail), decpt };
+}
+
 /**
  * `x` rounded to `p` significant digits, half to even on the exact binary value
- * (Python's `'%.*g'`). `toPrecision` breaks exact ties upwards instead; a tie can
- * decide the outcome of {@link pyFloat32Repr} only for integers beyond 2^24, so
- * those are rounded exactly with BigInt.
+ * (Python's `'%.*g'`). `toPrecision` breaks exact ties away from zero instead, so
+ * a possible tie (digit p+1 is a 5) is checked against the exact expansion, which
+ * `toPrecision(100)` gives for every float32 of magnitude above about 1e-30.
  */
 function roundSignificant(x: number, p: number): number {
-  const a = Math.abs(x);
-  if (!Number.isInteger(a) || a < 2 ** 24) return Number(x.toPrecision(p));
-  const digits = BigInt(a).toString();
-  if (digits.length <= p) return x;
-  const scale = 10n ** BigInt(digits.length - p);
-  const n = BigInt(a);
-  let q = n / scale;
-  const r = n - q * scale;
-  if (2n * r > scale || (2n * r === scale && q % 2n === 1n)) q += 1n;
-  const v = Number(q * scale);
-  return x < 0 ? -v : v;
+  const rounded = Number(x.toPrecision(p));
+  const next = x.toPrecision(p + 1);
+  const e = next.indexOf('e');
+  if (next.charCodeAt((e < 0 ? next.length : e) - 1) !== 53) return rounded;
+  const exact = splitDigits(Math.abs(x).toPrecision(100));
+  const d = exact.digits;
+  if (d.length !== p + 1 || d.charCodeAt(p) !== 53 || (d.charCodeAt(p - 1) & 1) === 1) return rounded;
+  // An exact tie whose kept digit is even: round towards zero.
+  const down = Number(`0.${d.slice(0, p)}e${exact.decpt}`);
+  return x < 0 ? -down : down;
 }
 
 /**
