@@ -190,7 +190,9 @@ function checkValues(values: ArrayLike<number>): void {
   if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
     bad('array of numbers', 'values', values);
   }
-  if (values.length === 0) bad('at least one value', 'values', values);
+  if (values.length === 0) {
+    throw new TFRecordError('INVALID_ARGUMENT', 'Expected at least one value for values but received 0 values');
+  }
 }
 
 /**
@@ -228,7 +230,12 @@ export function tfHistogram(values: ArrayLike<number>): HistogramProto {
       end = i;
     }
   }
-  if (start < 0) bad('values with at least one finite value within ±1e20', 'values', values);
+  if (start < 0) {
+    throw new TFRecordError(
+      'INVALID_ARGUMENT',
+      `Expected at least one finite value within ±1e20 for values but received ${values.length} values, none of them`,
+    );
+  }
   end += 1;
   const bucket = start > 0 ? counts.slice(start - 1, end) : Float64Array.of(0, ...counts.subarray(0, end));
   const bucketLimit = edges.slice(start, end + 1);
