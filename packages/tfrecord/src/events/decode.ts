@@ -13,7 +13,6 @@ import { TFRecordError, isTFRecordError } from '../errors.js';
 import { describe } from '../framing/options.js';
 import { ProtoReader } from '../wire/reader.js';
 import { WireType } from '../wire/writer.js';
-import { EVENT_WHAT, VALUE_ONEOF } from './types.js';
 import type {
   Event,
   HistogramProto,
@@ -35,6 +34,12 @@ import type {
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const WIRE_FAIL = 'invalid protobuf: ';
+
+/** Decoded-string cache: 256 slots of (bytes, string) for strings up to 64 bytes. */
+const MAX_CACHED = 64;
+const CACHE_SLOTS = 256;
+const cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(CACHE_SLOTS).fill(undefined);
+const cacheStrings: (string | undefined)[] = new Array<string | undefined>(CACHE_SLOTS).fill(undefined);
 
 /** Reader plus the field path, kept only to word error messages. */
 class Ctx {
@@ -81,12 +86,37 @@ class Ctx {
   string(): string {
     const at = this.r.pos;
     const b = this.r.bytes();
-    if (b.length === 0) return '';
+    const n = b.length;
+    if (n === 0) return '';
+    // Tags and plugin names repeat in every event: look short ones up first.
+    let slot = -1;
+    if (n <= MAX_CACHED) {
+      let h = n;
+      for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+      slot = (h >>> 0) % CACHE_SLOTS;
+      const hit = cacheBytes[slot];
+      if (hit !== undefined && hit.length === n) {
+        let same = true;
+        for (let i = 0; i < n; i++) {
+          if (hit[i] !== b[i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return cacheStrings[slot]!;
+      }
+    }
+    let s: string;
     try {
-      return utf8.decode(b);
+      s = utf8.decode(b);
     } catch {
       return this.fail('invalid UTF-8 in string field', at);
     }
+    if (slot >= 0) {
+      cacheBytes[slot] = b.slice();
+      cacheStrings[slot] = s;
+    }
+    return s;
   }
 
   /** Decodes the length-delimited submessage at the cursor with `fn`, inside path element `name`. */
@@ -217,14 +247,20 @@ function put<O, K extends keyof O>(o: O, k: K, v: O[K] | undefined): void {
     v === false ||
     (typeof v === 'number' && v === 0 && !Object.is(v, -0)) ||
     (v instanceof Uint8Array && v.length === 0);
-  if (isDefault) delete o[k];
-  else o[k] = v as O[K];
+  // `delete` only when present: deleting turns an object into a slow dictionary.
+  if (!isDefault) o[k] = v as O[K];
+  else if (o[k] !== undefined) delete o[k];
 }
 
-/** Sets oneof member `k` of `o` (present even at its default) and clears the other members. */
-function putOneof<O, K extends keyof O>(o: O, members: readonly string[], k: K, v: O[K]): void {
-  for (const m of members) if (m !== k) delete (o as Record<string, unknown>)[m];
+/**
+ * Sets oneof member `k` of `o` (present even at its default), clears the member
+ * set before (`current`, tracked by the caller so absent members are never probed),
+ * and returns `k` as the new current member.
+ */
+function putOneof<O, K extends keyof O>(o: O, current: keyof O | undefined, k: K, v: O[K]): K {
+  if (current !== undefined && current !== k) delete o[current];
   o[k] = v;
+  return k;
 }
 
 // ---- messages -------------------------------------------------------------------
@@ -627,6 +663,7 @@ function emptyArrayToUndefined<T extends { length: number }>(a: T | undefined): 
 
 function value(c: Ctx, end: number): SummaryValue {
   const m: SummaryValue = {};
+  let which: keyof SummaryValue | undefined;
   const r = c.r;
   while (r.pos < end) {
     const t = c.tag();
@@ -637,23 +674,23 @@ function value(c: Ctx, end: number): SummaryValue {
         break;
       case (2 << 3) | 5:
         c.field = 'simple_value';
-        putOneof(m, VALUE_ONEOF, 'simpleValue', r.float());
+        which = putOneof(m, which, 'simpleValue', r.float());
         break;
       case (3 << 3) | 2:
         c.field = 'obsolete_old_style_histogram';
-        putOneof(m, VALUE_ONEOF, 'obsoleteOldStyleHistogram', r.bytes());
+        which = putOneof(m, which, 'obsoleteOldStyleHistogram', r.bytes());
         break;
       case (4 << 3) | 2:
         c.field = 'image';
-        putOneof(m, VALUE_ONEOF, 'image', c.sub('image', image(m.image)));
+        which = putOneof(m, which, 'image', c.sub('image', image(m.image)));
         break;
       case (5 << 3) | 2:
         c.field = 'histo';
-        putOneof(m, VALUE_ONEOF, 'histo', c.sub('histo', histo(m.histo)));
+        which = putOneof(m, which, 'histo', c.sub('histo', histo(m.histo)));
         break;
       case (6 << 3) | 2:
         c.field = 'audio';
-        putOneof(m, VALUE_ONEOF, 'audio', c.sub('audio', audio(m.audio)));
+        which = putOneof(m, which, 'audio', c.sub('audio', audio(m.audio)));
         break;
       case (7 << 3) | 2:
         c.field = 'node_name';
@@ -661,7 +698,7 @@ function value(c: Ctx, end: number): SummaryValue {
         break;
       case (8 << 3) | 2:
         c.field = 'tensor';
-        putOneof(m, VALUE_ONEOF, 'tensor', c.sub('tensor', tensor(m.tensor)));
+        which = putOneof(m, which, 'tensor', c.sub('tensor', tensor(m.tensor)));
         break;
       case (9 << 3) | 2:
         c.field = 'metadata';
@@ -693,6 +730,7 @@ function summary(prev: Summary | undefined) {
 
 function event(c: Ctx, end: number): Event {
   const m: Event = {};
+  let what: keyof Event | undefined;
   const r = c.r;
   while (r.pos < end) {
     const t = c.tag();
@@ -707,36 +745,36 @@ function event(c: Ctx, end: number): Event {
         break;
       case (3 << 3) | 2:
         c.field = 'file_version';
-        putOneof(m, EVENT_WHAT, 'fileVersion', c.string());
+        what = putOneof(m, what, 'fileVersion', c.string());
         break;
       case (4 << 3) | 2:
         c.field = 'graph_def';
-        putOneof(m, EVENT_WHAT, 'graphDef', r.bytes());
+        what = putOneof(m, what, 'graphDef', r.bytes());
         break;
       case (5 << 3) | 2:
         c.field = 'summary';
-        putOneof(m, EVENT_WHAT, 'summary', c.sub('summary', summary(m.summary)));
+        what = putOneof(m, what, 'summary', c.sub('summary', summary(m.summary)));
         break;
       case (6 << 3) | 2:
         c.field = 'log_message';
-        putOneof(m, EVENT_WHAT, 'logMessage', c.sub('log_message', logMessage(m.logMessage)));
+        what = putOneof(m, what, 'logMessage', c.sub('log_message', logMessage(m.logMessage)));
         break;
       case (7 << 3) | 2:
         c.field = 'session_log';
-        putOneof(m, EVENT_WHAT, 'sessionLog', c.sub('session_log', sessionLog(m.sessionLog)));
+        what = putOneof(m, what, 'sessionLog', c.sub('session_log', sessionLog(m.sessionLog)));
         break;
       case (8 << 3) | 2:
         c.field = 'tagged_run_metadata';
-        putOneof(
+        what = putOneof(
           m,
-          EVENT_WHAT,
+          what,
           'taggedRunMetadata',
           c.sub('tagged_run_metadata', taggedRunMetadata(m.taggedRunMetadata)),
         );
         break;
       case (9 << 3) | 2:
         c.field = 'meta_graph_def';
-        putOneof(m, EVENT_WHAT, 'metaGraphDef', r.bytes());
+        what = putOneof(m, what, 'metaGraphDef', r.bytes());
         break;
       case (10 << 3) | 2:
         c.field = 'source_metadata';
