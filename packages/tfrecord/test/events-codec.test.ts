@@ -12,7 +12,7 @@ import { encodeRecord } from '../src/framing/encode.js';
 import { decodeRecords } from '../src/framing/decode.js';
 import { encodeExample } from '../src/example/encode.js';
 import { buildExample } from '../src/example/build.js';
-import { decodeEvent, isEventRecord } from '../src/events/decode.js';
+import { decodeEvent, isEventFileName, isEventRecord } from '../src/events/decode.js';
 import { encodeEvent } from '../src/events/encode.js';
 import { eventToJSONLine } from '../src/events/json.js';
 import { pyFloat32Repr, pyFloatRepr } from '../src/events/pyjson.js';
@@ -71,6 +71,9 @@ test('isEventRecord is false for Examples, garbage and other file versions', () 
   assert.equal(isEventRecord(encodeEvent({ wallTime: 1, fileVersion: 'other:2' })), false);
   assert.equal(isEventRecord(encodeEvent({ fileVersion: 'brain.Event:1' })), true);
   assert.equal(isEventRecord('brain.Event:2' as unknown as Uint8Array), false);
+  assert.equal(isEventFileName('events.out.tfevents.1700000000.host.1.0'), true);
+  assert.equal(isEventFileName('tb-scalars.tfevents'), true);
+  assert.equal(isEventFileName('train.tfrecord'), false);
 });
 
 test('pyFloatRepr prints Python repr', () => {

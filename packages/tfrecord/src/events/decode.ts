@@ -824,3 +824,11 @@ export function isEventRecord(bytes: Uint8Array): boolean {
     return false;
   }
 }
+
+/**
+ * True when a file name (not a path) is one TensorBoard's loaders read as an
+ * event file: it contains "tfevents" (tensorboard/backend/event_processing/io_wrapper.py).
+ */
+export function isEventFileName(name: string): boolean {
+  return typeof name === 'string' && name.includes('tfevents');
+}
