@@ -12,6 +12,9 @@
 export function pyFloatRepr(x: number): string {
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
   let s = String(x);
+  // Where both languages print fixed notation the digits agree; Python adds ".0" to integers.
+  const a = Math.abs(x);
+  if (a >= 1e-4 && a < 1e16) return s.includes('.') ? s : `${s}.0`;
   let sign = '';
   if (s.charCodeAt(0) === 45) {
     sign = '-';
