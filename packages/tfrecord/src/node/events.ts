@@ -76,7 +76,7 @@ function checkOptions(options: unknown): Required<EventFileWriterOptions> {
  * write); writes happen in call order in the background. Always close() it.
  */
 export class EventFileWriter {
-  /** Absolute or logdir-relative path of the event file. */
+  /** Path of the event file: `logdir` joined with its name. */
   readonly path: string;
   /** Events queued or written so far, the first record included. */
   eventsWritten = 1;
@@ -195,7 +195,11 @@ export class EventFileWriter {
       this.chain = this.chain.then(async () => {
         if (this.failure !== undefined) return;
         try {
-          await this.fh.write(bytes);
+          // A write may take fewer bytes than given; the rest follows at the new position.
+          for (let off = 0; off < bytes.length; ) {
+            const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
+            off += bytesWritten;
+          }
         } catch (e) {
           this.failure = ioError(e, this.path, 'cannot write event file');
         }
