@@ -198,6 +198,7 @@ export class EventFileWriter {
           // A write may take fewer bytes than given; the rest follows at the new position.
           for (let off = 0; off < bytes.length; ) {
             const { bytesWritten } = await this.fh.write(bytes, off, bytes.length - off);
+            if (bytesWritten <= 0) throw new Error(`write took no bytes at ${off} of ${bytes.length}`);
             off += bytesWritten;
           }
         } catch (e) {
