@@ -95,3 +95,5 @@ export {
 export type { RecordSourceOptions } from './dataset/records.js';
 export { RecordIndex, parseIndex, formatIndex, scanIndex, shardRange, shardRanges } from './index-file/index.js';
 export type { RecordRange } from './index-file/index.js';
+// TensorBoard event files: Event codec, JSON form, summary builders, scalars.
+export * from './events/index.js';

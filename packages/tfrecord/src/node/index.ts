@@ -39,3 +39,5 @@ export {
 export type { IndexOptions, RecordFileOptions, RecordRangeOptions } from './index-file.js';
 export { writeShards, shardPath } from './shards.js';
 export type { WriteShardsOptions, ShardInfo } from './shards.js';
+export { EventFileWriter } from './events.js';
+export type { EventFileWriterOptions } from './events.js';
