@@ -9,7 +9,7 @@
  * oneof set twice keeps the last kind, repeated embedded messages merge (two
  * `float_list` fields of one Feature concatenate), unknown fields (groups too)
  * are skipped. Every malformed input is a `TFRecordError('INVALID_PROTO')` naming
- * the message, the byte offset (from the start of the given bytes) and the field.
+ * the message, the byte (`position`, from the start of the given bytes) and the field.
  */
 import { TFRecordError } from '../errors.js';
 import type { Example, Feature, Features, SequenceExample } from './types.js';
@@ -97,6 +97,7 @@ class Decoder {
     throw new TFRecordError(
       'INVALID_PROTO',
       `invalid ${this.msg}: ${what} at byte ${at}${path === '' ? '' : ` (${path})`}`,
+      { position: at },
     );
   }
 
@@ -686,7 +687,7 @@ function checkBytes(bytes: unknown, fn: string): asserts bytes is Uint8Array {
  * Decodes a serialised `tf.train.Example`. Bytes values (and, where the input is
  * 4-byte aligned, float values) are zero-copy views into `bytes`: keep `bytes`
  * unchanged while the result is in use. `features` is a null-prototype object.
- * @throws TFRecordError INVALID_PROTO with the byte offset and field at fault.
+ * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) and field at fault.
  */
 export function decodeExample(bytes: Uint8Array): Example {
   checkBytes(bytes, 'decodeExample');
@@ -717,7 +718,7 @@ export function decodeExample(bytes: Uint8Array): Example {
  * Decodes a serialised `tf.train.SequenceExample` (`context` and `feature_lists`).
  * Views share memory with `bytes` as in {@link decodeExample}; both maps are
  * null-prototype objects.
- * @throws TFRecordError INVALID_PROTO with the byte offset and field at fault.
+ * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) and field at fault.
  */
 export function decodeSequenceExample(bytes: Uint8Array): SequenceExample {
   checkBytes(bytes, 'decodeSequenceExample');
@@ -751,7 +752,7 @@ export function decodeSequenceExample(bytes: Uint8Array): SequenceExample {
 
 /**
  * Decodes one serialised `tf.train.Feature` from `bytes[start, end)` (default: all of it).
- * @throws TFRecordError INVALID_PROTO with the byte offset at fault.
+ * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) at fault.
  */
 export function decodeFeature(bytes: Uint8Array, start = 0, end: number = bytes.length): Feature {
   checkBytes(bytes, 'decodeFeature');

@@ -71,10 +71,12 @@ function checkData(buf: Uint8Array, start: number, len: number, at: number): voi
 /**
  * Data length in bytes of the record whose header starts at `buf[pos]`.
  * Throws TFRecordError TRUNCATED_RECORD (fewer than 12 bytes), CORRUPTED_LENGTH
- * or RECORD_TOO_LARGE, with `offset` = `pos`. Does not look at the body.
+ * or RECORD_TOO_LARGE, with `offset` = `at`: where the record starts in its
+ * file (default `pos`, for a buffer that begins at the file's first byte).
+ * Does not look at the body.
  */
-export function readRecordHeader(buf: Uint8Array, pos: number, options?: RecordReaderOptions): number {
-  return parseHeader(buf, pos, resolveReaderOptions(options), pos);
+export function readRecordHeader(buf: Uint8Array, pos: number, options?: RecordReaderOptions, at = pos): number {
+  return parseHeader(buf, pos, resolveReaderOptions(options), at);
 }
 
 function* spans(buf: Uint8Array, o: ResolvedReaderOptions): Generator<RecordSpan, void, undefined> {
@@ -137,11 +139,11 @@ const MIN_SPAN_CAPACITY = 64 * 1024;
  * record and nothing per layer. A record inside one chunk is a view of it (no
  * copy); one that spans chunks is assembled in its own buffer, grown as its
  * bytes arrive, so a corrupt length never allocates more than about twice the
- * bytes actually received. Offsets count from the first byte fed.
+ * bytes actually received. Offsets count from `startOffset` at the first byte fed.
  */
 export class RecordChunkDecoder {
   private readonly o: ResolvedReaderOptions;
-  private base = 0; // stream offset of the next chunk's first byte
+  private base: number; // stream offset of the next chunk's first byte
   // A record split across chunks: its bytes so far, how many it needs in all
   // (12 until the header is known), its data length (-1 until then), its offset.
   private acc = EMPTY;
@@ -151,9 +153,14 @@ export class RecordChunkDecoder {
   private start = 0;
   private failed: TFRecordError | undefined;
 
-  /** `options` are checked here, once. */
-  constructor(options?: RecordReaderOptions) {
+  /**
+   * `options` are checked here, once. `startOffset` (default 0) is where the
+   * first byte fed lies in its file, so errors report file offsets when
+   * reading starts mid-file (a record range).
+   */
+  constructor(options?: RecordReaderOptions, startOffset = 0) {
     this.o = resolveReaderOptions(options);
+    this.base = startOffset;
   }
 
   private append(bytes: Uint8Array): void {

@@ -8,14 +8,21 @@
 import { rename, rm, writeFile, readFile } from 'node:fs/promises';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { detectCompression, DETECT_BYTES } from '../compression/index.js';
-import { decodeRecords, readRecordHeader, readRecords } from '../framing/decode.js';
+import { RecordChunkDecoder, readRecordHeader } from '../framing/decode.js';
 import { resolveReaderOptions } from '../framing/options.js';
 import type { RecordReaderOptions } from '../framing/options.js';
 import { Dataset } from '../dataset/dataset.js';
-import { abortError } from '../dataset/abort.js';
 import { checkInt, invalid } from '../dataset/validate.js';
 import { RecordIndex, formatIndex, parseIndex, shardRange } from '../index-file/index.js';
-import { fileBytes, ioError, openCounted, readFileBytes } from './dataset.js';
+import {
+  detectFileCompression,
+  fileBytes,
+  ioError,
+  openCounted,
+  readAbortError,
+  readFileBytes,
+  recordsOf,
+} from './source/index.js';
 
 /** Options for {@link buildIndex} and {@link countRecords}. */
 export interface IndexOptions extends RecordReaderOptions {
@@ -24,7 +31,7 @@ export interface IndexOptions extends RecordReaderOptions {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, path: string): void {
-  if (signal?.aborted === true) throw abortError(signal).withFile(path);
+  if (signal?.aborted === true) throw readAbortError(signal, path);
 }
 
 /** Read window for headers: small records are indexed from one read per window. */
@@ -90,13 +97,14 @@ export async function buildIndex(path: string, options: IndexOptions = {}): Prom
       const rel = pos - winStart;
       let len: number;
       try {
-        len = readRecordHeader(win.subarray(0, winLen), rel, o);
+        len = readRecordHeader(win.subarray(0, winLen), rel, o, pos);
       } catch (e) {
         if (!isTFRecordError(e)) throw e;
-        throw new TFRecordError(e.code, `${path}: ${e.message.replace(`byte ${rel}`, `byte ${pos}`)}`, {
+        throw new TFRecordError(e.code, `${path}: ${e.message}`, {
           offset: pos,
           file: path,
           record: offsets.length,
+          cause: e,
         });
       }
       const total = len + 16;
@@ -164,30 +172,13 @@ export async function createIndexFile(
  */
 export async function countRecords(path: string, options: IndexOptions = {}): Promise<number> {
   const { signal, ...reader } = options;
-  if (detectCompression(await readHead(path)) === 'none') return (await buildIndex(path, options)).count;
+  if ((await detectFileCompression(path)) === 'none') return (await buildIndex(path, options)).count;
   let n = 0;
-  try {
-    for await (const r of readRecords(fileBytes(path, 'auto', signal), reader)) {
-      void r;
-      n++;
-    }
-  } catch (e) {
-    throw isTFRecordError(e) ? e.withFile(path) : e;
+  for await (const r of recordsOf(fileBytes(path, { compression: 'auto', signal }), path, { ...reader, signal })) {
+    void r;
+    n++;
   }
   return n;
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const fh = await openCounted(path);
-  try {
-    const head = new Uint8Array(DETECT_BYTES);
-    const { bytesRead } = await fh.read(head, 0, DETECT_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } catch (e) {
-    throw ioError(e, path);
-  } finally {
-    await fh.closeCounted();
-  }
 }
 
 /** Options for {@link RecordFile.open}. */
@@ -279,18 +270,16 @@ export class RecordFile {
     } catch (e) {
       throw ioError(e, this.path);
     }
-    let records: Uint8Array[];
+    const records: Uint8Array[] = [];
     try {
       if (n < size) {
         throw new TFRecordError(
           'TRUNCATED_RECORD',
           `truncated record at byte ${offset} (the file ends before the ${size} bytes the index gives)`,
-          {
-            offset,
-          },
+          { offset },
         );
       }
-      const len = readRecordHeader(buf, 0, this.#reader);
+      const len = readRecordHeader(buf, 0, this.#reader, offset);
       if (len + 16 !== size) {
         throw new TFRecordError(
           'INVALID_ARGUMENT',
@@ -298,10 +287,12 @@ export class RecordFile {
           { offset },
         );
       }
-      records = [...decodeRecords(buf, this.#reader)];
+      // Offsets in the decoder's errors start at the record's place in the file.
+      const err = new RecordChunkDecoder(this.#reader, offset).push(buf, records);
+      if (err !== undefined) throw err;
     } catch (e) {
       if (!isTFRecordError(e)) throw e;
-      throw new TFRecordError(e.code, `${this.path}: ${e.message.replace('at byte 0', `at byte ${offset}`)}`, {
+      throw new TFRecordError(e.code, `${this.path}: ${e.message}`, {
         offset,
         file: this.path,
         record: i,
@@ -334,19 +325,8 @@ async function* rangeRecords(
   reader: RecordReaderOptions,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  try {
-    for await (const r of readRecords(readFileBytes(path, { start: range.start, end: range.end, signal }), reader))
-      yield r;
-  } catch (e) {
-    if (!isTFRecordError(e) || e.file !== undefined) throw e;
-    // Offsets from readRecords count from the range start.
-    const offset = e.offset === undefined ? undefined : e.offset + range.start;
-    throw new TFRecordError(
-      e.code,
-      `${path}: ${offset === undefined || e.offset === undefined ? e.message : e.message.replace(`byte ${e.offset}`, `byte ${offset}`)}`,
-      { file: path, cause: e, ...(offset === undefined ? {} : { offset }) },
-    );
-  }
+  const bytes = readFileBytes(path, { start: range.start, end: range.end, signal });
+  yield* recordsOf(bytes, path, { ...reader, signal, startOffset: range.start });
 }
 
 /** Options for {@link recordRange}. */
