@@ -5,50 +5,30 @@
  */
 import { DETECT_BYTES, checkCompression, detectCompression } from '../../compression/index.js';
 import type { Compression } from '../../compression/index.js';
+import { decompressAuto } from '../../dataset/records.js';
 import { TFRecordError } from '../../errors.js';
 import { describe } from '../../framing/options.js';
+import { iterateChunks } from '../../framing/source.js';
+import type { ByteSource } from '../../framing/source.js';
 import { ioError, isAborted, openCounted, readAbortError, readFileBytes } from './files.js';
 import { inflate } from './inflate.js';
 
-/** The first bytes of `raw` (at least 12 unless it ends sooner), and all of `raw` again from its first byte. */
-async function peek(
-  raw: AsyncIterator<Uint8Array, void, undefined>,
-): Promise<{ head: Uint8Array; chunks: AsyncIterator<Uint8Array, void, undefined> }> {
-  const first: Uint8Array[] = [];
-  let have = 0;
-  let ended = false;
-  while (have < DETECT_BYTES) {
-    const r = await raw.next();
-    if (r.done === true) {
-      ended = true;
-      break;
-    }
-    first.push(r.value);
-    have += r.value.length;
+/** node:zlib for gzip/zlib, pass-through for 'none'. */
+async function* nodeDecompress(source: ByteSource, c: Compression): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunks = iterateChunks(source);
+  if (c !== 'none') {
+    yield* inflate(chunks, c);
+    return;
   }
-  let head = first.length === 1 ? first[0]! : new Uint8Array(have);
-  if (first.length > 1) {
-    let p = 0;
-    for (const c of first) {
-      head.set(c, p);
-      p += c.length;
+  try {
+    for (;;) {
+      const r = await chunks.next();
+      if (r.done === true) return;
+      yield r.value;
     }
+  } finally {
+    await chunks.return(undefined);
   }
-  head = head.subarray(0, Math.min(have, DETECT_BYTES));
-  async function* again(): AsyncGenerator<Uint8Array, void, undefined> {
-    try {
-      yield* first;
-      if (ended) return;
-      for (;;) {
-        const r = await raw.next();
-        if (r.done === true) return;
-        yield r.value;
-      }
-    } finally {
-      await raw.return?.(undefined);
-    }
-  }
-  return { head, chunks: again() };
 }
 
 /**
@@ -60,26 +40,12 @@ async function* decompressed(
   compression: Compression | 'auto',
   name: string,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  let chunks: AsyncIterator<Uint8Array, void, undefined> = raw;
   try {
-    let c: Compression;
-    if (compression === 'auto') {
-      const peeked = await peek(raw);
-      chunks = peeked.chunks;
-      c = detectCompression(peeked.head);
-    } else c = compression;
-    if (c === 'none') {
-      for (;;) {
-        const r = await chunks.next();
-        if (r.done === true) break;
-        yield r.value;
-      }
-    } else yield* inflate(chunks, c);
+    yield* decompressAuto(raw, compression, nodeDecompress);
   } catch (e) {
     throw ioError(e, name);
   } finally {
-    await chunks.return?.(undefined);
-    if (chunks !== raw) await raw.return(undefined);
+    await raw.return(undefined);
   }
 }
 
