@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -271,4 +272,23 @@ test('listFiles: ** across folders and {a,b} braces (tinyglobby), relative and a
     'IO',
     `no files match ${JSON.stringify(join(root, '**/*.nothing'))}`,
   );
+});
+
+test('/dev/stdin reads as a path: a pipe has no positions, so whole-file reads follow the file position', async (t) => {
+  if (process.platform === 'win32') return t.skip('no /dev/stdin on Windows');
+  const entry = new URL('../src/node/index.js', import.meta.url).href;
+  const script = `import { openRecordStream } from ${JSON.stringify(entry)};
+let n = 0; for await (const r of openRecordStream('/dev/stdin')) n += r.length > 0 ? 1 : 0;
+console.log(n);`;
+  const path = join(dir, 'stdin.tfrecord.gz');
+  await writeFile(path, gzipSync(framed(examples(2000))));
+  // A real pipe (spawnSync's `input` is a socket, which /dev/stdin cannot reopen), then a redirected file.
+  for (const how of ['cat "$F" | "$NODE" --input-type=module -e "$S"', '"$NODE" --input-type=module -e "$S" < "$F"']) {
+    const r = spawnSync('sh', ['-c', how], {
+      encoding: 'utf8',
+      env: { ...process.env, F: path, NODE: process.execPath, S: script },
+    });
+    assert.equal(r.stderr, '', how);
+    assert.equal(r.stdout, '2000\n', how);
+  }
 });
