@@ -292,3 +292,30 @@ console.log(n);`;
     assert.equal(r.stdout, '2000\n', how);
   }
 });
+
+test('record streams serve outstanding next() calls in order, and return() releases the file', async () => {
+  const records = examples(3000);
+  const path = join(dir, 'concurrent.tfrecord');
+  await writeFile(path, framed(records));
+  const it = openRecordStream(path);
+  // Several calls at once, across chunk boundaries (1 MiB reads, about 900 records each).
+  const got: Uint8Array[] = [];
+  for (let round = 0; round < 3; round++) {
+    const results = await Promise.all(Array.from({ length: 1000 }, () => it.next()));
+    for (const r of results) {
+      assert.equal(r.done, false);
+      got.push(Uint8Array.from(r.value as Uint8Array));
+    }
+  }
+  assert.deepEqual(got, records);
+  const [last, after] = await Promise.all([it.next(), it.next()]);
+  assert.equal(last?.done, true);
+  assert.equal(after?.done, true);
+  const early = openRecordStream(path);
+  const pending = early.next();
+  const closing = early.return(undefined);
+  assert.equal((await pending).done, false);
+  assert.deepEqual(await closing, { value: undefined, done: true });
+  assert.equal((await early.next()).done, true);
+  assert.equal(activeFileCount(), 0);
+});

@@ -52,11 +52,11 @@ export async function* fileRecordStream(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = readerOptions(options);
   const compression = checkCompression(options.compression ?? 'auto', true);
-  const bytes = fileBytes(path, { compression, signal });
   if (counter === undefined) {
-    yield* recordsOf(bytes, path, { ...reader, signal });
+    yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
     return;
   }
+  const bytes = fileBytes(path, { compression, signal });
   const named = {
     add(kind: 'record' | 'rest', error: unknown): void {
       counter.add(kind, isTFRecordError(error) ? error.withFile(path) : error);
@@ -231,7 +231,7 @@ async function* strictOneByOne(
   const reader = readerOptions(options);
   const compression = checkCompression(options.compression ?? 'auto', true);
   for await (const path of up()) {
-    for await (const r of recordsOf(fileBytes(path, { compression, signal }), path, { ...reader, signal })) yield r;
+    yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
   }
 }
 

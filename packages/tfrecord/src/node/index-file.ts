@@ -174,7 +174,10 @@ export async function countRecords(path: string, options: IndexOptions = {}): Pr
   const { signal, ...reader } = options;
   if ((await detectFileCompression(path)) === 'none') return (await buildIndex(path, options)).count;
   let n = 0;
-  for await (const r of recordsOf(fileBytes(path, { compression: 'auto', signal }), path, { ...reader, signal })) {
+  for await (const r of recordsOf(() => fileBytes(path, { compression: 'auto', signal }), path, {
+    ...reader,
+    signal,
+  })) {
     void r;
     n++;
   }
@@ -325,7 +328,7 @@ async function* rangeRecords(
   reader: RecordReaderOptions,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const bytes = readFileBytes(path, { start: range.start, end: range.end, signal });
+  const bytes = () => readFileBytes(path, { start: range.start, end: range.end, signal });
   yield* recordsOf(bytes, path, { ...reader, signal, startOffset: range.start });
 }
 

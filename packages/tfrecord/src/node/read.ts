@@ -6,13 +6,12 @@
  */
 import { checkCompression } from '../compression/index.js';
 import type { Compression } from '../compression/index.js';
-import { TFRecordError, isTFRecordError } from '../errors.js';
+import { TFRecordError } from '../errors.js';
 import { decodeExample, decodeSequenceExample } from '../example/decode.js';
 import type { Example, SequenceExample } from '../example/types.js';
-import { RECORD_OVERHEAD } from '../framing/encode.js';
 import { describe, resolveReaderOptions } from '../framing/options.js';
 import type { RecordReaderOptions } from '../framing/options.js';
-import { fileBytes, readAbortError, readableBytes, readerOptionsOf, recordsOf } from './source/index.js';
+import { fileBytes, readableBytes, readerOptionsOf, recordsOf } from './source/index.js';
 
 /** Options for reading a TFRecord file. */
 export type FileReadOptions = RecordReaderOptions & {
@@ -42,28 +41,52 @@ function checkOptions(options: FileReadOptions): void {
   resolveReaderOptions(readerOptionsOf(options));
 }
 
+/** An iterator that rejects with `e` on its first `next()`, as a generator checking its arguments would. */
+// biome-ignore lint/correctness/useYield: it only throws, on first use.
+async function* rejected(e: unknown): AsyncGenerator<never, void, undefined> {
+  throw e;
+}
+
+function checkPath(path: unknown): void {
+  if (typeof path !== 'string' || path === '') {
+    throw new TFRecordError('INVALID_ARGUMENT', `Expected non-empty string for path but received ${describe(path)}`);
+  }
+}
+
+/** The records (mapped) of the file at `path`; argument errors reject the first `next()`, unnamed. */
+function fileRecords<T>(
+  path: string,
+  options: FileReadOptions,
+  map?: (record: Uint8Array) => T,
+): AsyncGenerator<T, void, undefined> {
+  try {
+    checkPath(path);
+    checkOptions(options);
+  } catch (e) {
+    return rejected(e);
+  }
+  const { signal } = options;
+  const open = () => fileBytes(path, { compression: options.compression ?? 'auto', signal });
+  const o = { ...readerOptionsOf(options), signal };
+  return map === undefined
+    ? (recordsOf(open, path, o) as AsyncGenerator<T, void, undefined>)
+    : recordsOf(open, path, o, map);
+}
+
 /**
  * The records of the TFRecord file at `path`, as byte views (valid as long as
  * you keep them; a view may share memory with its neighbours). The file is
  * closed when the loop ends, breaks or throws, or when `signal` fires.
  * Errors are TFRecordErrors naming the file (`err.file`) and, for data errors,
  * the `offset` where the record starts (in the decompressed stream of a
- * gzip/zlib file). Arguments are checked before the file is opened.
+ * gzip/zlib file). Arguments are checked before the file is opened; every
+ * error, argument errors too, rejects a `next()` call.
  */
-export async function* openRecordStream(
+export function openRecordStream(
   path: string,
   options: FileReadOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  if (typeof path !== 'string' || path === '') {
-    throw new TFRecordError('INVALID_ARGUMENT', `Expected non-empty string for path but received ${describe(path)}`);
-  }
-  checkOptions(options);
-  const { signal } = options;
-  if (signal?.aborted === true) throw readAbortError(signal, path);
-  yield* recordsOf(fileBytes(path, { compression: options.compression ?? 'auto', signal }), path, {
-    ...readerOptionsOf(options),
-    signal,
-  });
+  return fileRecords(path, options);
 }
 
 /**
@@ -74,63 +97,48 @@ export async function* openRecordStream(
  * compressed stream an error. Errors name `options.name` (default '-').
  * Ending the loop early destroys the readable.
  */
-export async function* openRecordStreamFrom(
+export function openRecordStreamFrom(
   readable: AsyncIterable<Uint8Array>,
   options: ReadableReadOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  if (typeof (readable as Partial<AsyncIterable<Uint8Array>> | null)?.[Symbol.asyncIterator] !== 'function') {
-    throw new TFRecordError(
-      'INVALID_ARGUMENT',
-      `Expected Readable or AsyncIterable<Uint8Array> for readable but received ${describe(readable)}`,
-    );
+  try {
+    if (typeof (readable as Partial<AsyncIterable<Uint8Array>> | null)?.[Symbol.asyncIterator] !== 'function') {
+      throw new TFRecordError(
+        'INVALID_ARGUMENT',
+        `Expected Readable or AsyncIterable<Uint8Array> for readable but received ${describe(readable)}`,
+      );
+    }
+    checkOptions(options);
+    if (typeof options.name !== 'undefined' && (typeof options.name !== 'string' || options.name === '')) {
+      throw new TFRecordError(
+        'INVALID_ARGUMENT',
+        `Expected non-empty string for name but received ${describe(options.name)}`,
+      );
+    }
+  } catch (e) {
+    return rejected(e);
   }
-  checkOptions(options);
   const name = options.name ?? '-';
-  if (typeof name !== 'string' || name === '') {
-    throw new TFRecordError('INVALID_ARGUMENT', `Expected non-empty string for name but received ${describe(name)}`);
-  }
   const { signal } = options;
-  if (signal?.aborted === true) throw readAbortError(signal, name);
-  yield* recordsOf(readableBytes(readable, name, { compression: options.compression ?? 'auto', signal }), name, {
+  return recordsOf(() => readableBytes(readable, name, { compression: options.compression ?? 'auto', signal }), name, {
     ...readerOptionsOf(options),
     signal,
   });
 }
 
 /**
- * Decodes each record of `records` (read from `name`); a decode error names
- * the record number and the `offset` where that record starts in the file
- * (records follow each other without gaps, so offsets are running sums).
+ * Each record of the file at `path` decoded as a tf.train.Example (see
+ * {@link openRecordStream}); a decode error names the record number and the
+ * `offset` where the record starts in the file.
  */
-async function* decodeAll<T>(
-  records: AsyncGenerator<Uint8Array, void, undefined>,
-  name: string,
-  decode: (bytes: Uint8Array) => T,
-): AsyncGenerator<T, void, undefined> {
-  let index = 0;
-  let offset = 0;
-  for await (const record of records) {
-    let value: T;
-    try {
-      value = decode(record);
-    } catch (e) {
-      throw isTFRecordError(e) ? e.atRecord(index, offset).withFile(name) : e;
-    }
-    index++;
-    offset += record.length + RECORD_OVERHEAD;
-    yield value;
-  }
+export function readExamples(path: string, options: FileReadOptions = {}): AsyncGenerator<Example, void, undefined> {
+  return fileRecords(path, options, decodeExample);
 }
 
-/** Each record of the file at `path` decoded as a tf.train.Example (see {@link openRecordStream}). */
-export function readExamples(path: string, options?: FileReadOptions): AsyncGenerator<Example, void, undefined> {
-  return decodeAll(openRecordStream(path, options), path, decodeExample);
-}
-
-/** Each record of the file at `path` decoded as a tf.train.SequenceExample (see {@link openRecordStream}). */
+/** Each record of the file at `path` decoded as a tf.train.SequenceExample (see {@link readExamples}). */
 export function readSequenceExamples(
   path: string,
-  options?: FileReadOptions,
+  options: FileReadOptions = {},
 ): AsyncGenerator<SequenceExample, void, undefined> {
-  return decodeAll(openRecordStream(path, options), path, decodeSequenceExample);
+  return fileRecords(path, options, decodeSequenceExample);
 }
