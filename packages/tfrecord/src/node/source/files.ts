@@ -3,6 +3,7 @@
  * open (see {@link activeFileCount}), chunked reads that never reuse memory a
  * record may still view, and fs errors as TFRecordError IO naming the file.
  */
+import { Buffer } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { TFRecordError, isTFRecordError } from '../../errors.js';
@@ -99,7 +100,9 @@ export async function* readFileBytes(
     while (pos < end) {
       if (isAborted(signal)) throw readAbortError(signal, path);
       if (used === buf.length) {
-        buf = new Uint8Array(Math.min(chunkBytes, end - pos));
+        // Not zero-filled: only bytes the read wrote are ever handed out.
+        const b = Buffer.allocUnsafeSlow(Math.min(chunkBytes, end - pos));
+        buf = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
         used = 0;
       }
       const want = Math.min(buf.length - used, end - pos);
