@@ -319,3 +319,29 @@ test('record streams serve outstanding next() calls in order, and return() relea
   assert.equal((await early.next()).done, true);
   assert.equal(activeFileCount(), 0);
 });
+
+test('countRecords of an uncompressed file reads headers only: bodies are skipped, not checked', async () => {
+  // 40 records of 300 KiB whose bodies (and data checksums) are all wrong: a
+  // reader that looked at the bodies would fail; counting must not.
+  const body = new Uint8Array(300 * 1024).fill(3);
+  const one = encodeRecord(body);
+  one[one.length - 1] = one[one.length - 1]! ^ 0xff;
+  const path = join(dir, 'big-bodies.tfrecord');
+  await writeFile(path, concat(Array.from({ length: 40 }, () => one)));
+  assert.equal(await countRecords(path), 40);
+  await rejectsExactly(
+    drain(openRecordStream(path)),
+    'CORRUPTED_DATA',
+    `${path}: corrupted record at byte 0: data checksum mismatch`,
+  );
+  // A bad header is still found, at its offset.
+  const bad = concat(Array.from({ length: 40 }, () => one));
+  const at = 7 * one.length;
+  bad[at + 2] = bad[at + 2]! ^ 1;
+  await writeFile(path, bad);
+  await rejectsExactly(
+    countRecords(path),
+    'CORRUPTED_LENGTH',
+    `${path}: corrupted record at byte ${at}: length checksum mismatch`,
+  );
+});
