@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { deflateSync, gzipSync } from 'node:zlib';
+import { SkipCounter } from '../src/dataset/skip.js';
 import { isTFRecordError } from '../src/errors.js';
 import { encodeExample } from '../src/example/encode.js';
 import { buildExample, int64List } from '../src/example/build.js';
@@ -99,6 +100,11 @@ test('a ZLIB file followed by a second zlib stream is an error for every reader,
       return true;
     });
   }
+  // Tolerant reading keeps the records before the trailing bytes and counts the rest as skipped.
+  const counter = new SkipCounter();
+  assert.equal((await drain(await readRecordFiles(path, { skipCorrupt: counter }))).length, 5);
+  assert.equal(counter.streams, 1);
+  assert.equal((counter.errors[0] as Error).message, message);
   assert.equal(activeFileCount(), 0);
 });
 

@@ -12,7 +12,6 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { checkCompression } from '../compression/index.js';
 import { resolveReaderOptions } from '../framing/options.js';
-import type { RecordReaderOptions } from '../framing/options.js';
 import { Dataset } from '../dataset/dataset.js';
 import { interleaveOp } from '../dataset/ops/interleave.js';
 import { decodeExamples, readRecordsSkipping, skipCounterOf } from '../dataset/records.js';
@@ -36,10 +35,6 @@ export interface FileDatasetOptions extends RecordSourceOptions {
   numParallelCalls?: number;
 }
 
-function readerOptions(options: RecordReaderOptions): RecordReaderOptions {
-  return readerOptionsOf(options);
-}
-
 /**
  * The records of one file as a stream (strict, or tolerant with `counter`).
  * Strict errors name the file; tolerant skips are counted with the file named.
@@ -50,7 +45,7 @@ export async function* fileRecordStream(
   counter: SkipCounter | undefined,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = readerOptions(options);
+  const reader = readerOptionsOf(options);
   const compression = checkCompression(options.compression ?? 'auto', true);
   if (counter === undefined) {
     yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
@@ -199,7 +194,7 @@ export function recordsOfFiles(
   options: FileDatasetOptions = {},
   size: DatasetSize = 'unknown',
 ): Dataset<Uint8Array> {
-  resolveReaderOptions(readerOptions(options));
+  resolveReaderOptions(readerOptionsOf(options));
   checkCompression(options.compression ?? 'auto', true);
   const counter = skipCounterOf(options.skipCorrupt);
   const cycleLength = checkInt('cycleLength', options.cycleLength ?? 1, 1);
@@ -228,7 +223,7 @@ async function* strictOneByOne(
   options: RecordSourceOptions,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = readerOptions(options);
+  const reader = readerOptionsOf(options);
   const compression = checkCompression(options.compression ?? 'auto', true);
   for await (const path of up()) {
     yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
@@ -260,7 +255,7 @@ export async function readRecordFiles(
   if (options.count !== undefined && typeof options.count !== 'boolean') invalid('count', 'boolean', options.count);
   if (options.count !== true) return recordsOfFiles(paths, options);
   let total = 0;
-  for await (const path of paths) total += await countRecords(path, readerOptions(options));
+  for await (const path of paths) total += await countRecords(path, readerOptionsOf(options));
   return recordsOfFiles(paths, options, total);
 }
 
