@@ -39,6 +39,8 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
   readonly #options: RecordsOfOptions;
   readonly #map: ((record: Uint8Array) => T) | undefined;
   #bytes: AsyncGenerator<Uint8Array, void, undefined> | undefined;
+  /** The next chunk, requested while the records of the current one are handed out. */
+  #ahead: Promise<IteratorResult<Uint8Array, void>> | undefined;
   #decoder: RecordChunkDecoder | undefined;
   readonly #out: Uint8Array[] = [];
   #i = 0;
@@ -153,7 +155,9 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
       this.#i = 0;
       let chunk: IteratorResult<Uint8Array, void>;
       try {
-        chunk = await this.#bytes.next();
+        const ahead = this.#ahead;
+        this.#ahead = undefined;
+        chunk = await (ahead ?? this.#bytes.next());
       } catch (e) {
         this.#failure = { e };
         continue;
@@ -167,6 +171,12 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
       }
       const err = decoder.push(chunk.value, out);
       if (err !== undefined) this.#failure = { e: err };
+      // Read on while the records are handed out, so I/O and decompression
+      // overlap with the consumer's work instead of waiting for it.
+      else if (!this.#closed) {
+        this.#ahead = this.#bytes.next();
+        this.#ahead.catch(noop);
+      }
     }
   }
 
@@ -182,6 +192,9 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
     this.#closed = true;
     this.#out.length = 0;
     this.#i = 0;
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    await ahead?.catch(noop);
     await this.#bytes?.return(undefined).catch(noop);
   }
 }
