@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 // TFRecord throughput: framing, read + decode, writing, and the `tfrecord` npm
-// package (0.2.0) reading the same file. Run after `npm run build`:
-//   node bench/tfrecord.mjs [--records N] [--runs R]
+// package (0.2.0) reading the same file; then whole processes: `pastiche
+// tfrecord verify` against a node process reading with the npm package, on a
+// seed-shaped file of 232 MB written to a temporary folder. Run after `npm run build`:
+//   node bench/tfrecord.mjs [--records N] [--runs R] [--verify-records N] [--process-runs R]
+// (--verify-records 0 skips the whole-process figures, which take minutes.)
 // Prints one JSON line per figure: {"name", "mb_per_s", "records_per_s", ...}.
 // MB/s = file bytes (1 MB = 10^6 B) / seconds. Each case is warmed up once,
 // then run R times (default 5); mb_per_s and records_per_s are the MEDIAN run,
 // best_* the fastest run, cpu_* per CPU-second used by this process (median run),
 // which varies least when other processes share the machine.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   TFRecordWriter,
   decodeExample,
@@ -18,10 +24,23 @@ import {
   encodeExample,
   encodeRecord,
   openRecordStream,
+  readExamples,
 } from '@pastiche/tfrecord/node';
-import { benchArgs, median, seedExample, seedInput } from './_seed.mjs';
+import { median, seedExample, seedInput } from './_seed.mjs';
 
-const { RECORDS, RUNS } = benchArgs();
+const { values: args } = parseArgs({
+  options: {
+    records: { type: 'string', default: '50000' },
+    runs: { type: 'string', default: '5' },
+    // 200,000 seed records are 232 MB, the file size of the issue's comparison.
+    'verify-records': { type: 'string', default: '200000' },
+    'process-runs': { type: 'string', default: '3' },
+  },
+});
+const RECORDS = Number(args.records);
+const RUNS = Number(args.runs);
+const VERIFY_RECORDS = Number(args['verify-records']);
+const PROCESS_RUNS = Number(args['process-runs']);
 const inputs = Array.from({ length: RECORDS }, (_, i) => seedInput(i));
 const buildOne = seedExample;
 
@@ -116,6 +135,16 @@ try {
     }
     return n;
   });
+  await measure('read+decode: readExamples (file)', size, async () => {
+    let n = 0;
+    let check = 0;
+    for await (const ex of readExamples(file)) {
+      check += ex.features.image.values[0].length;
+      n++;
+    }
+    if (check !== RECORDS * 1024) throw new Error('decode check failed');
+    return n;
+  });
 
   // (d) the `tfrecord` npm package 0.2.0 on the same file: its Reader reads each
   // record with two fs.read calls, checks both CRCs (fast-crc32c: native SSE4.2
@@ -180,6 +209,89 @@ try {
   });
   const written = readFileSync(out);
   if (!written.equals(readFileSync(file))) throw new Error('TFRecordWriter output differs from encodeRecord framing');
+  rmSync(out);
+
+  if (VERIFY_RECORDS > 0) await wholeProcess(join(dir, 'verify.tfrecord'));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * (e) Whole processes on one seed-shaped file, start-up included, each run a
+ * fresh `node`: `pastiche tfrecord verify` (framing + every CRC; and with
+ * --kind example, decoding too) against a script reading the same file with
+ * the npm `tfrecord` package (RecordReader.readRecord: framing + CRCs;
+ * Reader.readExample: and protobufjs decoding). The pairs run alternately,
+ * PROCESS_RUNS times; figures are median wall times.
+ */
+async function wholeProcess(path) {
+  current = 'whole process';
+  const fd = openSync(path, 'w');
+  try {
+    // Written in batches of framed records, so the file never sits in memory whole.
+    for (let i = 0; i < VERIFY_RECORDS; ) {
+      const batch = [];
+      for (const end = Math.min(VERIFY_RECORDS, i + 5000); i < end; i++) {
+        batch.push(encodeRecord(encodeExample(seedExample(seedInput(i)))));
+      }
+      writeSync(fd, Buffer.concat(batch));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const bytes = statSync(path).size;
+  const pastiche = fileURLToPath(new URL('../packages/cli/bin/pastiche.js', import.meta.url));
+  const npmScript = (method) => `const tf = require('tfrecord');
+(async () => {
+  const r = ${method === 'readExample' ? 'await tf.createReader(process.argv[1])' : 'await tf.RecordReader.create(process.argv[1])'};
+  let n = 0;
+  while ((await r.${method}()) !== null) n++;
+  await r.close();
+  if (n !== ${VERIFY_RECORDS}) throw new Error('saw ' + n + ' records');
+})();`;
+  const run = (argv) => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, argv, {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
+    const s = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return s;
+  };
+  const pairs = [
+    {
+      name: 'framing + CRCs',
+      ours: [pastiche, 'tfrecord', 'verify', path],
+      theirs: ['-e', npmScript('readRecord'), path],
+    },
+    {
+      name: 'framing + CRCs + Example decode',
+      ours: [pastiche, 'tfrecord', 'verify', '--kind', 'example', path],
+      theirs: ['-e', npmScript('readExample'), path],
+    },
+  ];
+  console.error(`# whole process: ${VERIFY_RECORDS} records, ${bytes} bytes, ${PROCESS_RUNS} runs each`);
+  for (const pair of pairs) {
+    const ours = [];
+    const theirs = [];
+    for (let r = 0; r < PROCESS_RUNS; r++) {
+      ours.push(run(pair.ours));
+      theirs.push(run(pair.theirs));
+    }
+    const a = median(ours);
+    const b = median(theirs);
+    console.log(
+      JSON.stringify({
+        name: `whole process, ${pair.name}: pastiche tfrecord verify vs npm tfrecord 0.2.0 (file of ${Math.round(bytes / 1e6)} MB)`,
+        pastiche_s: Number(a.toFixed(3)),
+        npm_tfrecord_s: Number(b.toFixed(3)),
+        speedup: Number((b / a).toFixed(1)),
+        pastiche_mb_per_s: Math.round(bytes / 1e6 / a),
+        npm_tfrecord_mb_per_s: Math.round(bytes / 1e6 / b),
+        stat: `median of ${PROCESS_RUNS} runs each, alternating, start-up included`,
+      }),
+    );
+  }
+  rmSync(path);
 }

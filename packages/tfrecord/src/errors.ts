@@ -1,8 +1,10 @@
 /**
  * The one error class of `@pastiche/tfrecord`. Every failure the package reports
- * is a {@link TFRecordError} with a stable {@link TFRecordErrorCode}; data errors
- * also carry the byte `offset` (from the start of the uncompressed record stream)
- * of the record at fault, and file-level errors the `file` path.
+ * is a {@link TFRecordError} with a stable {@link TFRecordErrorCode}. `offset`
+ * means one thing everywhere: the byte where the record at fault starts in its
+ * file (in the decompressed stream of a gzip/zlib file). A byte inside a
+ * message is `position`, counted from the start of the message; file-level
+ * errors carry the `file` path.
  */
 
 /** Stable machine-readable error codes. */
@@ -32,8 +34,10 @@ export type TFRecordErrorCode =
 
 /** Options for {@link TFRecordError}. */
 export interface TFRecordErrorOptions {
-  /** Byte offset of the record at fault, from the start of the (uncompressed) stream. */
+  /** Byte where the record at fault starts in its file (decompressed stream for gzip/zlib files). */
   offset?: number;
+  /** Byte at fault inside a message, counted from the message's first byte. */
+  position?: number;
   /** Path or name of the file at fault. */
   file?: string;
   /** Zero-based record number, where known. */
@@ -47,8 +51,10 @@ export class TFRecordError extends Error {
   override readonly name = 'TFRecordError';
   /** Stable code; see {@link TFRecordErrorCode}. */
   readonly code: TFRecordErrorCode;
-  /** Byte offset of the record at fault in the uncompressed stream, if known. */
+  /** Byte where the record at fault starts in its file (decompressed stream for gzip/zlib), if known. */
   readonly offset: number | undefined;
+  /** Byte at fault inside the message, from the message's first byte, if known. */
+  readonly position: number | undefined;
   /** File at fault, if known. */
   readonly file: string | undefined;
   /** Zero-based record number at fault, if known. */
@@ -58,6 +64,7 @@ export class TFRecordError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.offset = options.offset;
+    this.position = options.position;
     this.file = options.file;
     this.record = options.record;
   }
@@ -68,11 +75,29 @@ export class TFRecordError extends Error {
     const e = new TFRecordError(this.code, `${file}: ${this.message}`, {
       file,
       ...(this.offset === undefined ? {} : { offset: this.offset }),
+      ...(this.position === undefined ? {} : { position: this.position }),
       ...(this.record === undefined ? {} : { record: this.record }),
       ...(this.cause === undefined ? {} : { cause: this.cause }),
     });
     if (this.stack !== undefined) e.stack = this.stack.replace(this.message, e.message);
     return e;
+  }
+
+  /**
+   * A copy of this error naming record number `record` (message prefixed
+   * `record N: `) and, if given, the byte `offset` where that record starts in
+   * its file. An error that already names a record is returned unchanged.
+   */
+  atRecord(record: number, offset?: number): TFRecordError {
+    if (this.record !== undefined) return this;
+    const at = offset ?? this.offset;
+    return new TFRecordError(this.code, `record ${record}: ${this.message}`, {
+      record,
+      cause: this,
+      ...(at === undefined ? {} : { offset: at }),
+      ...(this.position === undefined ? {} : { position: this.position }),
+      ...(this.file === undefined ? {} : { file: this.file }),
+    });
   }
 }
 

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { WASM_WINDOW_BYTES } from '../src/framing/crc32c-wasm.js';
+import { WASM_STAGE_BYTES, WASM_WINDOW_BYTES } from '../src/framing/crc32c-wasm.js';
 import {
   WASM_MIN_BYTES,
   crc32c,
   crc32cRange,
   crc32cRangeJs,
   crc32cRangeWasm,
+  crc32cWalk,
+  endCrcWalk,
   maskCrc,
   setCrc32cBackend,
   unmaskCrc,
@@ -267,4 +269,33 @@ test("setCrc32cBackend('js') forces the JS loop for every length", () => {
   } finally {
     setCrc32cBackend('auto');
   }
+});
+
+test('crc32cWalk (ranges hashed from a staged span) agrees with the JS loop, and a new walk sees changed bytes', () => {
+  setCrc32cBackend('auto');
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 1, maxLength: 3 * WASM_STAGE_BYTES }),
+      fc.array(fc.nat({ max: 70000 }), { minLength: 1, maxLength: 40 }),
+      (data, lengths) => {
+        // Walk forward: consecutive ranges of the given lengths (clipped), some longer than a stage.
+        let p = 0;
+        for (const l of lengths) {
+          const end = Math.min(data.length, p + l);
+          assert.equal(crc32cWalk(data, p, end), crc32cRangeJs(data, p, end));
+          p = end;
+        }
+        endCrcWalk();
+      },
+    ),
+    { numRuns: 60 },
+  );
+  const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) & 0xff);
+  const before = crc32cWalk(data, 100, 1100);
+  endCrcWalk();
+  data[500] = data[500]! ^ 0xff;
+  const after = crc32cWalk(data, 100, 1100);
+  endCrcWalk();
+  assert.notEqual(after, before);
+  assert.equal(after, crc32cRangeJs(data, 100, 1100));
 });

@@ -263,3 +263,40 @@ test('Dataset pipeline over a file: parse-like map + stacked batch', async () =>
   assert.deepEqual(out[0]!.len.values, new Float64Array([4, 4, 4, 4, 4]));
   void Dataset;
 });
+
+test('parallel interleave opens its upcoming inputs early; one-at-a-time interleave opens each when reached', async () => {
+  let opens = 0;
+  const order: number[] = [];
+  const inner = (x: number): Dataset<number> =>
+    Dataset.fromIterable(async function* () {
+      opens++;
+      // Answers late, so an input opened early is visibly open before its turn.
+      await new Promise((r) => setTimeout(r, 2));
+      for (let i = 0; i < 3; i++) yield x * 10 + i;
+    });
+  for (const numParallelCalls of [1, 4]) {
+    opens = 0;
+    const it = Dataset.range(6).interleave(inner, { cycleLength: 3, numParallelCalls })[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert.equal(first.value, 0);
+    assert.equal(
+      opens,
+      numParallelCalls === 1 ? 1 : 3,
+      `opens after the first element, numParallelCalls ${numParallelCalls}`,
+    );
+    const rest: number[] = [];
+    for (let r = await it.next(); r.done !== true; r = await it.next()) rest.push(r.value);
+    const all = [0, ...rest];
+    if (numParallelCalls === 1) order.push(...all);
+    else assert.deepEqual(all, order, 'the same order either way');
+    assert.equal(opens, 6);
+  }
+  // Files: every file of the cycle is open once the first record is out.
+  const paths = [0, 1, 2].map((s) => join(dir, `train-0000${s}-of-00003`));
+  const ds = await readRecordFiles(paths, { cycleLength: 3, numParallelCalls: 2 });
+  const it = ds[Symbol.asyncIterator]();
+  assert.equal(text((await it.next()).value as Uint8Array), 's0r0');
+  assert.equal(activeFileCount(), 3);
+  await it.return?.(undefined);
+  assert.equal(activeFileCount(), 0);
+});

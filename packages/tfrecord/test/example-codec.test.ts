@@ -36,6 +36,9 @@ function throwsProto(fn: () => unknown, message: string): void {
   assert.throws(fn, (e: unknown) => {
     assert.ok(isTFRecordError(e, 'INVALID_PROTO'), `expected INVALID_PROTO, got ${String(e)}`);
     assert.equal(e.message, message);
+    // `offset` is reserved for where a record starts in its file; inside a message it is `position`.
+    assert.equal(e.offset, undefined);
+    assert.equal(e.position, Number(/ at byte (\d+)/.exec(message)?.[1]));
     return true;
   });
 }
@@ -299,7 +302,7 @@ test('SequenceExample: feature lists, duplicate list keys (last wins), merged va
 
 // ---- decoding: errors -------------------------------------------------------
 
-test('invalid input: errors name the message, byte offset and field', () => {
+test('invalid input: errors name the message, byte position and field', () => {
   // features.feature['label'].int64_list declares 300 bytes but holds 2.
   const badList = bytes(tag(3, 2), varint(300), [1, 2]);
   const input = example(entry('label', badList));

@@ -189,16 +189,25 @@ export async function* readRecordsSkipping(
   }
 }
 
+/** A decompressor: the decompressed chunks of `source` for a known compression. */
+export type Decompressor = (
+  source: ByteSource,
+  compression: Compression,
+) => AsyncGenerator<Uint8Array, void, undefined>;
+
 /**
  * `source` decompressed: `compression` 'auto' looks at the first 12 bytes
- * (read ahead, then passed on), anything else is used as given.
+ * (read ahead, then passed on), anything else is used as given. `decompressor`
+ * (default: the portable web-stream one) does the work once the compression
+ * is known; the Node entry passes node:zlib.
  */
 export async function* decompressAuto(
   source: ByteSource,
   compression: Compression | 'auto',
+  decompressor: Decompressor = decompress,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   if (compression !== 'auto') {
-    yield* decompress(source, compression);
+    yield* decompressor(source, compression);
     return;
   }
   const chunks = iterateChunks(source);
@@ -215,11 +224,13 @@ export async function* decompressAuto(
       head.push(r.value);
       have += r.value.length;
     }
-    const first = new Uint8Array(have);
-    let p = 0;
-    for (const h of head) {
-      first.set(h, p);
-      p += h.length;
+    const first = head.length === 1 ? head[0]! : new Uint8Array(have);
+    if (head.length > 1) {
+      let p = 0;
+      for (const h of head) {
+        first.set(h, p);
+        p += h.length;
+      }
     }
     const detected = detectCompression(first.subarray(0, DETECT_BYTES));
     async function* rest(): AsyncGenerator<Uint8Array, void, undefined> {
@@ -232,7 +243,7 @@ export async function* decompressAuto(
         }
       }
     }
-    yield* decompress(rest(), detected);
+    yield* decompressor(rest(), detected);
   } finally {
     await chunks.return(undefined);
   }
@@ -296,15 +307,8 @@ function decodeEach<T>(records: Dataset<Uint8Array>, name: string, decode: (byte
         try {
           value = decode(r);
         } catch (e) {
-          if (e instanceof TFRecordError && e.record === undefined) {
-            throw new TFRecordError(e.code, `record ${i}: ${e.message}`, {
-              record: i,
-              cause: e,
-              ...(e.offset === undefined ? {} : { offset: e.offset }),
-              ...(e.file === undefined ? {} : { file: e.file }),
-            });
-          }
-          throw e;
+          // Records of several files flow through here, so no file offset is known.
+          throw e instanceof TFRecordError ? e.atRecord(i) : e;
         }
         i++;
         yield value;

@@ -9,7 +9,7 @@
  * oneof set twice keeps the last kind, repeated embedded messages merge (two
  * `float_list` fields of one Feature concatenate), unknown fields (groups too)
  * are skipped. Every malformed input is a `TFRecordError('INVALID_PROTO')` naming
- * the message, the byte offset (from the start of the given bytes) and the field.
+ * the message, the byte (`position`, from the start of the given bytes) and the field.
  */
 import { TFRecordError } from '../errors.js';
 import type { Example, Feature, Features, SequenceExample } from './types.js';
@@ -35,15 +35,19 @@ const MAX_CACHED_KEY = 64;
 const keyCacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(512).fill(undefined);
 const keyCacheStrings: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
 
+// The DataView of the last buffer floats were read from (see Decoder.dataView).
+let sharedViewBuffer: ArrayBufferLike | undefined;
+let sharedView: DataView | undefined;
+
 /**
  * Decoding state for one top-level message. The fields that describe where we
  * are (`where`, `key`, `index`, `list`) exist only to word error messages; they
  * are plain assignments so the success path builds no strings.
  */
 class Decoder {
-  readonly buf: Uint8Array;
+  buf: Uint8Array;
   /** Top-level message type, for messages ("Example", "SequenceExample", "Feature"). */
-  readonly msg: string;
+  msg: string;
   /**
    * Low and high 32 bits of the last varint read by {@link varint64}. `lo` also
    * returns a second result from {@link tag} (the position after the tag) and
@@ -67,16 +71,42 @@ class Decoder {
   ve = -1;
   vmore: number[] | null = null;
 
-  /** DataView over `buf`, made on first use. */
-  view: DataView | null = null;
-
   constructor(buf: Uint8Array, msg: string) {
     this.buf = buf;
     this.msg = msg;
   }
 
+  /**
+   * Starts decoding `buf` as a `msg`, resetting every field: one decoder is
+   * reused for every record (decoding is synchronous and never re-entered),
+   * which saves an allocation per record.
+   */
+  reset(buf: Uint8Array, msg: string): this {
+    this.buf = buf;
+    this.msg = msg;
+    this.lo = 0;
+    this.hi = 0;
+    this.fk = KIND_NONE;
+    this.fmore = null;
+    this.vs = -1;
+    this.vmore = null;
+    this.top();
+    return this;
+  }
+
+  /**
+   * A DataView over the whole ArrayBuffer of `buf` (index it with
+   * `buf.byteOffset + p`), shared by every record of that buffer: records are
+   * views of one large read chunk, and a DataView per record cost more than
+   * the floats it reads.
+   */
   dataView(): DataView {
-    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+    const b = this.buf.buffer;
+    if (b !== sharedViewBuffer) {
+      sharedView = new DataView(b);
+      sharedViewBuffer = b;
+    }
+    return sharedView!;
   }
 
   path(): string {
@@ -97,6 +127,7 @@ class Decoder {
     throw new TFRecordError(
       'INVALID_PROTO',
       `invalid ${this.msg}: ${what} at byte ${at}${path === '' ? '' : ` (${path})`}`,
+      { position: at },
     );
   }
 
@@ -390,7 +421,7 @@ class Decoder {
           // sends the list down the byte-copy path.
           const out = new Float32Array(n >> 2);
           const view = this.dataView();
-          for (let i = 0, p = cs; p < ce; p += 4) {
+          for (let i = 0, p = buf.byteOffset + cs; i < out.length; p += 4) {
             const v = view.getFloat32(p, true);
             if (v !== v) return new Float32Array(buf.buffer.slice(off, off + n));
             out[i++] = v;
@@ -429,6 +460,7 @@ class Decoder {
     // Bytes are copied, not values, so NaN payloads survive bit for bit.
     const bytes = LITTLE_ENDIAN ? new Uint8Array(out.buffer) : null;
     const view = this.dataView();
+    const base = buf.byteOffset;
     let i = 0;
     for (let c = 0; c < nChunks; c++) {
       let p = c === 0 ? this.fs : (more as number[])[2 * c - 2]!;
@@ -448,10 +480,10 @@ class Decoder {
             bytes.set(buf.subarray(p, ce), 4 * i);
             i += (ce - p) >> 2;
             p = ce;
-          } else for (; p < ce; p += 4) out[i++] = view.getFloat32(p, true);
+          } else for (; p < ce; p += 4) out[i++] = view.getFloat32(base + p, true);
         } else if (t === 0x0d) {
           if (bytes !== null) bytes.set(buf.subarray(p, p + 4), 4 * i++);
-          else out[i++] = view.getFloat32(p, true);
+          else out[i++] = view.getFloat32(base + p, true);
           p += 4;
         } else p = this.skip(t, p, end, at);
       }
@@ -668,6 +700,18 @@ class Decoder {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+const shared = new Decoder(EMPTY, '');
+
+/** The shared decoder, reset for `bytes`; {@link release} it after use so it does not keep `bytes` alive. */
+function decoderFor(bytes: Uint8Array, msg: string): Decoder {
+  return shared.reset(bytes, msg);
+}
+
+function release(d: Decoder): void {
+  d.buf = EMPTY;
+}
+
 function joinInt64(lo: number, hi: number): bigint {
   if (hi === 0) return BigInt(lo >>> 0);
   return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
@@ -686,11 +730,11 @@ function checkBytes(bytes: unknown, fn: string): asserts bytes is Uint8Array {
  * Decodes a serialised `tf.train.Example`. Bytes values (and, where the input is
  * 4-byte aligned, float values) are zero-copy views into `bytes`: keep `bytes`
  * unchanged while the result is in use. `features` is a null-prototype object.
- * @throws TFRecordError INVALID_PROTO with the byte offset and field at fault.
+ * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) and field at fault.
  */
 export function decodeExample(bytes: Uint8Array): Example {
   checkBytes(bytes, 'decodeExample');
-  const d = new Decoder(bytes, 'Example');
+  const d = decoderFor(bytes, 'Example');
   const features: Features = Object.create(null) as Features;
   const end = bytes.length;
   let p = 0;
@@ -710,6 +754,7 @@ export function decodeExample(bytes: Uint8Array): Example {
       p = fe;
     } else p = d.skip(t, p, end, at);
   }
+  release(d);
   return { features };
 }
 
@@ -717,11 +762,11 @@ export function decodeExample(bytes: Uint8Array): Example {
  * Decodes a serialised `tf.train.SequenceExample` (`context` and `feature_lists`).
  * Views share memory with `bytes` as in {@link decodeExample}; both maps are
  * null-prototype objects.
- * @throws TFRecordError INVALID_PROTO with the byte offset and field at fault.
+ * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) and field at fault.
  */
 export function decodeSequenceExample(bytes: Uint8Array): SequenceExample {
   checkBytes(bytes, 'decodeSequenceExample');
-  const d = new Decoder(bytes, 'SequenceExample');
+  const d = decoderFor(bytes, 'SequenceExample');
   const context: Features = Object.create(null) as Features;
   const featureLists: Record<string, Feature[]> = Object.create(null) as Record<string, Feature[]>;
   const end = bytes.length;
@@ -746,12 +791,13 @@ export function decodeSequenceExample(bytes: Uint8Array): SequenceExample {
       p = fe;
     } else p = d.skip(t, p, end, at);
   }
+  release(d);
   return { context, featureLists };
 }
 
 /**
  * Decodes one serialised `tf.train.Feature` from `bytes[start, end)` (default: all of it).
- * @throws TFRecordError INVALID_PROTO with the byte offset at fault.
+ * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) at fault.
  */
 export function decodeFeature(bytes: Uint8Array, start = 0, end: number = bytes.length): Feature {
   checkBytes(bytes, 'decodeFeature');
@@ -761,7 +807,9 @@ export function decodeFeature(bytes: Uint8Array, start = 0, end: number = bytes.
       `Expected 0 <= start <= end <= ${bytes.length} for decodeFeature range but received [${String(start)}, ${String(end)})`,
     );
   }
-  const d = new Decoder(bytes, 'Feature');
+  const d = decoderFor(bytes, 'Feature');
   d.scanFeature(start, end);
-  return d.takeFeature();
+  const f = d.takeFeature();
+  release(d);
+  return f;
 }

@@ -16,6 +16,24 @@ export const WASM_WINDOW_BYTES = 65536;
 /** CRC32C of `data[start, end)` continuing from `initial`, as an unsigned 32-bit integer. */
 export type RangeCrc = (data: Uint8Array, start: number, end: number, initial: number) => number;
 
+/**
+ * Where staged spans go: between the tables and the range window, so a
+ * {@link RangeCrc} call never overwrites a staged span.
+ */
+const STAGE_BASE = 16384;
+/** Bytes one staged span may hold (48 KiB). */
+export const WASM_STAGE_BYTES = WINDOW_BASE - STAGE_BASE;
+
+/** The kernel: plain ranges, and ranges of a span copied into its memory once for many CRCs. */
+export interface WasmCrc {
+  /** CRC of any range (copied in per call, in 64 KiB windows). */
+  range: RangeCrc;
+  /** Copies `data[start, end)` (at most {@link WASM_STAGE_BYTES}) into the stage, replacing what was there. */
+  stage: (data: Uint8Array, start: number, end: number) => void;
+  /** CRC32C of stage bytes `[at, at + len)`, continuing from `initial`. */
+  staged: (at: number, len: number, initial: number) => number;
+}
+
 // Only what this module uses; looked up on globalThis so that a runtime
 // without WebAssembly is a normal case, not a ReferenceError.
 interface WasmNamespace {
@@ -30,7 +48,7 @@ interface WasmNamespace {
  * WebAssembly is unavailable or fails (then use the JS loop). `reference`
  * (the JS loop) checks the kernel once before it is trusted.
  */
-export function loadWasmCrc(tables: readonly Int32Array[], reference: RangeCrc): RangeCrc | undefined {
+export function loadWasmCrc(tables: readonly Int32Array[], reference: RangeCrc): WasmCrc | undefined {
   try {
     const wasm = (globalThis as { WebAssembly?: WasmNamespace }).WebAssembly;
     if (wasm === undefined || tables.length !== 16) return undefined;
@@ -58,14 +76,20 @@ export function loadWasmCrc(tables: readonly Int32Array[], reference: RangeCrc):
       }
       return crc >>> 0;
     };
+    const stage = (data: Uint8Array, start: number, end: number): void => {
+      heap.set(data.subarray(start, end), STAGE_BASE);
+    };
+    const staged = (at: number, len: number, initial: number): number => kernel(initial, STAGE_BASE + at, len) >>> 0;
     // A broken engine or table falls back instead of passing corrupt data:
     // the standard check value, then every length up to 40 against the JS loop.
     const check = Uint8Array.from({ length: 40 }, (_, i) => (i * 167 + 13) & 0xff);
     if (range(new TextEncoder().encode('123456789'), 0, 9, 0) !== 0xe3069283) return undefined;
+    stage(check, 0, check.length);
     for (let n = 0; n <= check.length; n++) {
-      if (range(check, 0, n, 7) !== reference(check, 0, n, 7)) return undefined;
+      const want = reference(check, 0, n, 7);
+      if (range(check, 0, n, 7) !== want || staged(0, n, 7) !== want) return undefined;
     }
-    return range;
+    return { range, stage, staged };
   } catch {
     return undefined;
   }

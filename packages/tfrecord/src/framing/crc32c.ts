@@ -6,7 +6,7 @@
  * (crc32c-wasm.ts), 1.5-2x as fast; shorter ones, and everything where
  * WebAssembly is unavailable, use the JS loop here.
  */
-import { loadWasmCrc, type RangeCrc } from './crc32c-wasm.js';
+import { WASM_STAGE_BYTES, loadWasmCrc, type WasmCrc } from './crc32c-wasm.js';
 
 const POLY = 0x82f63b78;
 const MASK_DELTA = 0xa282ead8;
@@ -89,12 +89,13 @@ export function crc32c(data: Uint8Array, initial = 0): number {
 export const WASM_MIN_BYTES = 160;
 
 /** The wasm kernel once loaded; `null` before the first attempt, `undefined` when unavailable or disabled. */
-let wasmRange: RangeCrc | undefined | null = null;
+let wasm: WasmCrc | undefined | null = null;
 let wasmAllowed = true;
 
-function loadWasm(): RangeCrc | undefined {
-  wasmRange = wasmAllowed ? loadWasmCrc(TABLES, crc32cRangeJs) : undefined;
-  return wasmRange;
+function loadWasm(): WasmCrc | undefined {
+  wasm = wasmAllowed ? loadWasmCrc(TABLES, crc32cRangeJs) : undefined;
+  stageData = null;
+  return wasm;
 }
 
 /**
@@ -103,10 +104,54 @@ function loadWasm(): RangeCrc | undefined {
  */
 export function crc32cRange(data: Uint8Array, start: number, end: number, initial = 0): number {
   if (end - start >= WASM_MIN_BYTES) {
-    const w = wasmRange === null ? loadWasm() : wasmRange;
-    if (w !== undefined) return w(data, start, end, initial);
+    const w = wasm === null ? loadWasm() : wasm;
+    if (w !== undefined) return w.range(data, start, end, initial);
   }
   return crc32cRangeJs(data, start, end, initial);
+}
+
+// The span of one buffer staged in the kernel's memory by crc32cWalk, if any.
+let stageData: Uint8Array | null = null;
+let stageStart = 0;
+let stageEnd = 0;
+
+/**
+ * Ranges at least this long (bytes) go to the kernel during a walk: with the
+ * span already staged, a call costs only the JS-to-wasm transition.
+ */
+export const WASM_WALK_MIN_BYTES = 32;
+
+/**
+ * Internal, for the framing loops: CRC32C of `data[start, end)` for a caller
+ * that walks forward through one buffer, checking many short ranges (record
+ * headers and bodies). The kernel copies a 48 KiB span of `data` into its
+ * memory once and hashes every range inside it from there, instead of
+ * copying (and making a subarray for) each range. The staged copy is only
+ * valid while `data` is unchanged: call {@link endCrcWalk} before control
+ * leaves the synchronous walk (before a yield or return), so a later walk
+ * never hashes stale bytes.
+ */
+export function crc32cWalk(data: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len >= WASM_WALK_MIN_BYTES) {
+    const w = wasm === null ? loadWasm() : wasm;
+    if (w !== undefined) {
+      if (data !== stageData || start < stageStart || end > stageEnd) {
+        if (len > WASM_STAGE_BYTES) return w.range(data, start, end, 0);
+        stageData = data;
+        stageStart = start;
+        stageEnd = Math.min(data.length, start + WASM_STAGE_BYTES);
+        w.stage(data, stageStart, stageEnd);
+      }
+      return w.staged(start - stageStart, len, 0);
+    }
+  }
+  return crc32cRangeJs(data, start, end, 0);
+}
+
+/** Ends a walk of {@link crc32cWalk}: forgets the staged span (and the reference to its buffer). */
+export function endCrcWalk(): void {
+  stageData = null;
 }
 
 /**
@@ -125,8 +170,8 @@ export function setCrc32cBackend(mode: 'auto' | 'js'): 'wasm' | 'js' {
  * length, or undefined when the kernel is unavailable or disabled.
  */
 export function crc32cRangeWasm(data: Uint8Array, start: number, end: number, initial = 0): number | undefined {
-  const w = wasmRange === null ? loadWasm() : wasmRange;
-  return w === undefined ? undefined : w(data, start, end, initial);
+  const w = wasm === null ? loadWasm() : wasm;
+  return w === undefined ? undefined : w.range(data, start, end, initial);
 }
 
 /** Internal: the JS slice-by-16 loop {@link crc32cRange} uses for short inputs or without wasm. */

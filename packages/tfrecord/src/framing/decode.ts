@@ -6,7 +6,7 @@
  * the record's first byte.
  */
 import { TFRecordError } from '../errors.js';
-import { crc32cRange, maskCrc } from './crc32c.js';
+import { crc32cRange, crc32cWalk, endCrcWalk, maskCrc } from './crc32c.js';
 import { RECORD_OVERHEAD } from './encode.js';
 import { resolveReaderOptions } from './options.js';
 import type { RecordReaderOptions, ResolvedReaderOptions } from './options.js';
@@ -71,10 +71,12 @@ function checkData(buf: Uint8Array, start: number, len: number, at: number): voi
 /**
  * Data length in bytes of the record whose header starts at `buf[pos]`.
  * Throws TFRecordError TRUNCATED_RECORD (fewer than 12 bytes), CORRUPTED_LENGTH
- * or RECORD_TOO_LARGE, with `offset` = `pos`. Does not look at the body.
+ * or RECORD_TOO_LARGE, with `offset` = `at`: where the record starts in its
+ * file (default `pos`, for a buffer that begins at the file's first byte).
+ * Does not look at the body.
  */
-export function readRecordHeader(buf: Uint8Array, pos: number, options?: RecordReaderOptions): number {
-  return parseHeader(buf, pos, resolveReaderOptions(options), pos);
+export function readRecordHeader(buf: Uint8Array, pos: number, options?: RecordReaderOptions, at = pos): number {
+  return parseHeader(buf, pos, resolveReaderOptions(options), at);
 }
 
 function* spans(buf: Uint8Array, o: ResolvedReaderOptions): Generator<RecordSpan, void, undefined> {
@@ -102,20 +104,85 @@ export function decodeRecordSpans(
   return spans(buf, resolveReaderOptions(options));
 }
 
-// The same walk as spans(), without a nested generator and a span object per
-// record: this is the hot loop of every in-memory read.
+/**
+ * Checks the whole records of `buf` that start in `[pos, limit)` and pushes a
+ * view of each record's data to `out`; returns the position after the last
+ * one, which is below `limit` only where the next record is incomplete.
+ * Data errors are thrown (at stream offset `base + position`) after the good
+ * records before them are in `out`. Synchronous from start to end, so the
+ * CRC walk may hash from a staged copy: nothing can change `buf` meanwhile.
+ * This is the hot loop of every read.
+ */
+function scan(
+  buf: Uint8Array,
+  pos: number,
+  limit: number,
+  o: ResolvedReaderOptions,
+  base: number,
+  out: Uint8Array[],
+): number {
+  const n = buf.length;
+  const verify = o.verifyChecksums;
+  const max = o.maxRecordBytes;
+  try {
+    while (pos < limit) {
+      const rem = n - pos;
+      if (rem < HEADER_BYTES) return pos;
+      const lo = le32(buf, pos);
+      const hi = le32(buf, pos + 4);
+      if (verify && maskCrc(crc32cWalk(buf, pos, pos + 8)) !== le32(buf, pos + 8)) {
+        throw new TFRecordError(
+          'CORRUPTED_LENGTH',
+          `corrupted record at byte ${base + pos}: length checksum mismatch`,
+          {
+            offset: base + pos,
+          },
+        );
+      }
+      // Lengths of 2^32 and more, or over the limit, take the careful path (RECORD_TOO_LARGE).
+      const len = hi !== 0 || lo > max ? parseHeader(buf, pos, o, base + pos) : lo;
+      const total = len + RECORD_OVERHEAD;
+      if (rem < total) return pos;
+      const start = pos + HEADER_BYTES;
+      const end = start + len;
+      if (verify && maskCrc(crc32cWalk(buf, start, end)) !== le32(buf, end)) {
+        throw new TFRecordError('CORRUPTED_DATA', `corrupted record at byte ${base + pos}: data checksum mismatch`, {
+          offset: base + pos,
+        });
+      }
+      out.push(buf.subarray(start, end));
+      pos += total;
+    }
+    return pos;
+  } finally {
+    endCrcWalk();
+  }
+}
+
+/** Bytes of records checked per batch by {@link decodeRecords} before handing them out. */
+const BATCH_BYTES = 256 * 1024;
+
 function* views(buf: Uint8Array, o: ResolvedReaderOptions): Generator<Uint8Array, void, undefined> {
   const n = buf.length;
+  const out: Uint8Array[] = [];
   let pos = 0;
   while (pos < n) {
-    const len = parseHeader(buf, pos, o, pos);
-    const total = len + RECORD_OVERHEAD;
-    const rem = n - pos;
-    if (rem < total) throw truncated(pos, `record needs ${total} bytes, ${rem} remain`);
-    const start = pos + HEADER_BYTES;
-    if (o.verifyChecksums) checkData(buf, start, len, pos);
-    yield buf.subarray(start, start + len);
-    pos += total;
+    const limit = Math.min(n, pos + BATCH_BYTES);
+    let failure: unknown;
+    try {
+      pos = scan(buf, pos, limit, o, 0, out);
+    } catch (e) {
+      failure = e;
+    }
+    for (let i = 0; i < out.length; i++) yield out[i]!;
+    out.length = 0;
+    if (failure !== undefined) throw failure;
+    if (pos < limit) {
+      // The record at `pos` is incomplete: word the error as the stream readers do.
+      const rem = n - pos;
+      if (rem < HEADER_BYTES) throw truncated(pos, `header needs ${HEADER_BYTES} bytes, ${rem} remain`);
+      throw truncated(pos, `record needs ${parseHeader(buf, pos, o, pos) + RECORD_OVERHEAD} bytes, ${rem} remain`);
+    }
   }
 }
 
@@ -137,11 +204,11 @@ const MIN_SPAN_CAPACITY = 64 * 1024;
  * record and nothing per layer. A record inside one chunk is a view of it (no
  * copy); one that spans chunks is assembled in its own buffer, grown as its
  * bytes arrive, so a corrupt length never allocates more than about twice the
- * bytes actually received. Offsets count from the first byte fed.
+ * bytes actually received. Offsets count from `startOffset` at the first byte fed.
  */
 export class RecordChunkDecoder {
   private readonly o: ResolvedReaderOptions;
-  private base = 0; // stream offset of the next chunk's first byte
+  private base: number; // stream offset of the next chunk's first byte
   // A record split across chunks: its bytes so far, how many it needs in all
   // (12 until the header is known), its data length (-1 until then), its offset.
   private acc = EMPTY;
@@ -151,9 +218,14 @@ export class RecordChunkDecoder {
   private start = 0;
   private failed: TFRecordError | undefined;
 
-  /** `options` are checked here, once. */
-  constructor(options?: RecordReaderOptions) {
+  /**
+   * `options` are checked here, once. `startOffset` (default 0) is where the
+   * first byte fed lies in its file, so errors report file offsets when
+   * reading starts mid-file (a record range).
+   */
+  constructor(options?: RecordReaderOptions, startOffset = 0) {
     this.o = resolveReaderOptions(options);
+    this.base = startOffset;
   }
 
   private append(bytes: Uint8Array): void {
@@ -222,33 +294,23 @@ export class RecordChunkDecoder {
         this.len = -1;
       }
     }
-    const verify = o.verifyChecksums;
-    while (pos < n) {
-      const rem = n - pos;
-      if (rem < HEADER_BYTES) {
-        this.start = base + pos;
-        this.need = HEADER_BYTES;
-        this.len = -1;
-        this.acc = new Uint8Array(HEADER_BYTES);
-        this.have = 0;
-        this.append(chunk.subarray(pos));
-        return;
-      }
+    pos = scan(chunk, pos, n, o, base, out);
+    if (pos === n) return;
+    // The rest of the chunk is the start of a record: assemble it from the next chunks.
+    const rem = n - pos;
+    this.start = base + pos;
+    this.have = 0;
+    if (rem < HEADER_BYTES) {
+      this.need = HEADER_BYTES;
+      this.len = -1;
+      this.acc = new Uint8Array(HEADER_BYTES);
+    } else {
       const l = parseHeader(chunk, pos, o, base + pos);
-      const total = l + RECORD_OVERHEAD;
-      if (rem < total) {
-        this.start = base + pos;
-        this.need = total;
-        this.len = l;
-        this.acc = new Uint8Array(Math.min(total, Math.max(MIN_SPAN_CAPACITY, 2 * n)));
-        this.have = 0;
-        this.append(chunk.subarray(pos));
-        return;
-      }
-      if (verify) checkData(chunk, pos + HEADER_BYTES, l, base + pos);
-      out.push(chunk.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + l));
-      pos += total;
+      this.need = l + RECORD_OVERHEAD;
+      this.len = l;
+      this.acc = new Uint8Array(Math.min(this.need, Math.max(MIN_SPAN_CAPACITY, 2 * n)));
     }
+    this.append(chunk.subarray(pos));
   }
 }
 

@@ -2,22 +2,17 @@
  * Dataset sources over files on Node: single files, globs, shard sets
  * (`name-00000-of-00010`, `name@10`), read one after another or interleaved,
  * compression detected per file, strict or tolerant (`skipCorrupt`).
- * Files are read through a FileHandle in 1 MiB positional reads and closed as
+ * Files are read through the entry's byte source (node/source/) and closed as
  * soon as their stream ends, breaks, fails or is aborted.
  */
-import { open, readdir, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
-import { Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import picomatch from 'picomatch';
+import { glob, isDynamicPattern } from 'tinyglobby';
 import { TFRecordError, isTFRecordError } from '../errors.js';
-import { checkCompression, detectCompression, DETECT_BYTES } from '../compression/index.js';
-import type { Compression } from '../compression/index.js';
-import { readRecords } from '../framing/decode.js';
+import { checkCompression } from '../compression/index.js';
 import { resolveReaderOptions } from '../framing/options.js';
-import type { RecordReaderOptions } from '../framing/options.js';
 import { Dataset } from '../dataset/dataset.js';
-import { abortError } from '../dataset/abort.js';
 import { interleaveOp } from '../dataset/ops/interleave.js';
 import { decodeExamples, readRecordsSkipping, skipCounterOf } from '../dataset/records.js';
 import type { RecordSourceOptions } from '../dataset/records.js';
@@ -25,154 +20,10 @@ import type { SkipCounter } from '../dataset/skip.js';
 import type { DatasetSize } from '../dataset/types.js';
 import { checkInt, invalid } from '../dataset/validate.js';
 import type { Example } from '../example/types.js';
+import { countRecords } from './index-file.js';
+import { fileBytes, ioError, readerOptionsOf, recordsOf } from './source/index.js';
 
-/** Bytes per positional read: 1 MiB. */
-const CHUNK_BYTES = 1024 * 1024;
-
-let openFiles = 0;
-
-/**
- * Number of files the dataset sources, index builders and RecordFiles of this
- * module hold open right now. Diagnostics: it returns to 0 when every
- * iteration has ended, broken off or been aborted.
- */
-export function activeFileCount(): number {
-  return openFiles;
-}
-
-/** An fs error as TFRecordError IO naming `path`. */
-export function ioError(e: unknown, path: string): TFRecordError {
-  if (isTFRecordError(e)) return e.withFile(path);
-  const message = e instanceof Error ? e.message : String(e);
-  return new TFRecordError('IO', `${path}: ${message}`, { file: path, cause: e });
-}
-
-/** Opens `path` for reading, counted in {@link activeFileCount}. */
-export async function openCounted(path: string): Promise<FileHandle & { closeCounted(): Promise<void> }> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw ioError(e, path);
-  }
-  openFiles++;
-  let closed = false;
-  return Object.assign(fh, {
-    async closeCounted(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      openFiles--;
-      await fh.close().catch(() => undefined);
-    },
-  });
-}
-
-/** Options for {@link readFileBytes}. */
-export interface FileBytesOptions {
-  /** First byte to read (default 0). */
-  start?: number;
-  /** Byte to stop before (default: end of file). */
-  end?: number;
-  signal?: AbortSignal | undefined;
-}
-
-function throwIfAbortedAt(signal: AbortSignal | undefined, path: string): void {
-  if (signal?.aborted === true) throw abortError(signal).withFile(path);
-}
-
-/** Raw bytes of `path` in `[start, end)`, 1 MiB at a time; the file is closed when the generator finishes. */
-export async function* readFileBytes(
-  path: string,
-  options: FileBytesOptions = {},
-): AsyncGenerator<Uint8Array, void, undefined> {
-  const { signal } = options;
-  if (signal?.aborted === true) throw abortError(signal).withFile(path);
-  const fh = await openCounted(path);
-  try {
-    let pos = options.start ?? 0;
-    const end = options.end ?? Infinity;
-    while (pos < end) {
-      throwIfAbortedAt(signal, path);
-      const want = Math.min(CHUNK_BYTES, end - pos);
-      // A fresh buffer per read: records are zero-copy views the consumer may keep.
-      const buf = new Uint8Array(want);
-      let n: number;
-      try {
-        n = (await fh.read(buf, 0, want, pos)).bytesRead;
-      } catch (e) {
-        throw ioError(e, path);
-      }
-      if (n === 0) {
-        if (end !== Infinity) {
-          throw new TFRecordError(
-            'TRUNCATED_RECORD',
-            `${path}: file ends at byte ${pos}, expected data up to byte ${end}`,
-            {
-              file: path,
-              offset: pos,
-            },
-          );
-        }
-        return;
-      }
-      pos += n;
-      yield n === want ? buf : buf.subarray(0, n);
-    }
-  } finally {
-    await fh.closeCounted();
-  }
-}
-
-/** The compression of the file at `path`, from its first 12 bytes. */
-export async function detectFileCompression(path: string): Promise<Compression> {
-  const fh = await openCounted(path);
-  try {
-    const head = new Uint8Array(DETECT_BYTES);
-    const { bytesRead } = await fh.read(head, 0, DETECT_BYTES, 0);
-    return detectCompression(head.subarray(0, bytesRead));
-  } catch (e) {
-    throw ioError(e, path);
-  } finally {
-    await fh.closeCounted();
-  }
-}
-
-/** Decompressed bytes of `path` (node:zlib for gzip/zlib; every gzip member); 'auto' detects. */
-export async function* fileBytes(
-  path: string,
-  compression: Compression | 'auto',
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  const c = compression === 'auto' ? await detectFileCompression(path) : compression;
-  const raw = readFileBytes(path, { signal });
-  if (c === 'none') {
-    yield* raw;
-    return;
-  }
-  const z = c === 'gzip' ? createGunzip({ chunkSize: CHUNK_BYTES }) : createInflate({ chunkSize: CHUNK_BYTES });
-  const input = Readable.from(raw, { objectMode: false });
-  input.on('error', (e) => z.destroy(e));
-  input.pipe(z);
-  try {
-    for await (const chunk of z as AsyncIterable<Uint8Array>) yield chunk;
-  } catch (e) {
-    if (isTFRecordError(e)) throw e.withFile(path);
-    const code = (e as { code?: unknown } | null)?.code;
-    const message = e instanceof Error ? e.message : String(e);
-    if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new TFRecordError('COMPRESSION', `${path}: invalid or truncated ${c} data: ${message}`, {
-        file: path,
-        cause: e,
-      });
-    }
-    throw ioError(e, path);
-  } finally {
-    input.unpipe(z);
-    z.destroy();
-    input.destroy();
-    await raw.return(undefined).catch(() => undefined);
-  }
-}
+export { activeFileCount, detectFileCompression } from './source/index.js';
 
 /** Options for the file sources of this module. */
 export interface FileDatasetOptions extends RecordSourceOptions {
@@ -182,13 +33,6 @@ export interface FileDatasetOptions extends RecordSourceOptions {
   blockLength?: number;
   /** > 1: the open files read ahead concurrently (order unchanged). Default 1. */
   numParallelCalls?: number;
-}
-
-function readerOptions(options: RecordReaderOptions): RecordReaderOptions {
-  return {
-    ...(options.verifyChecksums === undefined ? {} : { verifyChecksums: options.verifyChecksums }),
-    ...(options.maxRecordBytes === undefined ? {} : { maxRecordBytes: options.maxRecordBytes }),
-  };
 }
 
 /**
@@ -201,22 +45,19 @@ export async function* fileRecordStream(
   counter: SkipCounter | undefined,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = readerOptions(options);
+  const reader = readerOptionsOf(options);
   const compression = checkCompression(options.compression ?? 'auto', true);
   if (counter === undefined) {
-    try {
-      yield* readRecords(fileBytes(path, compression, signal), reader);
-    } catch (e) {
-      throw isTFRecordError(e) ? e.withFile(path) : e;
-    }
+    yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
     return;
   }
+  const bytes = fileBytes(path, { compression, signal });
   const named = {
     add(kind: 'record' | 'rest', error: unknown): void {
       counter.add(kind, isTFRecordError(error) ? error.withFile(path) : error);
     },
   } as SkipCounter;
-  yield* readRecordsSkipping(fileBytes(path, compression, signal), named, reader);
+  yield* readRecordsSkipping(bytes, named, reader);
 }
 
 // ---- file lists: globs and shard sets ----
@@ -224,69 +65,26 @@ export async function* fileRecordStream(
 const SHARD_RE = /^(.*)-(\d{5,})-of-(\d{5,})(.*)$/;
 const AT_RE = /^(.*)@(\d+)$/;
 
+/** True if `s` is a glob (`*`, `?`, `[...]`, `**`, braces, extglobs) rather than a path. */
 function hasWildcard(s: string): boolean {
-  return /[*?[]/.test(s);
+  return isDynamicPattern(s);
 }
 
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[') {
-      const close = pattern.indexOf(']', i + 1);
-      if (close < 0) re += '\\[';
-      else {
-        let body = pattern.slice(i + 1, close);
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
+/**
+ * The files matching the glob `pattern` (tinyglobby: `*`, `?`, `[...]`,
+ * `**` across folders, `{a,b}` braces; names starting with a dot only when
+ * the pattern spells the dot), relative patterns giving relative paths.
+ * The crawl starts at the pattern's static leading folders, so `../data/**`
+ * and absolute patterns are walked from there, not from the working folder.
+ */
 async function expandGlob(pattern: string): Promise<string[]> {
-  const absolute = pattern.startsWith(sep) || pattern.startsWith('/');
-  const parts = pattern.split(/[\\/]+/).filter((p, i) => p !== '' || i === 0);
-  let bases: string[] = [absolute ? sep : '.'];
-  const start = absolute ? 1 : 0;
-  for (let k = start; k < parts.length; k++) {
-    const part = parts[k]!;
-    const last = k === parts.length - 1;
-    const next: string[] = [];
-    for (const base of bases) {
-      if (!hasWildcard(part)) {
-        next.push(k === start && !absolute ? part : join(base, part));
-        continue;
-      }
-      let names: string[];
-      try {
-        names = await readdir(base);
-      } catch {
-        continue;
-      }
-      const re = globToRegExp(part);
-      for (const name of names.sort()) {
-        if (!re.test(name) || (name.startsWith('.') && !part.startsWith('.'))) continue;
-        const p = k === start && !absolute ? name : join(base, name);
-        if (!last) {
-          const st = await stat(p).catch(() => undefined);
-          if (st?.isDirectory() !== true) continue;
-        }
-        next.push(p);
-      }
-    }
-    bases = next;
-  }
-  const files: string[] = [];
-  for (const p of bases) {
-    const st = await stat(p).catch(() => undefined);
-    if (st?.isFile() === true) files.push(p);
-  }
-  return files;
+  const parts = pattern.split('/');
+  let k = 0;
+  while (k < parts.length - 1 && !hasWildcard(parts[k]!) && !/[{}]/.test(parts[k]!)) k++;
+  const base = parts.slice(0, k).join('/') || (pattern.startsWith('/') ? '/' : '.');
+  const rest = parts.slice(k).join('/');
+  const found = await glob(rest, { cwd: base, onlyFiles: true, expandDirectories: false, dot: false });
+  return found.map((f) => (base === '.' ? f : join(base, f)));
 }
 
 function shardName(prefix: string, i: number, n: number, suffix = ''): string {
@@ -315,9 +113,9 @@ function checkShardSets(files: readonly string[], pattern: string): void {
   }
   for (const set of sets.values()) {
     const missing: string[] = [];
-    const namePart = globToRegExp(basename(pattern));
+    const namePart = picomatch(basename(pattern), { dot: false });
     for (let i = 0; i < set.n; i++) {
-      if (!set.seen.has(i) && namePart.test(basename(shardName(set.prefix, i, set.n, set.suffix)))) {
+      if (!set.seen.has(i) && namePart(basename(shardName(set.prefix, i, set.n, set.suffix)))) {
         missing.push(String(i).padStart(5, '0'));
       }
     }
@@ -335,7 +133,8 @@ function checkShardSets(files: readonly string[], pattern: string): void {
 
 /**
  * The files named by `patterns`, expanded and sorted: a plain path (must
- * exist), a glob (`*`, `?`, `[abc]` in any path component; no `**`), or a
+ * exist), a glob (`*`, `?`, `[abc]` in any path component, `**` for any
+ * depth of folders, `{a,b}` braces; through tinyglobby), or a
  * shard spec `name@N` meaning `name-00000-of-0000N` .. `name-0000(N-1)-of-0000N`
  * (unless a file is literally named so).
  * A glob matching part of an `-of-N` shard set is an IO error naming the missing
@@ -395,7 +194,7 @@ export function recordsOfFiles(
   options: FileDatasetOptions = {},
   size: DatasetSize = 'unknown',
 ): Dataset<Uint8Array> {
-  resolveReaderOptions(readerOptions(options));
+  resolveReaderOptions(readerOptionsOf(options));
   checkCompression(options.compression ?? 'auto', true);
   const counter = skipCounterOf(options.skipCorrupt);
   const cycleLength = checkInt('cycleLength', options.cycleLength ?? 1, 1);
@@ -424,14 +223,10 @@ async function* strictOneByOne(
   options: RecordSourceOptions,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = readerOptions(options);
+  const reader = readerOptionsOf(options);
   const compression = checkCompression(options.compression ?? 'auto', true);
   for await (const path of up()) {
-    try {
-      for await (const r of readRecords(fileBytes(path, compression, signal), reader)) yield r;
-    } catch (e) {
-      throw isTFRecordError(e) ? e.withFile(path) : e;
-    }
+    yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
   }
 }
 
@@ -459,10 +254,8 @@ export async function readRecordFiles(
   const paths = await files(patterns);
   if (options.count !== undefined && typeof options.count !== 'boolean') invalid('count', 'boolean', options.count);
   if (options.count !== true) return recordsOfFiles(paths, options);
-  // Imported lazily: index-file.ts imports this module.
-  const { countRecords } = await import('./index-file.js');
   let total = 0;
-  for await (const path of paths) total += await countRecords(path, readerOptions(options));
+  for await (const path of paths) total += await countRecords(path, readerOptionsOf(options));
   return recordsOfFiles(paths, options, total);
 }
 

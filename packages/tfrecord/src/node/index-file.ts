@@ -5,18 +5,26 @@
  * and read only records `[start, end)` (the basis for splitting a file over
  * workers). Indexes address uncompressed files only.
  */
+import { readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { detectCompression, DETECT_BYTES } from '../compression/index.js';
-import { decodeRecords, readRecordHeader, readRecords } from '../framing/decode.js';
+import { HEADER_BYTES, RecordChunkDecoder, readRecordHeader } from '../framing/decode.js';
 import { resolveReaderOptions } from '../framing/options.js';
 import type { RecordReaderOptions } from '../framing/options.js';
 import { Dataset } from '../dataset/dataset.js';
-import { abortError } from '../dataset/abort.js';
 import { checkInt, invalid } from '../dataset/validate.js';
 import { RecordIndex, formatIndex, parseIndex, shardRange } from '../index-file/index.js';
-import { fileBytes, ioError, openCounted, readFileBytes } from './dataset.js';
 import { writeFileAtomic } from './atomic.js';
+import {
+  detectFileCompression,
+  fileBytes,
+  ioError,
+  openCounted,
+  readAbortError,
+  readFileBytes,
+  recordsOf,
+} from './source/index.js';
 
 /** Options for {@link buildIndex} and {@link countRecords}. */
 export interface IndexOptions extends RecordReaderOptions {
@@ -25,7 +33,7 @@ export interface IndexOptions extends RecordReaderOptions {
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, path: string): void {
-  if (signal?.aborted === true) throw abortError(signal).withFile(path);
+  if (signal?.aborted === true) throw readAbortError(signal, path);
 }
 
 /** Read window for headers: small records are indexed from one read per window. */
@@ -43,8 +51,12 @@ function notIndexable(path: string, compression: string): TFRecordError {
  * Indexes the uncompressed TFRecord file at `path` by reading headers only:
  * each length checksum is verified (unless `verifyChecksums` is false) and the
  * bodies are skipped, so the cost is one read per 64 KiB of small records or
- * one 12-byte positional read per large record. A gzip/zlib file is
- * INVALID_ARGUMENT; a record cut short is TRUNCATED_RECORD with its offset.
+ * one 12-byte positional read per large record (a record of 64 KiB or more
+ * is skipped with a seek, never read). Those 12-byte reads are synchronous
+ * (a few microseconds each from the page cache, against a thread-pool round
+ * trip that costs far more than the read); every 256 of them the event loop
+ * gets a turn, and `signal` is checked. A gzip/zlib file is INVALID_ARGUMENT;
+ * a record cut short is TRUNCATED_RECORD with its offset.
  */
 export async function buildIndex(path: string, options: IndexOptions = {}): Promise<RecordIndex> {
   if (typeof path !== 'string' || path === '') invalid('path', 'non-empty string', path);
@@ -65,9 +77,16 @@ export async function buildIndex(path: string, options: IndexOptions = {}): Prom
     const win = new Uint8Array(WINDOW_BYTES);
     let winStart = 0;
     let winLen = 0;
+    let headerReads = 0;
     const read = async (at: number, len: number): Promise<void> => {
       try {
-        winLen = (await fh.read(win, 0, len, at)).bytesRead;
+        if (len === HEADER_BYTES) {
+          if ((++headerReads & 255) === 0) {
+            await new Promise((resolve) => setImmediate(resolve));
+            throwIfAborted(signal, path);
+          }
+          winLen = readSync(fh.fd, win, 0, len, at);
+        } else winLen = (await fh.read(win, 0, len, at)).bytesRead;
       } catch (e) {
         throw ioError(e, path);
       }
@@ -86,18 +105,19 @@ export async function buildIndex(path: string, options: IndexOptions = {}): Prom
       if ((offsets.length & 1023) === 1023) throwIfAborted(signal, path);
       if (pos < winStart || pos + 12 > winStart + winLen) {
         // Big records: fetch just the header; small ones: a whole window.
-        await read(pos, lastSize >= WINDOW_BYTES ? 12 : Math.min(WINDOW_BYTES, size - pos));
+        await read(pos, lastSize >= WINDOW_BYTES ? HEADER_BYTES : Math.min(WINDOW_BYTES, size - pos));
       }
       const rel = pos - winStart;
       let len: number;
       try {
-        len = readRecordHeader(win.subarray(0, winLen), rel, o);
+        len = readRecordHeader(win.subarray(0, winLen), rel, o, pos);
       } catch (e) {
         if (!isTFRecordError(e)) throw e;
-        throw new TFRecordError(e.code, `${path}: ${e.message.replace(`byte ${rel}`, `byte ${pos}`)}`, {
+        throw new TFRecordError(e.code, `${path}: ${e.message}`, {
           offset: pos,
           file: path,
           record: offsets.length,
+          cause: e,
         });
       }
       const total = len + 16;
@@ -156,35 +176,25 @@ export async function createIndexFile(
 
 /**
  * Number of records in the file at `path`. Uncompressed files are counted
- * from the headers alone ({@link buildIndex}); compressed files are
- * decompressed and walked (every checksum verified unless turned off).
+ * from the 12-byte headers alone ({@link buildIndex}): length checksums are
+ * verified, bodies are never checked, and records of 64 KiB or more are
+ * skipped with a seek (positioned reads of the headers only); smaller ones are
+ * read in 64 KiB windows, where one read holding many headers costs less than
+ * a read per header. Compressed files are decompressed and walked (every
+ * checksum verified unless turned off).
  */
 export async function countRecords(path: string, options: IndexOptions = {}): Promise<number> {
   const { signal, ...reader } = options;
-  if (detectCompression(await readHead(path)) === 'none') return (await buildIndex(path, options)).count;
+  if ((await detectFileCompression(path)) === 'none') return (await buildIndex(path, options)).count;
   let n = 0;
-  try {
-    for await (const r of readRecords(fileBytes(path, 'auto', signal), reader)) {
-      void r;
-      n++;
-    }
-  } catch (e) {
-    throw isTFRecordError(e) ? e.withFile(path) : e;
+  for await (const r of recordsOf(() => fileBytes(path, { compression: 'auto', signal }), path, {
+    ...reader,
+    signal,
+  })) {
+    void r;
+    n++;
   }
   return n;
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const fh = await openCounted(path);
-  try {
-    const head = new Uint8Array(DETECT_BYTES);
-    const { bytesRead } = await fh.read(head, 0, DETECT_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } catch (e) {
-    throw ioError(e, path);
-  } finally {
-    await fh.closeCounted();
-  }
 }
 
 /** Options for {@link RecordFile.open}. */
@@ -276,18 +286,16 @@ export class RecordFile {
     } catch (e) {
       throw ioError(e, this.path);
     }
-    let records: Uint8Array[];
+    const records: Uint8Array[] = [];
     try {
       if (n < size) {
         throw new TFRecordError(
           'TRUNCATED_RECORD',
           `truncated record at byte ${offset} (the file ends before the ${size} bytes the index gives)`,
-          {
-            offset,
-          },
+          { offset },
         );
       }
-      const len = readRecordHeader(buf, 0, this.#reader);
+      const len = readRecordHeader(buf, 0, this.#reader, offset);
       if (len + 16 !== size) {
         throw new TFRecordError(
           'INVALID_ARGUMENT',
@@ -295,10 +303,12 @@ export class RecordFile {
           { offset },
         );
       }
-      records = [...decodeRecords(buf, this.#reader)];
+      // Offsets in the decoder's errors start at the record's place in the file.
+      const err = new RecordChunkDecoder(this.#reader, offset).push(buf, records);
+      if (err !== undefined) throw err;
     } catch (e) {
       if (!isTFRecordError(e)) throw e;
-      throw new TFRecordError(e.code, `${this.path}: ${e.message.replace('at byte 0', `at byte ${offset}`)}`, {
+      throw new TFRecordError(e.code, `${this.path}: ${e.message}`, {
         offset,
         file: this.path,
         record: i,
@@ -331,19 +341,8 @@ async function* rangeRecords(
   reader: RecordReaderOptions,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  try {
-    for await (const r of readRecords(readFileBytes(path, { start: range.start, end: range.end, signal }), reader))
-      yield r;
-  } catch (e) {
-    if (!isTFRecordError(e) || e.file !== undefined) throw e;
-    // Offsets from readRecords count from the range start.
-    const offset = e.offset === undefined ? undefined : e.offset + range.start;
-    throw new TFRecordError(
-      e.code,
-      `${path}: ${offset === undefined || e.offset === undefined ? e.message : e.message.replace(`byte ${e.offset}`, `byte ${offset}`)}`,
-      { file: path, cause: e, ...(offset === undefined ? {} : { offset }) },
-    );
-  }
+  const bytes = () => readFileBytes(path, { start: range.start, end: range.end, signal });
+  yield* recordsOf(bytes, path, { ...reader, signal, startOffset: range.start });
 }
 
 /** Options for {@link recordRange}. */

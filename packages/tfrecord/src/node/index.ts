@@ -3,8 +3,8 @@
  * portable is re-exported, so Node users need only this entry.
  */
 export * from '../index.js';
-export { openRecordStream, readExamples, readSequenceExamples } from './read.js';
-export type { FileReadOptions } from './read.js';
+export { openRecordStream, openRecordStreamFrom, readExamples, readSequenceExamples } from './read.js';
+export type { FileReadOptions, ReadableReadOptions } from './read.js';
 export {
   tempPathFor,
   registerTemp,

@@ -1,6 +1,6 @@
 /**
  * A small protobuf wire-format reader over a Uint8Array: zero-copy `subarray`
- * reads, one bounds check per value, and errors that name the byte offset.
+ * reads, one bounds check per value, and errors that name the byte (`position`) at fault.
  */
 import { TFRecordError } from '../errors.js';
 import { WireType } from './writer.js';
@@ -25,7 +25,7 @@ export class ProtoReader {
   }
 
   private fail(what: string, at: number = this.pos): never {
-    throw new TFRecordError('INVALID_PROTO', `invalid protobuf: ${what} at byte ${at}`, { offset: at });
+    throw new TFRecordError('INVALID_PROTO', `invalid protobuf: ${what} at byte ${at}`, { position: at });
   }
 
   /** Reads a varint as an unsigned 32-bit number (higher bits of longer varints dropped, as protobuf does for uint32). */
