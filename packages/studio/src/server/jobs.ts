@@ -177,8 +177,9 @@ export class JobManager {
 
   /** Cancels a queued or running run. Throws NOT_FOUND for any other. */
   async cancel(id: string): Promise<void> {
-    if (!(await this.queue.cancel(id))) {
-      const run = await loadRun(this.#o.workspace, id);
+    const run = this.#live.get(id) ?? (await loadRun(this.#o.workspace, id));
+    // A run that just ended is still the queue's for a moment; its status says it is over.
+    if ((run.status !== 'queued' && run.status !== 'running') || !(await this.queue.cancel(id))) {
       throw new StudioError('CONFLICT', `Run ${id} is ${run.status}, not queued or running`);
     }
   }

@@ -177,7 +177,12 @@ function sniffFormat(b: Uint8Array): string {
 }
 
 /** RGBA pixels (for canvas ImageData) of raw HWC pixels with 1..4 channels. */
-export function toRgba(pixels: Uint8Array, width: number, height: number, channels: number): Uint8ClampedArray {
+export function toRgba(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(width * height * 4);
   for (let i = 0, j = 0; i < width * height; i++, j += channels) {
     const o = i * 4;
