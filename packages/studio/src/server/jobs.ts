@@ -89,6 +89,7 @@ export class JobManager {
       ...(o.maxWaiting === undefined ? {} : { maxWaiting: o.maxWaiting }),
       // Jobs record their own failures; this only catches a failure to record one.
       onError: () => undefined,
+      onChange: (state) => o.events.publish({ type: 'queue', ...state }),
     });
   }
 
@@ -224,7 +225,6 @@ export class JobManager {
     Object.assign(run, patch);
     await saveRun(this.#o.workspace, run);
     this.#o.events.publish({ type: 'run', run });
-    this.#o.events.publish({ type: 'queue', ...this.queue.state() });
   }
 
   #engineOptions(req: StyliseRequest): Omit<StylizeOptions, 'content' | 'style'> {

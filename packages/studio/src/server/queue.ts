@@ -28,12 +28,21 @@ export class JobQueue {
   readonly #waiting: Job[] = [];
   #running: { job: Job; controller: AbortController; done: Promise<void> } | undefined;
   readonly #onError: (id: string, error: unknown) => void;
+  readonly #onChange: (state: QueueState) => void;
   #closed = false;
 
-  /** `maxWaiting`: jobs allowed to wait behind the running one (default 3). */
-  constructor(options: { maxWaiting?: number; onError: (id: string, error: unknown) => void }) {
+  /**
+   * `maxWaiting`: jobs allowed to wait behind the running one (default 3);
+   * `onChange`: called with the new state whenever a job starts, ends or is dropped.
+   */
+  constructor(options: {
+    maxWaiting?: number;
+    onError: (id: string, error: unknown) => void;
+    onChange?: (state: QueueState) => void;
+  }) {
     this.#maxWaiting = options.maxWaiting ?? 3;
     this.#onError = options.onError;
+    this.#onChange = options.onChange ?? (() => undefined);
   }
 
   /** The running job's id and the waiting ids, in order. */
@@ -66,6 +75,7 @@ export class JobQueue {
     if (i >= 0) {
       const [job] = this.#waiting.splice(i, 1);
       await job!.dropped();
+      this.#onChange(this.state());
       return true;
     }
     if (this.#running?.job.id === id) {
@@ -101,7 +111,9 @@ export class JobQueue {
     })().finally(() => {
       this.#running = undefined;
       this.#next();
+      if (this.#running === undefined) this.#onChange(this.state());
     });
     this.#running = { job, controller, done };
+    this.#onChange(this.state());
   }
 }

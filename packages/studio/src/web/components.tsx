@@ -62,6 +62,8 @@ export function ImagePick(props: {
   );
 }
 
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
+
 /** Loss curves (total, content, style; log scale) drawn with uPlot. */
 export function LossChart(props: { losses: Loss[]; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
@@ -75,9 +77,14 @@ export function LossChart(props: { losses: Loss[]; height?: number }) {
       scales: { x: { time: false }, y: { distr: 3 } },
       axes: [
         { stroke: '#9aa3b2', grid: { stroke: '#2a303b' }, label: 'iteration' },
-        { stroke: '#9aa3b2', grid: { stroke: '#2a303b' }, size: 70 },
+        {
+          stroke: '#9aa3b2',
+          grid: { stroke: '#2a303b' },
+          size: 64,
+          values: (_u, splits) => splits.map((v) => (v === null ? '' : compact.format(v))),
+        },
       ],
-      legend: { show: true },
+      legend: { show: true, live: false },
       series: [
         { label: 'iteration' },
         { label: 'total', stroke: '#f0b429', width: 2 },
