@@ -84,6 +84,15 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     await page.waitForSelector('[data-testid=style-0] img');
   }
 
+  /** Waits for the image to load; its natural width and height. */
+  async function naturalSize(selector: string): Promise<number[]> {
+    const size = await page.waitForFunction((sel) => {
+      const img = document.querySelector(sel) as HTMLImageElement | null;
+      return img?.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : false;
+    }, selector);
+    return (await size.jsonValue()) as number[];
+  }
+
   async function runId(): Promise<string> {
     const href = await page.getAttribute('a[href^="#/gallery/"]', 'href');
     return href!.slice('#/gallery/'.length);
@@ -103,7 +112,9 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     );
     const whileRunning = new Set(seen.filter((s) => s.status === 'running').map((s) => s.iteration));
     assert.ok(whileRunning.size >= 2, `previews seen while running: ${JSON.stringify(seen)}`);
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points')) >= 41);
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid=loss-chart]')?.getAttribute('data-points')) >= 41,
+    );
     const id = await runId();
 
     await page.click('[data-testid=nav-gallery]');
@@ -111,11 +122,7 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     await page.waitForSelector(card);
     await page.click(card);
     await page.waitForSelector(`[data-testid=run-detail][data-run="${id}"]`);
-    const size = await page.waitForFunction(() => {
-      const img = document.querySelector('[data-testid=result]') as HTMLImageElement | null;
-      return img !== null && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : false;
-    });
-    assert.deepEqual(await size.jsonValue(), [64, 48]);
+    assert.deepEqual(await naturalSize('[data-testid=result]'), [64, 48]);
     await page.waitForSelector('[data-testid=download]');
     await page.screenshot({ path: join(SHOTS, 'gallery-run.png') });
 
@@ -161,9 +168,13 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     if (NEEDS_WEIGHTS) return t.skip(NEEDS_WEIGHTS);
     await page.goto(`${studio.origin}/#/gallery`);
     await page.waitForSelector('[data-testid=run-card][data-status=cancelled]');
-    const statuses = await page.$$eval('[data-testid=run-card]', (cards) => cards.map((c) => c.getAttribute('data-status')));
+    const statuses = await page.$$eval('[data-testid=run-card]', (cards) =>
+      cards.map((c) => c.getAttribute('data-status')),
+    );
     assert.deepEqual(statuses, ['cancelled', 'done']);
-    await page.waitForFunction(() => [...document.querySelectorAll('.thumb img')].every((i) => (i as HTMLImageElement).complete));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.thumb img')].every((i) => (i as HTMLImageElement).complete),
+    );
     await page.screenshot({ path: join(SHOTS, 'gallery.png') });
   });
 
@@ -172,11 +183,7 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     await page.goto(`${studio.origin}/#/datasets`);
     await page.click('[data-testid=dataset][data-name="datasets/cs20-friday.tfrecord"]');
     await page.waitForSelector('[data-testid=dataset-view][data-where=workspace]');
-    const size = await page.waitForFunction(() => {
-      const img = document.querySelector('[data-testid=record-image]') as HTMLImageElement | null;
-      return img !== null && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : false;
-    });
-    assert.deepEqual(await size.jsonValue(), [403, 322]);
+    assert.deepEqual(await naturalSize('[data-testid=record-image]'), [403, 322]);
     const rows = await page.$$eval('[data-testid=features] tbody tr', (trs) =>
       trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
     );
@@ -197,11 +204,7 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     await page.goto(`${studio.origin}/#/datasets`);
     await page.setInputFiles('[data-testid=tfrecord-drop] input[type=file]', friday);
     await page.waitForSelector('[data-testid=dataset-view][data-where=browser]');
-    const size = await page.waitForFunction(() => {
-      const img = document.querySelector('[data-testid=record-image]') as HTMLImageElement | null;
-      return img !== null && img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : false;
-    });
-    assert.deepEqual(await size.jsonValue(), [403, 322]);
+    assert.deepEqual(await naturalSize('[data-testid=record-image]'), [403, 322]);
     assert.match((await page.getAttribute('[data-testid=record-image]', 'src')) ?? '', /^blob:/);
     await page.screenshot({ path: join(SHOTS, 'datasets-browser.png') });
   });

@@ -136,9 +136,17 @@ function RunDetail(props: { id: string }) {
             </a>
           ) : null}
           {run.kind === 'stylise' ? (
-            <a class="button secondary" href="#/stylise" data-testid="again" onClick={() => carry(run.request)}>
+            <button
+              type="button"
+              class="secondary"
+              data-testid="again"
+              onClick={() => {
+                carry(run.request);
+                location.hash = '#/stylise';
+              }}
+            >
               Again with these settings
-            </a>
+            </button>
           ) : null}
         </div>
         {run.error !== undefined ? <p class="error">{run.error.message}</p> : null}
