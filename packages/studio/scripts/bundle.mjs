@@ -22,3 +22,15 @@ await esbuild.build({
   logLevel: 'warning',
 });
 await copyFile(`${root}src/web/index.html`, `${out}/index.html`);
+// The in-page engine: onnxruntime-web's glue is large, so only the page that runs it loads it.
+await esbuild.build({
+  entryPoints: { engine: `${root}src/web/engine.ts` },
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  outdir: out,
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});

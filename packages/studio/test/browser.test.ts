@@ -214,6 +214,37 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     await page.waitForSelector('[data-testid=checks] tr');
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
     assert.equal(await page.evaluate(() => typeof SharedArrayBuffer), 'function');
+  });
+
+  test('Run in this browser: a few iterations on onnxruntime-web (wasm threads) lower the loss', async (t) => {
+    if (NEEDS_WEIGHTS) return t.skip(NEEDS_WEIGHTS);
+    if (images === undefined) return t.skip(absent('data/images'));
+    await page.goto(`${studio.origin}/#/browser`);
+    await page.setInputFiles(
+      '[data-testid=local-content] input[type=file]',
+      join(images, 'content', 'hoovertowernight.jpg'),
+    );
+    await page.setInputFiles(
+      '[data-testid=local-style] input[type=file]',
+      join(images, 'style', 'woman-with-hat-matisse.jpg'),
+    );
+    await page.fill('[data-testid=local-size]', '96');
+    await page.fill('[data-testid=local-iterations]', '8');
+    await page.click('[data-testid=local-run]');
+    await page.waitForSelector('[data-testid=local-status]:is([data-status=done],[data-status=failed])', {
+      state: 'attached',
+      timeout: 300_000,
+    });
+    assert.equal(await page.textContent('.browser .error').catch(() => null), null);
+    assert.equal(await page.getAttribute('[data-testid=local-status]', 'data-status'), 'done');
+    const first = Number(await page.getAttribute('[data-testid=local-status]', 'data-first'));
+    const last = Number(await page.getAttribute('[data-testid=local-status]', 'data-last'));
+    assert.ok(Number.isFinite(first) && last < first, `total loss ${first} -> ${last}`);
+    const canvas = await page.$eval('[data-testid=local-canvas]', (c) => [
+      (c as HTMLCanvasElement).width,
+      (c as HTMLCanvasElement).height,
+    ]);
+    assert.equal(Math.max(...canvas), 96);
     await page.screenshot({ path: join(SHOTS, 'browser.png') });
   });
 });

@@ -36,11 +36,19 @@ export interface AppContext {
   weights: string | undefined;
   /** The bundled front end: file name -> bytes (missing before a build). */
   assets: Map<string, Uint8Array>;
+  /** onnxruntime-web's dist folder, for the in-page engine's wasm files. */
+  ortDir: string | undefined;
+  /** The folder of the weights given to startStudio, served to the in-page engine. */
+  weightsDir: string | undefined;
 }
+
+/** onnxruntime-web's files the in-page engine loads (wasm + WebGPU through JSEP). */
+export const ORT_FILES = new Set(['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']);
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
   '.jsonl': 'application/x-ndjson; charset=utf-8',
@@ -213,10 +221,36 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     return reply.type(MIME[extname(req.params.name)] ?? 'application/octet-stream').send(Buffer.from(bytes));
   });
 
+  app.get<{ Params: { name: string } }>('/ort/:name', async (req, reply) => {
+    const name = req.params.name;
+    if (ctx.ortDir === undefined || !ORT_FILES.has(name))
+      throw new StudioError('NOT_FOUND', `No onnxruntime-web file '${name}'`);
+    return sendFile(reply, join(ctx.ortDir, name), false);
+  });
+  app.get<{ Params: { name: string } }>('/weights/:name', async (req, reply) => {
+    const name = req.params.name;
+    if (ctx.weightsDir === undefined) {
+      throw new StudioError(
+        'NOT_FOUND',
+        'This studio was started without a weights folder to serve (startStudio weights option)',
+      );
+    }
+    // One folder, flat: a model.json and its shards; no path reaches outside it.
+    if (!/^[\w][\w.-]*$/.test(name)) throw new StudioError('FORBIDDEN', `Weights file name '${name}' is refused`);
+    const abs = join(ctx.weightsDir, name);
+    if (!(await stat(abs).catch(() => undefined))?.isFile())
+      throw new StudioError('NOT_FOUND', `No weights file '${name}'`);
+    return sendFile(reply, abs, false);
+  });
+
   app.get('/api/info', async () => ({
     capabilities: ctx.capabilities,
     limits: ctx.limits,
     weights: ctx.weights === undefined ? 'engine' : 'given',
+    browserEngine: {
+      weights: ctx.weightsDir !== undefined,
+      ort: ctx.ortDir !== undefined && ctx.assets.has('engine.js'),
+    },
     workspace: ctx.workspace.root,
     queue: ctx.jobs.queue.state(),
   }));
@@ -333,6 +367,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     streams.clear();
   });
   return app;
+}
+
+async function sendFile(reply: FastifyReply, abs: string, download: boolean): Promise<FastifyReply> {
+  const s = await stat(abs);
+  reply.type(MIME[extname(abs).toLowerCase()] ?? 'application/octet-stream');
+  reply.header('content-length', s.size);
+  if (download) reply.header('content-disposition', `attachment; filename="${basename(abs).replace(/[^\w.-]/g, '_')}"`);
+  return reply.send(createReadStream(abs));
 }
 
 function bearer(v: string | undefined): string | undefined {

@@ -4,9 +4,10 @@
  * signal. Prints nothing (the CLI prints the address).
  */
 import { spawn } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../errors.js';
 import { buildApp } from './app.js';
@@ -68,6 +69,23 @@ async function loadAssets(): Promise<Map<string, Uint8Array>> {
     out.set(name, new Uint8Array(await readFile(resolve(dir, name))));
   }
   return out;
+}
+
+function ortDir(): string | undefined {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The folder holding the weights (a TF.js model.json and shards), when `weights` names one. */
+async function weightsDir(weights: string | undefined): Promise<string | undefined> {
+  if (weights === undefined) return undefined;
+  const s = await stat(weights).catch(() => undefined);
+  if (s === undefined) return undefined;
+  const dir = s.isDirectory() ? weights : dirname(weights);
+  return (await stat(resolve(dir, 'model.json')).catch(() => undefined))?.isFile() ? resolve(dir) : undefined;
 }
 
 function openBrowser(url: string): void {
@@ -139,6 +157,8 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     limits,
     weights: options.weights,
     assets: await loadAssets(),
+    ortDir: ortDir(),
+    weightsDir: await weightsDir(options.weights),
   });
   await app.listen({ port, host });
   const actual = (app.server.address() as AddressInfo).port;

@@ -43,6 +43,8 @@ export interface Info {
   capabilities: { multiStyle: boolean; originalColors: boolean; styleMasks: boolean; presets: string[] };
   limits: { uploadBytes: number; pixels: number };
   workspace: string;
+  /** Whether the in-page engine can run: its bundle and onnxruntime-web's files, and weights to serve. */
+  browserEngine?: { weights: boolean; ort: boolean };
 }
 
 /** Calls the API; throws Error with the server's message on a non-2xx answer. */

@@ -62,7 +62,7 @@ function App() {
         ) : page === 'datasets' ? (
           <DatasetsPage />
         ) : page === 'browser' ? (
-          <BrowserPage />
+          <BrowserPage info={info} />
         ) : (
           <StylisePage info={info} key={location.hash} />
         )}

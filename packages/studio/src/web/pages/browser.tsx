@@ -4,7 +4,12 @@
  * This page checks what the browser offers for it: cross-origin isolation
  * (needed for SharedArrayBuffer, hence wasm threads), cores, WebGPU, storage.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { type Info, type Loss, duration } from '../api.js';
+import { LossChart, Progress } from '../components.js';
+import type { BrowserRunOptions } from '../engine.js';
+
+type Engine = { runInBrowser(o: BrowserRunOptions): Promise<{ provider: string; threads: number | undefined }> };
 
 interface Check {
   name: string;
@@ -54,26 +59,100 @@ async function checks(): Promise<Check[]> {
   return out;
 }
 
+function LocalPick(props: { label: string; file: File | undefined; onChange: (f: File) => void; testId: string }) {
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    if (props.file === undefined) return;
+    const u = URL.createObjectURL(props.file);
+    setUrl(u);
+    return () => URL.revokeObjectURL(u);
+  }, [props.file]);
+  return (
+    <label class="pick small" data-testid={props.testId}>
+      <input
+        type="file"
+        accept="image/*"
+        onChange={(e) => {
+          const f = (e.currentTarget as HTMLInputElement).files?.[0];
+          if (f !== undefined) props.onChange(f);
+        }}
+      />
+      {url !== undefined ? <img src={url} alt={props.label} /> : <span class="hint">Choose {props.label}</span>}
+      <span class="caption">{props.label} (stays in this page)</span>
+    </label>
+  );
+}
+
 /** See the module comment. */
-export function BrowserPage() {
+export function BrowserPage(props: { info: Info | undefined }) {
   const [list, setList] = useState<Check[]>();
+  const [content, setContent] = useState<File>();
+  const [style, setStyle] = useState<File>();
+  const [size, setSize] = useState(96);
+  const [iterations, setIterations] = useState(20);
+  const [provider, setProvider] = useState<'wasm' | 'webgpu'>('wasm');
+  const [status, setStatus] = useState<string>('idle');
+  const [losses, setLosses] = useState<Loss[]>([]);
+  const [error, setError] = useState<string>();
+  const [running, setRunning] = useState(false);
+  const [used, setUsed] = useState<string>();
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const abort = useRef<AbortController | undefined>(undefined);
   useEffect(() => {
     void checks().then(setList);
   }, []);
+  const engineReady = props.info?.browserEngine?.ort === true && props.info.browserEngine.weights;
+  const webgpu = list?.find((c) => c.name === 'WebGPU')?.ok === true;
+  const run = async () => {
+    if (content === undefined || style === undefined) return setError('Choose a content image and a style image first');
+    setError(undefined);
+    setLosses([]);
+    setUsed(undefined);
+    setRunning(true);
+    const controller = new AbortController();
+    abort.current = controller;
+    try {
+      const engine = (await import('/assets/engine.js' as string)) as Engine;
+      const done = await engine.runInBrowser({
+        content,
+        style,
+        size,
+        iterations,
+        provider,
+        signal: controller.signal,
+        onStatus: setStatus,
+        onProgress: (p) => setLosses((l) => [...l, { ...p, tv: 0 }]),
+        onImage: (img) => {
+          const c = canvas.current;
+          if (c === null) return;
+          c.width = img.width;
+          c.height = img.height;
+          c.getContext('2d')?.putImageData(img, 0, 0);
+        },
+      });
+      setUsed(
+        `${done.provider}${done.threads === undefined ? '' : `, ${done.threads} thread${done.threads === 1 ? '' : 's'}`}`,
+      );
+      setStatus('done');
+    } catch (e) {
+      setStatus(controller.signal.aborted ? 'cancelled' : 'failed');
+      if (!controller.signal.aborted) setError((e as Error).message);
+    } finally {
+      setRunning(false);
+    }
+    return undefined;
+  };
+  const last = losses[losses.length - 1];
   return (
     <div class="browser">
       <section class="panel">
         <h2>Run in this browser</h2>
         <p>
-          The style transfer can run inside this page: the same VGG-19 graph with its gradient built in, executed by
+          The style transfer runs inside this page: the same VGG-19 graph with its gradient built in, executed by
           onnxruntime-web on WebAssembly threads or WebGPU. The weights are downloaded once from this studio and kept in
-          the browser's storage; nothing leaves your machine.
+          the browser's storage; the images never leave the page.
         </p>
-        <p class="note" data-testid="engine-status">
-          The in-browser engine (@pastiche/style/web) is not part of this build yet; this page shows what your browser
-          offers for it.
-        </p>
-        <table class="kv checks" data-testid="checks">
+        <table class="kv checks" data-testid="checks" style={{ marginBottom: '16px' }}>
           <tbody>
             {(list ?? []).map((c) => (
               <tr key={c.name}>
@@ -85,6 +164,80 @@ export function BrowserPage() {
             ))}
           </tbody>
         </table>
+        {engineReady === false ? (
+          <p class="note" data-testid="engine-status">
+            {props.info?.browserEngine?.weights === false
+              ? 'This studio serves no weights to the page: start it with a weights folder (a TF.js model.json and its shards).'
+              : 'The in-page engine is not built: run npm run build.'}
+          </p>
+        ) : null}
+        <div class="row wrap">
+          <LocalPick label="content image" file={content} onChange={setContent} testId="local-content" />
+          <LocalPick label="style image" file={style} onChange={setStyle} testId="local-style" />
+        </div>
+        <div class="row wrap">
+          <label>
+            Size (px)
+            <input
+              type="number"
+              min="16"
+              max="1024"
+              value={size}
+              data-testid="local-size"
+              onInput={(e) => setSize(Number(e.currentTarget.value))}
+            />
+          </label>
+          <label>
+            Iterations
+            <input
+              type="number"
+              min="1"
+              max="1000"
+              value={iterations}
+              data-testid="local-iterations"
+              onInput={(e) => setIterations(Number(e.currentTarget.value))}
+            />
+          </label>
+          <label>
+            Engine
+            <select value={provider} onChange={(e) => setProvider(e.currentTarget.value as 'wasm' | 'webgpu')}>
+              <option value="wasm">WebAssembly (threads)</option>
+              <option value="webgpu" disabled={!webgpu}>
+                WebGPU{webgpu ? '' : ' (no adapter)'}
+              </option>
+            </select>
+          </label>
+          <button
+            type="button"
+            class="primary"
+            disabled={running || engineReady !== true}
+            onClick={() => void run()}
+            data-testid="local-run"
+          >
+            Run here
+          </button>
+          <button type="button" class="danger" disabled={!running} onClick={() => abort.current?.abort()}>
+            Cancel
+          </button>
+        </div>
+        <Progress
+          done={last?.iteration ?? 0}
+          total={iterations}
+          label={`${status}${last !== undefined ? ` · iteration ${last.iteration} of ${iterations} · ${duration(last.seconds)}` : ''}${used === undefined ? '' : ` · ${used}`}`}
+        />
+        <span
+          data-testid="local-status"
+          data-status={status}
+          data-first={losses[0]?.total ?? ''}
+          data-last={last?.total ?? ''}
+        />
+        {error !== undefined ? <p class="error">{error}</p> : null}
+      </section>
+      <section class="panel">
+        <div class="canvas">
+          <canvas ref={canvas} data-testid="local-canvas" width="0" height="0" />
+        </div>
+        <LossChart losses={losses} height={180} />
       </section>
     </div>
   );
