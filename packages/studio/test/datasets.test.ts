@@ -98,7 +98,9 @@ suite('datasets over HTTP', { skip: data === undefined ? absent('data/tfrecord')
     const sum = (await get('/api/datasets/summary?path=penguin.tfrecord.gz')).json();
     const want = (await readFile(join(data!, 'tfx-penguin-train.tfrecord.gz.jsonl'), 'utf8')).trim().split('\n').length;
     assert.equal(sum['records'], want);
-    assert.deepEqual(sum['files'], [{ path: 'penguin.tfrecord.gz', compression: 'gzip', records: want, index: 'none' }]);
+    assert.deepEqual(sum['files'], [
+      { path: 'penguin.tfrecord.gz', compression: 'gzip', records: want, index: 'none' },
+    ]);
     const rows = (sum['table'] as { rows: { name: string; present: number }[] }).rows;
     assert.ok(rows.length > 0);
     assert.ok(rows.every((r) => r.present <= want));

@@ -38,8 +38,8 @@ export interface AppContext {
   assets: Map<string, Uint8Array>;
   /** onnxruntime-web's dist folder, for the in-page engine's wasm files. */
   ortDir: string | undefined;
-  /** The folder of the weights given to startStudio, served to the in-page engine. */
-  weightsDir: string | undefined;
+  /** The weights served to the in-page engine: their folder and the file to load from it. */
+  weightsServed: { dir: string; entry: string } | undefined;
 }
 
 /** onnxruntime-web's files the in-page engine loads (wasm + WebGPU through JSEP). */
@@ -229,17 +229,18 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   app.get<{ Params: { name: string } }>('/weights/:name', async (req, reply) => {
     const name = req.params.name;
-    if (ctx.weightsDir === undefined) {
+    // One folder, flat: a model.json and its shards (or one .h5); no name reaches outside it.
+    if (!/^[\w][\w.-]*$/.test(name)) throw new StudioError('FORBIDDEN', `Weights file name '${name}' is refused`);
+    if (ctx.weightsServed === undefined) {
       throw new StudioError(
         'NOT_FOUND',
-        'This studio was started without a weights folder to serve (startStudio weights option)',
+        'This studio has no weights to serve (startStudio weights option, PASTICHE_WEIGHTS or the cache)',
       );
     }
-    // One folder, flat: a model.json and its shards; no path reaches outside it.
-    if (!/^[\w][\w.-]*$/.test(name)) throw new StudioError('FORBIDDEN', `Weights file name '${name}' is refused`);
-    const abs = join(ctx.weightsDir, name);
-    if (!(await stat(abs).catch(() => undefined))?.isFile())
+    const abs = join(ctx.weightsServed.dir, name);
+    if (!(await stat(abs).catch(() => undefined))?.isFile()) {
       throw new StudioError('NOT_FOUND', `No weights file '${name}'`);
+    }
     return sendFile(reply, abs, false);
   });
 
@@ -248,7 +249,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     limits: ctx.limits,
     weights: ctx.weights === undefined ? 'engine' : 'given',
     browserEngine: {
-      weights: ctx.weightsDir !== undefined,
+      weights: ctx.weightsServed === undefined ? null : `/weights/${ctx.weightsServed.entry}`,
       ort: ctx.ortDir !== undefined && ctx.assets.has('engine.js'),
     },
     workspace: ctx.workspace.root,

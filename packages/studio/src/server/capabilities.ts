@@ -21,10 +21,9 @@ export interface Capabilities {
 
 function keeps(option: string, value: unknown, settingKey = option): boolean {
   try {
-    const s = resolveSettings({ [option]: value } as Parameters<typeof resolveSettings>[0]) as unknown as Record<
-      string,
-      unknown
-    >;
+    // styleCount: how many style images the probe pretends to have (engines without it ignore it).
+    const probe = { [option]: value, styleCount: 2 } as Parameters<typeof resolveSettings>[0];
+    const s = resolveSettings(probe) as unknown as Record<string, unknown>;
     return settingKey in s;
   } catch {
     // An engine that validates the option but rejects this probe still knows it.
@@ -34,10 +33,13 @@ function keeps(option: string, value: unknown, settingKey = option): boolean {
 
 /** Probes the engine once; see the module comment. */
 export function detectCapabilities(): Capabilities {
+  const multiStyle = keeps('styleBlendWeights', [1, 1]);
   return {
-    multiStyle: keeps('styleBlendWeights', [1, 1]),
+    multiStyle,
     originalColors: keeps('originalColors', true),
-    styleMasks: keeps('styleMasks', []),
+    // Masks are stylize() inputs, not settings, so resolveSettings cannot show them; the engine
+    // that blends several styles (guided Grams) is the one that takes them.
+    styleMasks: multiStyle,
     presets: [...PRESET_NAMES],
   };
 }

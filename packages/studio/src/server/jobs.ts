@@ -110,8 +110,15 @@ export class JobManager {
     if (req.originalColors === true && !caps.originalColors) {
       throw new StudioError('INVALID_OPTION', 'This @pastiche/style does not support originalColors');
     }
-    if (req.styles.some((s) => s.mask !== undefined) && !caps.styleMasks) {
+    const masked = req.styles.filter((s) => s.mask !== undefined).length;
+    if (masked > 0 && !caps.styleMasks) {
       throw new StudioError('INVALID_OPTION', 'This @pastiche/style does not support style masks');
+    }
+    if (masked > 0 && masked < req.styles.length) {
+      throw new StudioError(
+        'INVALID_OPTION',
+        `Give a mask for every style image or for none (${masked} of ${req.styles.length} have one)`,
+      );
     }
     // Options the engine validates, checked now so a bad request is a 400, not a failed run.
     const engineOptions = this.#engineOptions(req);

@@ -8,6 +8,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 /** A fresh random token: 32 bytes, base64url (43 characters). */
 export function newToken(): string {
@@ -60,15 +61,23 @@ export function readCookie(header: string | undefined, name: string): string | u
 /**
  * The Host header values that name the bound address: `host:port` (IPv6 in
  * brackets), plus `localhost:port` when bound to a loopback address, since
- * that is what people type.
+ * that is what people type, and every interface's address for 0.0.0.0 or ::.
  */
 export function allowedHosts(host: string, port: number): Set<string> {
   const name = isIP(host) === 6 ? `[${host}]` : host;
   const out = new Set([`${name}:${port}`.toLowerCase()]);
-  if (host === '127.0.0.1' || host === '::1' || host === 'localhost') {
+  const wildcard = host === '0.0.0.0' || host === '::';
+  if (host === '127.0.0.1' || host === '::1' || host === 'localhost' || wildcard) {
     out.add(`localhost:${port}`);
     out.add(`127.0.0.1:${port}`);
     if (host === '::1') out.add(`[::1]:${port}`);
+  }
+  if (wildcard) {
+    // Bound to every interface: each interface's own address names us.
+    for (const i of Object.values(networkInterfaces()).flat()) {
+      if (i === undefined) continue;
+      out.add((i.family === 'IPv6' ? `[${i.address}]:${port}` : `${i.address}:${port}`).toLowerCase());
+    }
   }
   return out;
 }

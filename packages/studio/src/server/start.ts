@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveWeights } from '@pastiche/style';
 import { StudioError } from '../errors.js';
 import { buildApp } from './app.js';
 import { detectCapabilities } from './capabilities.js';
@@ -79,13 +80,26 @@ function ortDir(): string | undefined {
   }
 }
 
-/** The folder holding the weights (a TF.js model.json and shards), when `weights` names one. */
-async function weightsDir(weights: string | undefined): Promise<string | undefined> {
-  if (weights === undefined) return undefined;
-  const s = await stat(weights).catch(() => undefined);
+/**
+ * What the in-page engine is served: the folder of a TF.js model (model.json and
+ * shards) or of a Keras .h5 file, and the file to load. Without a `weights`
+ * option, whatever the engine would find without downloading (PASTICHE_WEIGHTS, the cache).
+ */
+async function servedWeights(weights: string | undefined): Promise<{ dir: string; entry: string } | undefined> {
+  let path = weights;
+  if (path === undefined) {
+    path = await resolveWeights({ download: false })
+      .then((found) => found.path)
+      .catch(() => undefined);
+  }
+  if (path === undefined) return undefined;
+  const s = await stat(path).catch(() => undefined);
   if (s === undefined) return undefined;
-  const dir = s.isDirectory() ? weights : dirname(weights);
-  return (await stat(resolve(dir, 'model.json')).catch(() => undefined))?.isFile() ? resolve(dir) : undefined;
+  if (s.isFile() && /\.h5$/i.test(path)) return { dir: resolve(dirname(path)), entry: basename(path) };
+  const dir = s.isDirectory() ? path : dirname(path);
+  return (await stat(resolve(dir, 'model.json')).catch(() => undefined))?.isFile()
+    ? { dir: resolve(dir), entry: 'model.json' }
+    : undefined;
 }
 
 function openBrowser(url: string): void {
@@ -158,7 +172,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     weights: options.weights,
     assets: await loadAssets(),
     ortDir: ortDir(),
-    weightsDir: await weightsDir(options.weights),
+    weightsServed: await servedWeights(options.weights),
   });
   await app.listen({ port, host });
   const actual = (app.server.address() as AddressInfo).port;

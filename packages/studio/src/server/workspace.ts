@@ -13,8 +13,9 @@ import { mkdir, readdir, realpath, rename, stat, unlink, writeFile } from 'node:
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { StudioError } from '../errors.js';
 
-/** Folder names inside the workspace. */
+/** Folder of uploaded images, inside the workspace. */
 export const UPLOADS = 'uploads';
+/** Folder of run folders, inside the workspace. */
 export const RUNS = 'runs';
 /** Hidden folder for the studio's own derived files (record indexes). */
 export const PRIVATE = '.pastiche';

@@ -44,7 +44,7 @@ export interface Info {
   limits: { uploadBytes: number; pixels: number };
   workspace: string;
   /** Whether the in-page engine can run: its bundle and onnxruntime-web's files, and weights to serve. */
-  browserEngine?: { weights: boolean; ort: boolean };
+  browserEngine?: { weights: string | null; ort: boolean };
 }
 
 /** Calls the API; throws Error with the server's message on a non-2xx answer. */

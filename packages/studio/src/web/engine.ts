@@ -24,6 +24,8 @@ import {
 export interface BrowserRunOptions {
   content: Blob;
   style: Blob;
+  /** URL of the weights the studio serves (`/weights/model.json` or `/weights/<name>.h5`). */
+  weights: string;
   /** Longer side of the output, px. */
   size: number;
   iterations: number;
@@ -53,7 +55,7 @@ export async function runInBrowser(o: BrowserRunOptions): Promise<{ provider: st
   }
   configured ??= o.provider;
   o.onStatus('loading the weights (kept in this browser after the first time)');
-  const weights = await loadWebWeights('/weights/model.json', {
+  const weights = await loadWebWeights(o.weights, {
     cache: 'pastiche-weights',
     signal: o.signal,
     onProgress: (loaded, total) =>

@@ -101,7 +101,8 @@ export function BrowserPage(props: { info: Info | undefined }) {
   useEffect(() => {
     void checks().then(setList);
   }, []);
-  const engineReady = props.info?.browserEngine?.ort === true && props.info.browserEngine.weights;
+  const weightsUrl = props.info?.browserEngine?.weights ?? null;
+  const engineReady = props.info?.browserEngine?.ort === true && weightsUrl !== null;
   const webgpu = list?.find((c) => c.name === 'WebGPU')?.ok === true;
   const run = async () => {
     if (content === undefined || style === undefined) return setError('Choose a content image and a style image first');
@@ -116,6 +117,7 @@ export function BrowserPage(props: { info: Info | undefined }) {
       const done = await engine.runInBrowser({
         content,
         style,
+        weights: weightsUrl!,
         size,
         iterations,
         provider,
@@ -166,7 +168,7 @@ export function BrowserPage(props: { info: Info | undefined }) {
         </table>
         {engineReady === false ? (
           <p class="note" data-testid="engine-status">
-            {props.info?.browserEngine?.weights === false
+            {weightsUrl === null
               ? 'This studio serves no weights to the page: start it with a weights folder (a TF.js model.json and its shards).'
               : 'The in-page engine is not built: run npm run build.'}
           </p>
