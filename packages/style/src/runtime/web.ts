@@ -1,60 +1,112 @@
 /**
- * The onnxruntime-web adapter: the same graphs in a browser (wasm, or WebGPU where
- * available) or in Node without the native module. About 4-5x slower than
- * onnxruntime-node on CPU (see ARCHITECTURE.md), so Node uses {@link nodeRuntime}.
+ * The onnxruntime-web adapter: the same graphs in a browser (wasm with threads,
+ * or WebGPU where available) or in Node without the native module. About 4-5x
+ * slower than onnxruntime-node on CPU (see ARCHITECTURE.md), so Node uses
+ * {@link nodeRuntime}.
+ *
+ * onnxruntime-web's environment (`ort.env.wasm`) is global and read once, when
+ * its wasm module first loads: `wasmPaths` and `threads` of the first session
+ * win; {@link WebRuntime.threads} reports what was actually applied.
  */
 import * as ort from 'onnxruntime-web';
-import type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions, TensorData } from './adapter.js';
+import { StyleError } from '../errors.js';
+import type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions } from './adapter.js';
+import { commonSessionOptions, wrapSession } from './session.js';
 
-class WebSession implements RuntimeSession {
-  constructor(private readonly session: ort.InferenceSession) {}
+/** Execution providers of onnxruntime-web this package drives. */
+export type WebExecutionProvider = 'wasm' | 'webgpu';
 
-  get inputNames(): readonly string[] {
-    return this.session.inputNames;
-  }
+/** Options of {@link createWebRuntime}. */
+export interface WebRuntimeOptions {
+  /**
+   * Where onnxruntime-web's `ort-wasm-simd-threaded.jsep.{mjs,wasm}` are served: a URL
+   * prefix ending in '/', or both URLs. Default: onnxruntime-web's own lookup
+   * (beside its script), which breaks once it is bundled; browsers should set it.
+   */
+  wasmPaths?: string | { mjs: string; wasm: string };
+  /**
+   * wasm threads. Default: onnxruntime-web's own (min(4, cores / 2) when the page is
+   * cross-origin isolated, else 1) in browsers; 1 in Node.
+   */
+  threads?: number;
+  /** Providers in order of preference, each tried alone (default ['wasm']). */
+  executionProviders?: readonly WebExecutionProvider[];
+}
 
-  get outputNames(): readonly string[] {
-    return this.session.outputNames;
-  }
+/** A {@link RuntimeAdapter} over onnxruntime-web that reports what it started. */
+export interface WebRuntime extends RuntimeAdapter {
+  /** The provider of the most recently created session (undefined before the first). */
+  readonly provider: WebExecutionProvider | undefined;
+  /** ort.env.wasm.numThreads once the wasm module has loaded (undefined before). */
+  readonly threads: number | undefined;
+}
 
-  async run(
-    feeds: Readonly<Record<string, TensorData>>,
-    outputs?: readonly string[],
-  ): Promise<Record<string, TensorData>> {
-    const inputs: Record<string, ort.Tensor> = {};
-    for (const [name, t] of Object.entries(feeds)) inputs[name] = new ort.Tensor('float32', t.data, t.dims);
-    const result = outputs ? await this.session.run(inputs, outputs) : await this.session.run(inputs);
-    const out: Record<string, TensorData> = {};
-    for (const [name, v] of Object.entries(result)) {
-      const t = v as ort.Tensor;
-      if (t.type !== 'float32') throw new Error(`output ${name} is ${t.type}, expected float32`);
-      out[name] = { data: (await t.getData()) as Float32Array, dims: t.dims };
-    }
-    return out;
-  }
+const PROVIDERS: readonly string[] = ['wasm', 'webgpu'];
+let initialised = false;
 
-  release(): Promise<void> {
-    return this.session.release();
-  }
+function inNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+function reason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0]?.trim() || 'unknown error';
 }
 
 /**
- * Runs graphs with onnxruntime-web. `threads` sets `ort.env.wasm.numThreads` (global
- * to onnxruntime-web, read when its wasm first loads; default 1 here, because more
- * needs cross-origin isolation in browsers). Execution providers default to ['wasm'].
+ * Makes an onnxruntime-web adapter. `createSession` tries each execution provider
+ * alone, in order, and uses the first that starts; when none does it throws
+ * StyleError RUNTIME naming every attempt and its reason. Session options'
+ * `threads` and `executionProviders` override the runtime's own.
  */
-export const webRuntime: RuntimeAdapter = {
-  name: 'onnxruntime-web',
-  async createSession(model: Uint8Array, o: RuntimeSessionOptions = {}): Promise<RuntimeSession> {
-    ort.env.wasm.numThreads = o.threads ?? 1;
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: o.executionProviders ?? ['wasm'],
-      graphOptimizationLevel: o.optimizationLevel ?? 'all',
-      executionMode: o.executionMode ?? 'sequential',
-      enableCpuMemArena: o.memArena ?? true,
-      enableMemPattern: o.memPattern ?? true,
-      logSeverityLevel: 3,
-    });
-    return new WebSession(session);
-  },
-};
+export function createWebRuntime(options: WebRuntimeOptions = {}): WebRuntime {
+  let provider: WebExecutionProvider | undefined;
+  let threads: number | undefined;
+  const defaults = options.executionProviders ?? ['wasm'];
+  return {
+    name: 'onnxruntime-web',
+    get provider() {
+      return provider;
+    },
+    get threads() {
+      return threads;
+    },
+    async createSession(model: Uint8Array, o: RuntimeSessionOptions = {}): Promise<RuntimeSession> {
+      const list = o.executionProviders ?? defaults;
+      const bad = list.find((p) => !PROVIDERS.includes(p));
+      if (list.length === 0 || bad !== undefined) {
+        throw new StyleError(
+          'INVALID_OPTION',
+          `Expected execution providers among ${PROVIDERS.join(', ')} for executionProviders but received [${list.join(', ')}]`,
+        );
+      }
+      if (!initialised) {
+        if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
+        const n = o.threads ?? options.threads ?? (inNode() ? 1 : undefined);
+        if (n !== undefined) ort.env.wasm.numThreads = n;
+      }
+      const attempts: string[] = [];
+      for (const ep of list as readonly WebExecutionProvider[]) {
+        try {
+          const session = await ort.InferenceSession.create(model, {
+            ...commonSessionOptions(o),
+            executionProviders: [ep],
+          });
+          initialised = true;
+          provider = ep;
+          threads = ort.env.wasm.numThreads;
+          return wrapSession(ort, session);
+        } catch (e) {
+          attempts.push(`${ep}: ${reason(e)}`);
+        }
+      }
+      throw new StyleError(
+        'RUNTIME',
+        `No execution provider of onnxruntime-web could start the graph (tried ${list.join(', ')}): ${attempts.join('; ')}`,
+      );
+    },
+  };
+}
+
+/** An onnxruntime-web adapter with the defaults of {@link createWebRuntime} (wasm). */
+export const webRuntime: WebRuntime = createWebRuntime();
