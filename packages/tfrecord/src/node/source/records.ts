@@ -3,7 +3,7 @@ import { isTFRecordError } from '../../errors.js';
 import { RecordChunkDecoder } from '../../framing/decode.js';
 import { RECORD_OVERHEAD } from '../../framing/encode.js';
 import type { RecordReaderOptions } from '../../framing/options.js';
-import { ioError, readAbortError } from './files.js';
+import { readAbortError } from './files.js';
 
 /** Options for {@link recordsOf}. */
 export interface RecordsOfOptions extends RecordReaderOptions {
@@ -181,7 +181,9 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
   }
 
   #fail(e: unknown): Promise<never> {
-    const named = ioError(e, this.#name);
+    // The byte source names its own errors (fs errors become IO there); an
+    // error of `map` that is not a TFRecordError passes through unchanged.
+    const named = isTFRecordError(e) ? e.withFile(this.#name) : e;
     return this.#close().then(() => {
       throw named;
     });
