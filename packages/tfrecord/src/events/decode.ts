@@ -51,7 +51,7 @@ class Ctx {
   }
 
   fail(what: string, at: number): never {
-    throw new TFRecordError('INVALID_PROTO', `${WIRE_FAIL}${what} at byte ${at}`, { offset: at });
+    throw new TFRecordError('INVALID_PROTO', `${WIRE_FAIL}${what} at byte ${at}`, { position: at });
   }
 
   where(): string {
