@@ -8,7 +8,7 @@
  * abort `ctx.signal`; writers then delete their temporary files and leave
  * every final name as it was, and the command exits with 130. Whatever
  * temporary is still registered when the command ends (or on a second signal,
- * or when the command has not stopped within {@link GRACE_MS}) is removed
+ * or when the command has not stopped within INTERRUPT_GRACE_MS) is removed
  * synchronously with `removeRegisteredTemps()` before exiting.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { CommanderError } from '@commander-js/extra-typings';
 import { removeRegisteredTemps } from '@pastiche/tfrecord/node';
 import { rootGroup } from './commands/index.js';
-import { CliError, ExitCode, OutputClosedError } from './errors.js';
+import { CliError, ExitCode, INTERRUPT_GRACE_MS, OutputClosedError } from './errors.js';
 import type { Context } from './io.js';
 import { MemoryOutput, processContext } from './io.js';
 import { buildProgram, commanderExit, wantsHelp } from './program.js';
@@ -25,9 +25,6 @@ import type { ProgramState } from './program.js';
 
 /** The signals that interrupt a command (exit code 130 for each). */
 export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-/** After the first signal, how long a command may take to stop on its own before it is ended, ms. */
-export const GRACE_MS = 5000;
 
 /**
  * Runs `pastiche` with `argv` (without node and script) and returns the exit code.
@@ -46,7 +43,7 @@ export async function main(argv: string[], io: Partial<Context> = {}): Promise<n
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) forceExit();
     controller.abort(new CliError(`interrupted (${signal})`, { exitCode: ExitCode.INTERRUPTED }));
-    timer = setTimeout(forceExit, GRACE_MS);
+    timer = setTimeout(forceExit, INTERRUPT_GRACE_MS);
     timer.unref();
   };
   const ctx: Context = ownsProcess

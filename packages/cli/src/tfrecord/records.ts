@@ -235,6 +235,7 @@ export interface ReadFileOptions {
 function abortable<T>(it: AsyncIterator<T>, signal: AbortSignal | undefined): AsyncIterator<T> {
   if (signal === undefined) return it;
   return {
+    return: (value?: unknown) => it.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
     next: () => {
       if (signal.aborted) return Promise.reject(signal.reason);
       return new Promise<IteratorResult<T>>((resolve, reject) => {
@@ -270,45 +271,53 @@ async function* streamRecords(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const it = abortable(chunks[Symbol.asyncIterator](), signal);
-  const head: Uint8Array[] = [];
-  let seen = 0;
-  let ended = false;
-  while (seen < DETECT_BYTES) {
-    const r = await it.next();
-    if (r.done === true) {
-      ended = true;
-      break;
-    }
-    head.push(r.value);
-    seen += r.value.length;
-  }
-  const first = new Uint8Array(Math.min(seen, DETECT_BYTES));
-  let at = 0;
-  for (const c of head) {
-    if (at >= first.length) break;
-    const part = c.subarray(0, first.length - at);
-    first.set(part, at);
-    at += part.length;
-  }
-  const compression = detectCompression(first);
-  let total = 0;
-  async function* replay(): AsyncGenerator<Uint8Array, void, undefined> {
-    for (const c of head) {
-      total += c.length;
-      onBytes?.(total);
-      yield c;
-    }
-    if (ended) return;
-    for (;;) {
+  try {
+    const head: Uint8Array[] = [];
+    let seen = 0;
+    let ended = false;
+    while (seen < DETECT_BYTES) {
       const r = await it.next();
-      if (r.done === true) return;
-      total += r.value.length;
-      onBytes?.(total);
-      yield r.value;
+      if (r.done === true) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      seen += r.value.length;
     }
+    const first = new Uint8Array(Math.min(seen, DETECT_BYTES));
+    let at = 0;
+    for (const c of head) {
+      if (at >= first.length) break;
+      const part = c.subarray(0, first.length - at);
+      first.set(part, at);
+      at += part.length;
+    }
+    const compression = detectCompression(first);
+    let total = 0;
+    async function* replay(): AsyncGenerator<Uint8Array, void, undefined> {
+      for (const c of head) {
+        total += c.length;
+        onBytes?.(total);
+        yield c;
+      }
+      if (ended) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done === true) return;
+        total += r.value.length;
+        onBytes?.(total);
+        yield r.value;
+      }
+    }
+    const bytes = compression === 'none' ? replay() : decompress(replay(), compression);
+    yield* readRecords(bytes, { verifyChecksums });
+  } finally {
+    // Stopping early (`cat - --limit 1`, an error, a signal) lets go of standard input, so the
+    // process can end. Not awaited: an async iterator queues return() behind a pending next(),
+    // which on an idle pipe never settles; destroying the stream ends that read.
+    void it.return?.()?.catch(() => undefined);
+    (chunks as { destroy?: () => void }).destroy?.();
   }
-  const bytes = compression === 'none' ? replay() : decompress(replay(), compression);
-  yield* readRecords(bytes, { verifyChecksums });
 }
 
 /**
@@ -331,8 +340,12 @@ export async function* readFileRecords(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (e) {
-    if (options.signal?.aborted === true)
-      throw new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
+    if (options.signal?.aborted === true) {
+      const reason: unknown = options.signal.reason;
+      throw reason instanceof CliError
+        ? reason
+        : new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
+    }
     throw fileError(e, displayName(path));
   }
 }
