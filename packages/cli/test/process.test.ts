@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TFRecordWriter, buildExample, encodeExample } from '@pastiche/tfrecord/node';
-import { repoRoot } from './shared.js';
+import { literal } from '../src/guard.js';
+import { absent, repoRoot, sharedPath } from './shared.js';
 
 const BIN = join(repoRoot, 'packages', 'cli', 'bin', 'pastiche.js');
 
@@ -216,4 +217,50 @@ test('help and the tfrecord commands load no onnxruntime, sharp or h5wasm', () =
       .some((u) => heavy.test(u)),
     'weights where loads the style package',
   );
+});
+
+test('stylize-dataset: a second run on the same output fails at once, naming the holder', async (t) => {
+  const weights = sharedPath('weights', 'vgg19-imagenet-uint8');
+  if (weights === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+  const dir = join(tmp, 'lock');
+  mkdirSync(dir);
+  const input = join(dir, 'in.tfrecord');
+  const w = await TFRecordWriter.open(input);
+  for (let p = 0; p < 3; p++) {
+    const px = new Uint8Array(24 * 24 * 3).map((_, i) => (i * 5 + p * 40) & 255);
+    const shape = new Uint8Array(new Int32Array([24, 24, 3]).buffer);
+    await w.write(encodeExample(buildExample({ label: p, shape, image: px })));
+  }
+  await w.close();
+  const { default: sharp } = await import('sharp');
+  const style = join(dir, 'style.png');
+  await sharp(
+    Buffer.alloc(32 * 32 * 3).map((_, i) => (i % 96 < 48 ? 230 : 20)),
+    {
+      raw: { width: 32, height: 32, channels: 3 },
+    },
+  )
+    .png()
+    .toFile(style);
+  const out = join(dir, 'out.tfrecord');
+  // The first run has far more work than the second needs to start: it holds the lock meanwhile.
+  const args = [BIN, 'stylize-dataset', input, '--style', style, '-o', out, '--weights', weights, '-n', '10000'];
+  const first = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const firstDone = collect(first);
+  await waitForFile(dir, /^out\.tfrecord\.lock$/, first);
+  const second = pastiche(args.slice(1), { cwd: dir });
+  assert.equal(second.code, 1);
+  assert.match(
+    second.stderr,
+    new RegExp(
+      `^pastiche: ${literal(out)} is locked by process ${first.pid} \\(stylize-dataset, started [^)]+\\); another run is writing it\\n$`,
+    ),
+  );
+  assert.equal(second.stdout, '');
+  // The holder, interrupted, lets go of the lock and leaves no output under the final name.
+  first.kill('SIGTERM');
+  const r = await firstDone;
+  assert.equal(r.code, 130, r.stderr);
+  assert.ok(!existsSync(`${out}.lock`), 'the lock is released');
+  assert.ok(!existsSync(out));
 });
