@@ -171,12 +171,6 @@ export async function createStylizer(options: StylizerOptions): Promise<Stylizer
     throw invalidOption('keepSize', 'no size, width or height alongside it', options.keepSize);
   }
   const maxModels = options.maxModels === undefined ? 4 : checkInteger('maxModels', options.maxModels, 1, 64);
-  if (
-    options.savePattern !== undefined &&
-    (typeof options.savePattern !== 'string' || !options.savePattern.includes('{iteration}'))
-  ) {
-    throw invalidOption('savePattern', "path containing '{iteration}'", options.savePattern);
-  }
   if (options.styleMasks !== undefined) {
     if (!Array.isArray(options.styleMasks) || options.styleMasks.length !== styleList.length) {
       throw invalidOption(
