@@ -118,7 +118,7 @@ export function avgPoolSameBackward(b: GraphBuilder, dy: Value, inputDims: reado
   if (h % 2 === 0 && w % 2 === 0) scaled = b.scale(dy, 0.25);
   else {
     const [n, , oh, ow] = dy.dims as [number, number, number, number];
-    const weights = b.constant(b.fresh('same_pool_weights'), [n, 1, oh, ow], samePoolWeights(h, w));
+    const weights = b.constant(`same_pool_weights/${h}x${w}`, [n, 1, oh, ow], samePoolWeights(h, w));
     scaled = b.mulPositions(dy, weights);
   }
   let up = b.upsample2x(scaled);

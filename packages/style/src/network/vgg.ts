@@ -80,7 +80,7 @@ export function convLayers(arch: VggArchitecture | VggVariant): ConvLayerInfo[] 
 
 /** Keras layer name of a feature layer: 'conv4_2' -> 'block4_conv2'. */
 export function kerasName(layer: LayerName): string {
-  const m = /^(?:conv|relu)(\d+)_(\d+)$/.exec(layer);
+  const m = /^conv(\d+)_(\d+)$/.exec(layer);
   if (!m) throw new StyleError('INVALID_OPTION', `Expected a layer name like conv4_2 but received ${layer}`);
   return `block${m[1]}_conv${m[2]}`;
 }
