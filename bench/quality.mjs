@@ -101,11 +101,19 @@ if (!values['no-eval']) {
   await model.release();
   times.sort((a, b) => a - b);
   unit = times[Math.floor(times.length / 2)];
-  console.log(JSON.stringify({ bench: `quality_eval_${size}`, width, height, seconds: round(unit), runs: times.length }));
+  console.log(
+    JSON.stringify({ bench: `quality_eval_${size}`, width, height, seconds: round(unit), runs: times.length }),
+  );
 }
 
 const score = (image) =>
-  style.scoreImage({ image, content, style: styles, weights, ...(blend === undefined ? {} : { styleBlendWeights: blend }) });
+  style.scoreImage({
+    image,
+    content,
+    style: styles,
+    weights,
+    ...(blend === undefined ? {} : { styleBlendWeights: blend }),
+  });
 
 let reference;
 const refPath = join(images, 'reference/jcjohnson-golden_gate_scream.png');

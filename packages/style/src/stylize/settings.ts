@@ -223,9 +223,7 @@ function checkList<T>(name: string, v: unknown, min: number, max: number, each: 
 }
 
 /** Resolves a preset and overrides into settings (sizes still unresolved); validates every option. */
-export function resolveSettings(
-  o: StylizeControls & { styleCount?: number; savePattern?: string },
-): ResolvedSettings {
+export function resolveSettings(o: StylizeControls & { styleCount?: number; savePattern?: string }): ResolvedSettings {
   if (o.savePattern !== undefined && (typeof o.savePattern !== 'string' || !o.savePattern.includes('{iteration}'))) {
     throw invalidOption('savePattern', "path containing '{iteration}'", o.savePattern);
   }
