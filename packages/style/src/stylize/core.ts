@@ -349,6 +349,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     // Best image at the current scale (a copy), for Adam's oscillations and for an interrupt.
     let best = { iteration: 0, total: Number.POSITIVE_INFINITY, data: new Float32Array(0), width: 0, height: 0 };
     let last: { entry: Entry; contentTargets: Targets; at: Eval } | undefined;
+    let current = 1;
 
     const snapshot = (it: number, total: number, data: Float32Array, w: number, h: number): StylizedImage => ({
       data,
@@ -369,6 +370,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
       for (const [k, step] of schedule.entries()) {
         const { width, height } = step;
         const scale = k + 1;
+        current = scale;
         const entry = await entryFor(width, height);
         if (k === schedule.length - 1) {
           settings.styleWidth = entry.styleWidth;
@@ -495,7 +497,8 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         img.data = fromPixels(img.pixels, W, H);
       }
       notes.push(
-        `interrupted at iteration ${iteration} (scale ${w === W && h === H ? schedule.length : 'coarser'}): the best image so far is kept${w === W && h === H ? '' : `, upsampled from ${w}x${h}`}`,
+        `interrupted at iteration ${iteration}, scale ${current} of ${schedule.length}: the best image so far is kept` +
+          (w === W && h === H ? '' : ` (upsampled from ${w}x${h})`),
       );
       return {
         image: img,

@@ -199,6 +199,8 @@ export interface StylizeControls {
   minSize?: number;
   /** Early end of a scale on a relative decrease per step below this (0 = off). */
   tolerance?: number;
+  /** Share of `iterations` per scale, coarse to fine (> 0 each, normalised; one per scale). */
+  stepShares?: readonly number[];
   /** Snapshot the image every N iterations (and after the last) to onImage. */
   saveEvery?: number;
   /** onnxruntime intra-op threads; default all cores. */
@@ -319,7 +321,12 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
             })(),
     scales,
     minSize: o.minSize === undefined ? p.minSize : checkInteger('minSize', o.minSize, MIN_IMAGE_SIDE, MAX_OUTPUT_SIDE),
-    stepShares: p.stepShares,
+    stepShares:
+      o.stepShares === undefined
+        ? p.stepShares
+        : checkList('stepShares', o.stepShares, scales, scales, (x, i) =>
+            checkNumber(`stepShares[${i}]`, x, 0, Number.MAX_VALUE, true),
+          ),
     tolerance: o.tolerance === undefined ? p.tolerance : checkNumber('tolerance', o.tolerance, 0, 1),
     onAbort: o.onAbort === undefined ? 'throw' : checkChoice('onAbort', o.onAbort, ['throw', 'return'] as const),
   };
