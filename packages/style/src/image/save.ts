@@ -7,7 +7,7 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { StyleError } from '../errors.js';
-import { checkChoice, checkInteger } from '../stylize/validate.js';
+import { checkChoice, checkInteger } from '../validate.js';
 import { toPixels } from './preprocess.js';
 
 /** Output formats. */
