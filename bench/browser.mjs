@@ -129,11 +129,18 @@ async function browserEngine(server, provider) {
   const browser = await harness.launchChromium({ webgpu: provider === 'webgpu' });
   try {
     const page = await harness.openPage(browser, server.base);
-    page.setDefaultTimeout(WEBGPU_TIMEOUT);
+    let crashed = false;
+    page.on('crash', () => {
+      crashed = true;
+    });
     const run = page.evaluate(
       async (a) => {
         const m = await import('/pastiche-style.js');
-        const runtime = m.configureWebRuntime({ wasmPaths: '/ort/', threads: a.threads, executionProviders: [a.provider] });
+        const runtime = m.configureWebRuntime({
+          wasmPaths: '/ort/',
+          threads: a.threads,
+          executionProviders: [a.provider],
+        });
         const weights = await m.loadWebWeights('/weights/model.json');
         const t0 = performance.now();
         const model = await m.createWebStyleModel({ weights, height: a.size, width: a.size, loss: a.loss });
@@ -163,7 +170,15 @@ async function browserEngine(server, provider) {
         image: Array.from(image),
       },
     );
-    const r = await run;
+    // A software WebGPU adapter can take minutes per evaluation, or crash the page.
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no result within --webgpu-timeout ${WEBGPU_TIMEOUT / 1000} s`)),
+        WEBGPU_TIMEOUT,
+      );
+    });
+    const r = await Promise.race([run, timeout]).finally(() => clearTimeout(timer));
     emit({
       engine: 'onnxruntime-web (browser)',
       provider: r.provider,
@@ -174,7 +189,10 @@ async function browserEngine(server, provider) {
       total: r.total,
     });
   } catch (e) {
-    emit({ engine: 'onnxruntime-web (browser)', provider, error: String(e.message ?? e).split('\n')[0].slice(0, 300) });
+    const why = String(e.message ?? e)
+      .split('\n')[0]
+      .slice(0, 300);
+    emit({ engine: 'onnxruntime-web (browser)', provider, error: crashed ? `the page crashed (${why})` : why });
   } finally {
     await browser.close();
   }

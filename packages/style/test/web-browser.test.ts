@@ -19,6 +19,7 @@ import { presets } from '../src/presets.js';
 import { nodeRuntime } from '../src/runtime/node.js';
 import { StyleModel } from '../src/runtime/style-model.js';
 import { initialImage } from '../src/stylize/init.js';
+import { stylize } from '../src/stylize/index.js';
 import { loadKerasH5Weights } from '../src/weights/keras-h5.js';
 import { loadTfjsWeights } from '../src/weights/tfjs.js';
 import type { VggWeights } from '../src/weights/types.js';
@@ -358,6 +359,95 @@ suite('web entry in headless Chromium', { skip }, () => {
       assert.equal(got.same, true);
       assert.deepEqual(got.fit, [16, 16]);
       assert.deepEqual(got.longest, [20, 12]);
+    });
+
+    test('stylize(): cs20 preset, 3 Adam steps at 48 x 32 on ImageData: the history matches Node stylize()', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const [width, height] = [48, 32];
+      const contentRgb = randomBytes(width * height * 3, 21);
+      const styleRgb = randomBytes(width * height * 3, 22);
+      const controls = { preset: 'cs20' as const, width, height, iterations: 3, saveEvery: 2 };
+      const node = await stylize({
+        ...controls,
+        content: { pixels: contentRgb, width, height, channels: 3 },
+        style: { pixels: styleRgb, width, height, channels: 3 },
+        weights: await loadTfjsWeights(join(weightsDir, 'model.json')),
+        threads: 2,
+      });
+      const got = await page.evaluate(
+        async (a) => {
+          const m = await import('/pastiche-style.js' as string);
+          const toImageData = (rgb: number[]) => {
+            const four = new Uint8ClampedArray(a.width * a.height * 4);
+            for (let i = 0; i < a.width * a.height; i++) {
+              four.set(rgb.slice(3 * i, 3 * i + 3), 4 * i);
+              four[4 * i + 3] = 255;
+            }
+            return new ImageData(four, a.width, a.height);
+          };
+          const events: number[] = [];
+          const snapshots: number[] = [];
+          const r = await m.stylize({
+            ...a.controls,
+            content: toImageData(a.content),
+            style: toImageData(a.style),
+            weights: '/weights/model.json',
+            onProgress: (e: { iteration: number }) => {
+              events.push(e.iteration);
+            },
+            onImage: (img: { iteration: number }) => {
+              snapshots.push(img.iteration);
+            },
+          });
+          return {
+            history: r.history.map((h: { total: number }) => h.total),
+            final: r.final?.total,
+            events,
+            snapshots,
+            provider: r.provider,
+            size: [r.best.width, r.best.height, r.best.pixels.length],
+          };
+        },
+        { controls, width, height, content: Array.from(contentRgb), style: Array.from(styleRgb) },
+      );
+      assert.deepEqual(got.events, [0, 1, 2, 3]);
+      assert.deepEqual(got.snapshots, [2, 3]);
+      assert.equal(got.provider, 'wasm');
+      assert.deepEqual(got.size, [width, height, width * height * 3]);
+      assert.equal(got.history.length, node.history.length);
+      got.history.forEach((v: number, i: number) => close(v, node.history[i]!.total, `iteration ${i} total`));
+      close(got.final!, node.final!.total, 'final total');
+    });
+
+    test('stylize(): an abort with onAbort return keeps the best image so far', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const got = await page.evaluate(async () => {
+        const m = await import('/pastiche-style.js' as string);
+        const pixels = new Uint8ClampedArray(32 * 32 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+        const controller = new AbortController();
+        const r = await m.stylize({
+          preset: 'cs20',
+          width: 32,
+          height: 32,
+          iterations: 50,
+          onAbort: 'return',
+          content: new ImageData(pixels, 32, 32),
+          style: new ImageData(
+            pixels.map((v, i) => (i % 4 === 3 ? 255 : 255 - v)),
+            32,
+            32,
+          ),
+          weights: '/weights/model.json',
+          signal: controller.signal,
+          onProgress: (e: { iteration: number }) => {
+            if (e.iteration === 2) controller.abort();
+          },
+        });
+        return { interrupted: r.interrupted, iterations: r.history.length, best: [r.best.width, r.best.pixels.length] };
+      });
+      assert.equal(got.interrupted, true);
+      assert.ok(got.iterations <= 4, `${got.iterations} iterations recorded after the abort at 2`);
+      assert.deepEqual(got.best, [32, 32 * 32 * 3]);
     });
 
     test('without WebGPU, [webgpu, wasm] falls back to wasm', async () => {

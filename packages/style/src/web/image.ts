@@ -7,7 +7,7 @@
  */
 import { StyleError } from '../errors.js';
 import { fromPixels, toPixels, type StyleImage } from '../image/preprocess.js';
-import { checkInteger, invalidOption } from '../stylize/validate.js';
+import { checkInteger, invalidOption } from '../validate.js';
 
 /** Raw 8-bit pixels, row-major; 3 = RGB, 4 = RGBA (alpha flattened onto white). */
 export interface WebRawImage {
@@ -338,7 +338,11 @@ export function toImageData(image: StyleImage & { pixels?: Uint8Array }): ImageD
  * A preprocessed image encoded by the browser (default 'image/png'; `quality`
  * 0..1 for JPEG and WebP). Needs OffscreenCanvas (workers and modern pages).
  */
-export async function toBlob(image: StyleImage & { pixels?: Uint8Array }, type = 'image/png', quality?: number): Promise<Blob> {
+export async function toBlob(
+  image: StyleImage & { pixels?: Uint8Array },
+  type = 'image/png',
+  quality?: number,
+): Promise<Blob> {
   if (typeof OffscreenCanvas === 'undefined')
     throw new StyleError('IMAGE', 'OffscreenCanvas is needed to encode images');
   const c = new OffscreenCanvas(image.width, image.height);

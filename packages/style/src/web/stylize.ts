@@ -146,7 +146,8 @@ export async function stylize(o: WebStylizeOptions): Promise<WebStylizeResult> {
       ...(o.saveEvery === undefined ? {} : { saveEvery: o.saveEvery }),
       weightsFrom: undefined,
     });
-    for (const skipped of base.skipped.slice(skippedBefore)) result.notes.push(`execution provider passed over: ${skipped}`);
+    for (const skipped of base.skipped.slice(skippedBefore))
+      result.notes.push(`execution provider passed over: ${skipped}`);
     return { ...result, provider: base.provider };
   } finally {
     await core.close();
