@@ -127,9 +127,9 @@ async function nodeEngine() {
 
 async function browserEngine(server, provider) {
   const browser = await harness.launchChromium({ webgpu: provider === 'webgpu' });
+  let crashed = false;
   try {
     const page = await harness.openPage(browser, server.base);
-    let crashed = false;
     page.on('crash', () => {
       crashed = true;
     });
