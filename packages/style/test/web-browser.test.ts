@@ -318,6 +318,26 @@ suite('web entry in headless Chromium', { skip }, () => {
       compareAll(t, got.terms, ref.terms);
     });
 
+    test('weights kept in the Cache API load again without a request', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const load = () =>
+        page.evaluate(async () => {
+          const m = await import('/pastiche-style.js' as string);
+          const w: Map<string, { kernel: Float32Array }> = await m.loadWebWeights('/weights/model.json', {
+            cache: 'pastiche-test',
+          });
+          return [w.size, w.get('block5_conv4')!.kernel[7]];
+        });
+      const before = server.requests.length;
+      const first = await load();
+      const fetched = server.requests.slice(before).filter((p) => p.startsWith('/weights/')).length;
+      const second = await load();
+      const again = server.requests.slice(before).filter((p) => p.startsWith('/weights/')).length - fetched;
+      assert.equal(fetched, 21);
+      assert.equal(again, 0);
+      assert.deepEqual(second, first);
+    });
+
     test('a Keras .h5 fetched by URL loads as the Node loader reads it', async () => {
       const node = await loadKerasH5Weights(join(tmp, 'vgg16.h5'));
       const want = [...node.values()].map((c) => [c.name, c.kernel.length, c.kernel[1], c.kernel.at(-1), c.bias[0]]);
