@@ -59,6 +59,14 @@ export interface Preset {
    * averaged over the last 5 steps (0 = never).
    */
   readonly tolerance: number;
+  /**
+   * When moving to a finer scale, add the content's detail that the coarser
+   * scale could not hold (the content minus its down-and-up-sampled self, as
+   * one level of a Laplacian pyramid) to the upsampled image.
+   */
+  readonly contentDetail: boolean;
+  /** L-BFGS (s, y) pairs kept (Torch's lbfgs, which neural-style uses, keeps 100). */
+  readonly lbfgsHistory: number;
 }
 
 const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
@@ -86,6 +94,8 @@ export const CS20_PRESET: Preset = Object.freeze({
   minSize: 333,
   stepShares: [1],
   tolerance: 0,
+  contentDetail: false,
+  lbfgsHistory: 10,
 } satisfies Preset);
 
 /**
@@ -128,6 +138,8 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   minSize: 256,
   stepShares: [0.5, 0.25, 0.25],
   tolerance: 1e-3,
+  contentDetail: true,
+  lbfgsHistory: 10,
 } satisfies Preset);
 
 /** The built-in presets by name. */

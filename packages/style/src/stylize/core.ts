@@ -396,13 +396,25 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         } else {
           const from = prev;
           x = resizePlanes(x, 3, from.width, from.height, width, height);
+          if (s.contentDetail) {
+            // The detail the coarser scale could not hold: content minus its down-and-up-sampled self.
+            const blurred = resizePlanes(
+              resizePlanes(contentData, 3, width, height, from.width, from.height),
+              3,
+              from.width,
+              from.height,
+              width,
+              height,
+            );
+            for (let i = 0; i < x.length; i++) x[i] = x[i]! + contentData[i]! - blurred[i]!;
+          }
           if (optimizer instanceof Adam)
             optimizer.resample((a) => resizePlanes(a, 3, from.width, from.height, width, height));
         }
         if (bounds !== undefined) project(x, bounds);
         if (optimizer === undefined || s.optimizer === 'lbfgs') {
           // A fresh L-BFGS per scale: its (s, y) pairs describe the old size.
-          optimizer = s.optimizer === 'adam' ? new Adam({ lr: s.lr }) : new LBFGS();
+          optimizer = s.optimizer === 'adam' ? new Adam({ lr: s.lr }) : new LBFGS({ history: s.lbfgsHistory });
         }
         optimizer.bounds = bounds;
         prev = { width, height };

@@ -152,6 +152,8 @@ export type ResolvedSettings = Omit<
   stepShares: readonly number[];
   styleBlendWeights: number[] | undefined;
   onAbort: 'throw' | 'return';
+  contentDetail: boolean;
+  lbfgsHistory: number;
 };
 
 /**
@@ -201,6 +203,10 @@ export interface StylizeControls {
   tolerance?: number;
   /** Share of `iterations` per scale, coarse to fine (> 0 each, normalised; one per scale). */
   stepShares?: readonly number[];
+  /** Add the content's missing detail when upsampling to a finer scale (see Preset.contentDetail). */
+  contentDetail?: boolean;
+  /** L-BFGS pairs kept, 1..200. */
+  lbfgsHistory?: number;
   /** Snapshot the image every N iterations (and after the last) to onImage. */
   saveEvery?: number;
   /** onnxruntime intra-op threads; default all cores. */
@@ -328,6 +334,15 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
             checkNumber(`stepShares[${i}]`, x, 0, Number.MAX_VALUE, true),
           ),
     tolerance: o.tolerance === undefined ? p.tolerance : checkNumber('tolerance', o.tolerance, 0, 1),
+    contentDetail:
+      o.contentDetail === undefined
+        ? p.contentDetail
+        : typeof o.contentDetail === 'boolean'
+          ? o.contentDetail
+          : (() => {
+              throw invalidOption('contentDetail', 'boolean', o.contentDetail);
+            })(),
+    lbfgsHistory: o.lbfgsHistory === undefined ? p.lbfgsHistory : checkInteger('lbfgsHistory', o.lbfgsHistory, 1, 200),
     onAbort: o.onAbort === undefined ? 'throw' : checkChoice('onAbort', o.onAbort, ['throw', 'return'] as const),
   };
 }
