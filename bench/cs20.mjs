@@ -6,6 +6,8 @@
 //   node bench/cs20.mjs --preset default      # the default preset
 //   node bench/cs20.mjs --iterations 30 --optimizer lbfgs --out /tmp/cs20.png
 //
+// Iterations count optimiser steps over all scales; lines name the scale and its size;
+// work = evaluation-equivalents (sum over evaluations of pixels / output pixels).
 // Options: --preset NAME, --iterations N, --optimizer adam|lbfgs, --size PX,
 // --content FILE, --style FILE (default tubingen.jpg and starry_night.jpg from
 // ../shared/data/images), --out FILE (writes the best image), --every N (progress lines).
@@ -59,6 +61,10 @@ const result = await stylize({
           total: e.total,
           seconds: +e.seconds.toFixed(2),
           evaluations: e.evaluations,
+          scale: e.scale,
+          width: e.width,
+          height: e.height,
+          work: +e.work.toFixed(2),
         }),
       );
     }
@@ -84,6 +90,10 @@ console.log(
     style: last.style,
     tv: last.tv,
     total: last.total,
+    work: +result.work.toFixed(2),
+    schedule: result.settings.schedule,
+    // The loss of the written (8-bit) image, evaluated once at the end.
+    final: result.final,
     best: { iteration: result.best.iteration, total: result.best.total },
   }),
 );

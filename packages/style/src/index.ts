@@ -4,18 +4,20 @@
  */
 export { StyleError, isStyleError } from './errors.js';
 export type { StyleErrorCode, StyleErrorOptions } from './errors.js';
-export { StyleModel, MAX_SIDE } from './runtime/style-model.js';
-export type { StyleModelOptions, Targets, Evaluation } from './runtime/style-model.js';
+export { StyleModel } from './runtime/style-model.js';
+export type { StyleModelOptions, Targets, Evaluation, GuidedTargets } from './runtime/style-model.js';
+export * from './limits.js';
+export { invalidOption, checkInteger, checkNumber, checkChoice } from './validate.js';
 export type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions, TensorData } from './runtime/adapter.js';
 export { nodeRuntime, nodeSessionOptions } from './runtime/node.js';
-export { CS20_LOSS, validateLossSpec } from './losses/spec.js';
-export type { LossSpec } from './losses/spec.js';
+export { CS20_LOSS, POOLINGS, validateLossSpec } from './losses/spec.js';
+export type { LossSpec, Pooling } from './losses/spec.js';
 export { VGG_ARCHITECTURES, convLayers, featureShapes, kerasName, minimumSide, resolveLayers } from './network/vgg.js';
 export type { VggVariant, LayerName, VggArchitecture, ConvLayerInfo } from './network/vgg.js';
 export { GraphBuilder } from './graph/builder.js';
 export type { Value, ElemType } from './graph/builder.js';
-export { buildTrainingGraph, buildFeatureGraph, GRAPH_NAMES } from './graph/style-graph.js';
-export type { BackwardOptions, BuiltGraph } from './graph/style-graph.js';
+export { buildTrainingGraph, buildFeatureGraph, GRAPH_NAMES, poolRounding } from './graph/style-graph.js';
+export type { BackwardOptions, BuiltGraph, GuideOptions } from './graph/style-graph.js';
 export type { BackwardConv, ReluBackward } from './graph/rules.js';
 export { encodeModel, ONNX_IR_VERSION, ONNX_OPSET } from './onnx/proto.js';
 export type { ModelSpec, NodeSpec, TensorSpec, AttributeSpec, ValueInfoSpec } from './onnx/proto.js';
@@ -24,20 +26,49 @@ export * from './image/index.js';
 export * from './optim/index.js';
 export { presets, CS20_PRESET, DEFAULT_PRESET, PRESET_NAMES } from './presets.js';
 export type { Preset, PresetName, OptimizerName, SizeSpec, StyleSizing } from './presets.js';
-export { stylize, resolveSettings, createOptimizer, MAX_STYLIZE_SIDE, MAX_ITERATIONS } from './stylize.js';
+export { stylize, scoreImage, createStylizer } from './stylize/index.js';
 export type {
+  ScoreImageOptions,
   StylizeOptions,
+  Stylizer,
+  StylizerOptions,
+  StylizerRunOptions,
+  StylizerDescription,
+} from './stylize/index.js';
+export {
+  resolveSettings,
+  createOptimizer,
+  scaleSchedule,
+  normaliseBlend,
+  layerName,
+} from './stylize/settings.js';
+export type {
+  StylizeControls,
   StylizeResult,
   StylizeProgress,
   StylizeSettings,
   StylizedImage,
   LossRecord,
-} from './stylize.js';
-export { initialImage } from './stylize/init.js';
+  ScaleStep,
+  ResolvedSettings,
+} from './stylize/settings.js';
+export { createStyleCore, imageBounds, styleSizeAt, blendTargets, guidesPerLayer } from './stylize/core.js';
+export type {
+  StyleCore,
+  StyleCoreOptions,
+  StyleEnvironment,
+  StyleRunHooks,
+  RgbImage,
+  ResizeFit,
+} from './stylize/core.js';
+export { nodeEnvironment, sharpResize } from './stylize/node-env.js';
+export { scoreQuality, QUALITY_LOSS } from './stylize/quality.js';
+export type { QualityScore, ScoreQualityOptions } from './stylize/quality.js';
+export { originalColors, rgbToYiq } from './stylize/color.js';
+export { resizePlanes, poolPlane } from './stylize/resample.js';
+export { initialImage, INIT_MODES } from './stylize/init.js';
 export type { InitMode, InitOptions } from './stylize/init.js';
 export { mulberry32, uniformNoise } from './stylize/random.js';
-export { createStylizer } from './stylize/stylizer.js';
-export type { Stylizer, StylizerOptions, StylizerRunOptions, StylizerDescription } from './stylize/stylizer.js';
 export { IMAGE_SCHEMAS, cs20Example, encodedExample, detectSchema, readImageRecord } from './datasets/schema.js';
 export type { ImageSchema, ImageRecord, EncodedImage } from './datasets/schema.js';
 export { listByFolder, listByCsv, formatLabelMap } from './datasets/labels.js';

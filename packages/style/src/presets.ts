@@ -45,6 +45,28 @@ export interface Preset {
   readonly noiseRange: number;
   readonly size: Readonly<SizeSpec>;
   readonly styleSize: StyleSizing;
+  /** Sizes of the coarse-to-fine schedule (1 = single scale at the output size). */
+  readonly scales: number;
+  /** Longer side of the first scale, px (ignored with scales 1). */
+  readonly minSize: number;
+  /**
+   * Share of `iterations` each scale gets, coarse to fine (normalised); used
+   * when the number of scales matches its length, otherwise equal shares.
+   */
+  readonly stepShares: readonly number[];
+  /**
+   * A scale ends early when the loss fell by less than this fraction per step,
+   * averaged over the last 5 steps (0 = never).
+   */
+  readonly tolerance: number;
+  /**
+   * When moving to a finer scale, add the content's detail that the coarser
+   * scale could not hold (the content minus its down-and-up-sampled self, as
+   * one level of a Laplacian pyramid) to the upsampled image.
+   */
+  readonly contentDetail: boolean;
+  /** L-BFGS (s, y) pairs kept (Torch's lbfgs, which neural-style uses, keeps 100). */
+  readonly lbfgsHistory: number;
 }
 
 const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
@@ -68,6 +90,12 @@ export const CS20_PRESET: Preset = Object.freeze({
   noiseRange: 20,
   size: Object.freeze({ width: 333, height: 250 }),
   styleSize: 'content',
+  scales: 1,
+  minSize: 333,
+  stepShares: [1],
+  tolerance: 0,
+  contentDetail: false,
+  lbfgsHistory: 10,
 } satisfies Preset);
 
 /**
@@ -106,6 +134,12 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   noiseRange: 20,
   size: Object.freeze({ maxSide: 384 }),
   styleSize: 'longest',
+  scales: 3,
+  minSize: 256,
+  stepShares: [0.5, 0.25, 0.25],
+  tolerance: 1e-3,
+  contentDetail: true,
+  lbfgsHistory: 10,
 } satisfies Preset);
 
 /** The built-in presets by name. */

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { encodeExample, isTFRecordError, readExamples, TFRecordWriter, type Example } from '@pastiche/tfrecord/node';
 import { StyleError, isStyleError } from '../src/errors.js';
 import type { RawImage } from '../src/image/load.js';
-import type { StylizeResult } from '../src/stylize.js';
+import type { StylizeResult } from '../src/stylize/settings.js';
 import { createStylizer, type Stylizer } from '../src/stylize/stylizer.js';
 import { imageRecords } from '../src/datasets/read.js';
 import { cs20Example, encodedExample, readImageRecord } from '../src/datasets/schema.js';

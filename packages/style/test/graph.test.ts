@@ -215,7 +215,7 @@ describe('StyleModel argument checks', () => {
       create({ loss: { ...loss, pooling: 'min' as 'avg' } }),
       (e) =>
         isStyleError(e, 'INVALID_OPTION') &&
-        e.message === 'Expected one of avg, max for loss.pooling but received min of type string',
+        e.message === 'Expected one of max, avg, same-avg for loss.pooling but received min of type string',
     );
     await assert.rejects(
       create({ loss: { ...loss, styleWeight: -1 } }),

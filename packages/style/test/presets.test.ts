@@ -18,7 +18,7 @@ test('cs20 reproduces the seed exactly', () => {
   assert.equal(p.loss.contentWeight, 0.01);
   assert.equal(p.loss.styleWeight, 1);
   assert.equal(p.loss.tvWeight, 0);
-  assert.equal(p.loss.pooling, 'avg');
+  assert.equal(p.loss.pooling, 'same-avg', "TF's avg_pool(padding='SAME'), as the seed");
   assert.equal(p.init, 'mix');
   assert.equal(p.noiseRatio, 0.6);
   assert.equal(p.noiseRange, 20);

@@ -19,6 +19,7 @@ import { presets } from '../src/presets.js';
 import { nodeRuntime } from '../src/runtime/node.js';
 import { StyleModel } from '../src/runtime/style-model.js';
 import { initialImage } from '../src/stylize/init.js';
+import { stylize } from '../src/stylize/index.js';
 import { loadKerasH5Weights } from '../src/weights/keras-h5.js';
 import { loadTfjsWeights } from '../src/weights/tfjs.js';
 import type { VggWeights } from '../src/weights/types.js';
@@ -63,9 +64,14 @@ interface Terms {
   gradient: number[];
 }
 
+/** Largest relative differences seen by {@link closeTerms}, reported as test diagnostics. */
+let worstLoss = 0;
+let worstGradient = 0;
+
 function close(got: number, want: number, what: string): void {
-  const scale = Math.max(Math.abs(want), 1e-12);
-  assert.ok(Math.abs(got - want) / scale <= RELATIVE, `${what}: ${got} vs Node ${want} (relative ${RELATIVE})`);
+  const relative = Math.abs(got - want) / Math.max(Math.abs(want), 1e-12);
+  worstLoss = Math.max(worstLoss, relative);
+  assert.ok(relative <= RELATIVE, `${what}: ${got} vs Node ${want} (relative ${RELATIVE})`);
 }
 
 function closeTerms(got: Terms, want: Terms, what: string): void {
@@ -75,7 +81,19 @@ function closeTerms(got: Terms, want: Terms, what: string): void {
   let worst = 0;
   for (let i = 0; i < want.gradient.length; i++)
     worst = Math.max(worst, Math.abs(got.gradient[i]! - want.gradient[i]!));
+  worstGradient = Math.max(worstGradient, worst / max);
   assert.ok(worst <= RELATIVE * max, `${what} gradient: max difference ${worst} vs max |g| ${max}`);
+}
+
+/** Compares every evaluation and reports the largest differences. */
+function compareAll(t: { diagnostic(m: string): void }, got: Terms[], want: Terms[]): void {
+  assert.equal(got.length, want.length);
+  worstLoss = 0;
+  worstGradient = 0;
+  got.forEach((g, i) => closeTerms(g, want[i]!, `iterate ${i}`));
+  t.diagnostic(
+    `largest relative difference: loss terms ${worstLoss.toExponential(2)}, gradient ${worstGradient.toExponential(2)}`,
+  );
 }
 
 /**
@@ -133,7 +151,7 @@ async function pageEvaluations(
     images: number[][];
     providers: string[];
   },
-): Promise<{ terms: Terms[]; provider: string; threads: number }> {
+): Promise<{ terms: Terms[]; provider: string; threads: number; skipped: string[] }> {
   const out = await page.evaluate(async (a) => {
     const m = await import('/pastiche-style.js' as string);
     const runtime = m.sharedWebRuntime();
@@ -173,9 +191,9 @@ async function pageEvaluations(
       terms.push({ content: e.content, style: e.style, tv: e.tv, total: e.total, gradient: Array.from(e.gradient) });
     }
     await model.release();
-    return { terms, provider: runtime.provider, threads: runtime.threads };
+    return { terms, provider: runtime.provider, threads: runtime.threads, skipped: runtime.skipped };
   }, args);
-  return out as { terms: Terms[]; provider: string; threads: number };
+  return out as { terms: Terms[]; provider: string; threads: number; skipped: string[] };
 }
 
 /** The tiny network's loss: its own layer names (conv1_1 .. conv3_1). */
@@ -246,7 +264,7 @@ suite('web entry in headless Chromium', { skip }, () => {
       assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), true);
     });
 
-    test('tiny network: losses and gradients of 4 Adam iterates match onnxruntime-node', async () => {
+    test('tiny network: losses and gradients of 4 Adam iterates match onnxruntime-node', async (t) => {
       const size = 32;
       const weights = randomWeights(TINY, 3);
       const random = rng(11);
@@ -274,7 +292,7 @@ suite('web entry in headless Chromium', { skip }, () => {
       assert.equal(got.provider, 'wasm');
       assert.equal(got.threads, 2);
       assert.equal(got.terms.length, 5);
-      got.terms.forEach((t, i) => closeTerms(t, ref.terms[i]!, `iterate ${i}`));
+      compareAll(t, got.terms, ref.terms);
       // The iterates moved: the comparison covers more than one point.
       assert.notEqual(ref.terms[4]!.total, ref.terms[0]!.total);
     });
@@ -297,7 +315,27 @@ suite('web entry in headless Chromium', { skip }, () => {
         images: ref.images,
         providers: ['wasm'],
       });
-      got.terms.forEach((t, i) => closeTerms(t, ref.terms[i]!, `iterate ${i}`));
+      compareAll(t, got.terms, ref.terms);
+    });
+
+    test('weights kept in the Cache API load again without a request', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const load = () =>
+        page.evaluate(async () => {
+          const m = await import('/pastiche-style.js' as string);
+          const w: Map<string, { kernel: Float32Array }> = await m.loadWebWeights('/weights/model.json', {
+            cache: 'pastiche-test',
+          });
+          return [w.size, w.get('block5_conv4')!.kernel[7]];
+        });
+      const before = server.requests.length;
+      const first = await load();
+      const fetched = server.requests.slice(before).filter((p) => p.startsWith('/weights/')).length;
+      const second = await load();
+      const again = server.requests.slice(before).filter((p) => p.startsWith('/weights/')).length - fetched;
+      assert.equal(fetched, 21);
+      assert.equal(again, 0);
+      assert.deepEqual(second, first);
     });
 
     test('a Keras .h5 fetched by URL loads as the Node loader reads it', async () => {
@@ -343,6 +381,136 @@ suite('web entry in headless Chromium', { skip }, () => {
       assert.deepEqual(got.longest, [20, 12]);
     });
 
+    test('stylize(): cs20 preset, 3 Adam steps at 48 x 32 on ImageData: the history matches Node stylize()', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const [width, height] = [48, 32];
+      const contentRgb = randomBytes(width * height * 3, 21);
+      const styleRgb = randomBytes(width * height * 3, 22);
+      const controls = { preset: 'cs20' as const, width, height, iterations: 3, saveEvery: 2 };
+      const node = await stylize({
+        ...controls,
+        content: { pixels: contentRgb, width, height, channels: 3 },
+        style: { pixels: styleRgb, width, height, channels: 3 },
+        weights: await loadTfjsWeights(join(weightsDir, 'model.json')),
+        threads: 2,
+      });
+      const got = await page.evaluate(
+        async (a) => {
+          const m = await import('/pastiche-style.js' as string);
+          const toImageData = (rgb: number[]) => {
+            const four = new Uint8ClampedArray(a.width * a.height * 4);
+            for (let i = 0; i < a.width * a.height; i++) {
+              four.set(rgb.slice(3 * i, 3 * i + 3), 4 * i);
+              four[4 * i + 3] = 255;
+            }
+            return new ImageData(four, a.width, a.height);
+          };
+          const events: number[] = [];
+          const snapshots: number[] = [];
+          const r = await m.stylize({
+            ...a.controls,
+            content: toImageData(a.content),
+            style: toImageData(a.style),
+            weights: '/weights/model.json',
+            onProgress: (e: { iteration: number }) => {
+              events.push(e.iteration);
+            },
+            onImage: (img: { iteration: number }) => {
+              snapshots.push(img.iteration);
+            },
+          });
+          return {
+            history: r.history.map((h: { total: number }) => h.total),
+            final: r.final?.total,
+            events,
+            snapshots,
+            provider: r.provider,
+            size: [r.best.width, r.best.height, r.best.pixels.length],
+          };
+        },
+        { controls, width, height, content: Array.from(contentRgb), style: Array.from(styleRgb) },
+      );
+      assert.deepEqual(got.events, [0, 1, 2, 3]);
+      assert.deepEqual(got.snapshots, [2, 3]);
+      assert.equal(got.provider, 'wasm');
+      assert.deepEqual(got.size, [width, height, width * height * 3]);
+      assert.equal(got.history.length, node.history.length);
+      got.history.forEach((v: number, i: number) => close(v, node.history[i]!.total, `iteration ${i} total`));
+      close(got.final!, node.final!.total, 'final total');
+    });
+
+    test('stylize(): an abort with onAbort return keeps the best image so far', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const got = await page.evaluate(async () => {
+        const m = await import('/pastiche-style.js' as string);
+        const pixels = new Uint8ClampedArray(32 * 32 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 256));
+        const controller = new AbortController();
+        const r = await m.stylize({
+          preset: 'cs20',
+          width: 32,
+          height: 32,
+          iterations: 50,
+          onAbort: 'return',
+          content: new ImageData(pixels, 32, 32),
+          style: new ImageData(
+            pixels.map((v, i) => (i % 4 === 3 ? 255 : 255 - v)),
+            32,
+            32,
+          ),
+          weights: '/weights/model.json',
+          signal: controller.signal,
+          onProgress: (e: { iteration: number }) => {
+            if (e.iteration === 2) controller.abort();
+          },
+        });
+        return { interrupted: r.interrupted, iterations: r.history.length, best: [r.best.width, r.best.pixels.length] };
+      });
+      assert.equal(got.interrupted, true);
+      assert.ok(got.iterations <= 4, `${got.iterations} iterations recorded after the abort at 2`);
+      assert.deepEqual(got.best, [32, 32 * 32 * 3]);
+    });
+
+    test('without WebGPU, [webgpu, wasm] falls back to wasm', async () => {
+      const provider = await page.evaluate(
+        async (wire) => {
+          const m = await import('/pastiche-style.js' as string);
+          const runtime = m.createWebRuntime({ executionProviders: ['webgpu', 'wasm'] });
+          const model = await m.createWebStyleModel({
+            weights: new Map(
+              wire.map((c) => [
+                c.name,
+                { ...c, kh: 3, kw: 3, kernel: Float32Array.from(c.kernel), bias: Float32Array.from(c.bias) },
+              ]),
+            ),
+            architecture: {
+              inChannels: 3,
+              blocks: [
+                { channels: 4, convs: 2 },
+                { channels: 5, convs: 1 },
+                { channels: 6, convs: 1 },
+              ],
+            },
+            height: 16,
+            width: 16,
+            loss: {
+              contentLayers: [{ layer: 'conv2_1', weight: 1 }],
+              styleLayers: [{ layer: 'conv1_1', weight: 1 }],
+              contentWeight: 1,
+              styleWeight: 1,
+              tvWeight: 0,
+              pooling: 'avg',
+              normalization: 'mean',
+            },
+            runtime,
+          });
+          await model.release();
+          return runtime.provider;
+        },
+        toWire(randomWeights(TINY, 1)),
+      );
+      assert.equal(provider, 'wasm');
+    });
+
     test('a provider that cannot start is named with its reason', async () => {
       const message = await page.evaluate(async () => {
         const m = await import('/pastiche-style.js' as string);
@@ -382,7 +550,7 @@ suite('web entry in headless Chromium', { skip }, () => {
       assert.equal(ok, true);
     });
 
-    test('tiny network: losses and gradients of 4 Adam iterates match onnxruntime-node', async () => {
+    test('tiny network: losses and gradients of 4 Adam iterates match onnxruntime-node', async (t) => {
       const size = 32;
       const weights = randomWeights(TINY, 4);
       const random = rng(12);
@@ -401,7 +569,60 @@ suite('web entry in headless Chromium', { skip }, () => {
         providers: ['webgpu'],
       });
       assert.equal(got.provider, 'webgpu');
-      got.terms.forEach((t, i) => closeTerms(t, ref.terms[i]!, `iterate ${i}`));
+      compareAll(t, got.terms, ref.terms);
+    });
+
+    test('VGG-19 (shared uint8 weights) at 32 px, cs20 loss (average pooling): losses match', async (t) => {
+      if (weightsDir === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
+      const size = 32;
+      const weights = await loadTfjsWeights(join(weightsDir, 'model.json'));
+      const random = rng(6);
+      const content = randomArray(3 * size * size, random, 110);
+      const style = randomArray(3 * size * size, random, 110);
+      const ref = await nodeIterations({ weights, size, loss: CS20_LOSS, content, style, iterations: 2 });
+      const got = await pageEvaluations(page, {
+        weights: { url: '/weights/model.json' },
+        tiny: false,
+        size,
+        loss: CS20_LOSS,
+        content: Array.from(content),
+        style: Array.from(style),
+        images: ref.images,
+        providers: ['webgpu'],
+      });
+      assert.equal(got.provider, 'webgpu');
+      compareAll(t, got.terms, ref.terms);
+    });
+
+    test('max pooling: WebGPU fails its first run (no MaxPool Indices), [webgpu, wasm] moves to wasm', async (t) => {
+      const size = 32;
+      const weights = randomWeights(TINY, 5);
+      const random = rng(13);
+      const content = randomArray(3 * size * size, random, 100);
+      const style = randomArray(3 * size * size, random, 100);
+      const ref = await nodeIterations({
+        weights,
+        architecture: TINY,
+        size,
+        loss: TINY_LOSS,
+        content,
+        style,
+        iterations: 1,
+      });
+      const got = await pageEvaluations(page, {
+        weights: toWire(weights),
+        tiny: true,
+        size,
+        loss: TINY_LOSS,
+        content: Array.from(content),
+        style: Array.from(style),
+        images: ref.images,
+        providers: ['webgpu', 'wasm'],
+      });
+      assert.equal(got.provider, 'wasm');
+      assert.equal(got.skipped.length, 1);
+      assert.match(got.skipped[0]!, /^webgpu: run failed: .*Trying to get a Tensor, but got: \(null\)/);
+      compareAll(t, got.terms, ref.terms);
     });
   });
 });

@@ -69,6 +69,8 @@ function typeOf(name: string): string {
 export interface WebServer {
   /** http://127.0.0.1:PORT */
   base: string;
+  /** Paths requested so far, in order. */
+  requests: string[];
   close(): Promise<void>;
 }
 
@@ -80,9 +82,11 @@ export interface WebServer {
  */
 export async function startWebServer(bundle: Uint8Array, files: Record<string, Uint8Array> = {}): Promise<WebServer> {
   const weights = sharedPath('weights', 'vgg19-imagenet-uint8');
+  const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
+    requests.push(path);
     const send = (status: number, type: string, body: Uint8Array | string): void => {
       res.writeHead(status, { 'content-type': type, ...ISOLATION_HEADERS });
       res.end(body);
@@ -111,6 +115,7 @@ export async function startWebServer(bundle: Uint8Array, files: Record<string, U
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     base,
+    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

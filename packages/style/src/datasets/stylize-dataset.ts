@@ -40,7 +40,7 @@ import {
 } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { StyleError } from '../errors.js';
-import type { LossRecord } from '../stylize.js';
+import type { LossRecord } from '../stylize/settings.js';
 import { createStylizer, type Stylizer, type StylizerOptions } from '../stylize/stylizer.js';
 import { cs20Example, encodedExample, type ImageRecord } from './schema.js';
 import { datasetShardPath } from './output.js';

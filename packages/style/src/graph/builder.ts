@@ -177,6 +177,21 @@ export class GraphBuilder {
     return this.one(kind, [x], this.poolAttrs(), [n, c, Math.floor(h / 2), Math.floor(w / 2)]);
   }
 
+  /**
+   * TF's 2x2/2 AveragePool with padding 'SAME': an odd side rounds up
+   * (ceil(H/2)) and an edge window averages only the elements inside the input
+   * (ONNX count_include_pad = 0 with the padding on the bottom/right).
+   */
+  avgPoolSame(x: Value): Value {
+    const [n, c, h, w] = this.nchw('AveragePool', x);
+    const attrs: AttributeSpec[] = [
+      ...this.poolAttrs(),
+      { name: 'pads', kind: 'ints', value: [0, 0, h % 2, w % 2] },
+      { name: 'count_include_pad', kind: 'int', value: 0 },
+    ];
+    return this.one('AveragePool', [x], attrs, [n, c, Math.ceil(h / 2), Math.ceil(w / 2)]);
+  }
+
   /** 2x2/2 MaxPool returning also the int64 argmax indices into the flattened input. */
   maxPoolWithIndices(x: Value): { y: Value; indices: Value } {
     const [n, c, h, w] = this.nchw('MaxPool', x);
@@ -262,6 +277,12 @@ export class GraphBuilder {
   /** a * b (same shape, or one a scalar). */
   mul(a: Value, b: Value): Value {
     return this.one('Mul', [a, b], [], this.broadcast('Mul', a, b));
+  }
+  /** x [N,C,H,W] times m [N,1,H,W] (one factor per position, broadcast over channels). */
+  mulPositions(x: Value, m: Value): Value {
+    const [n, , h, w] = this.nchw('Mul', x);
+    if (!same(m.dims, [n, 1, h, w])) fail('Mul', `factor [${m.dims.join(',')}] does not fit [${x.dims.join(',')}]`);
+    return this.one('Mul', [x, m], [], x.dims);
   }
   /** a * k for a number k; k = 1 adds no node. */
   scale(a: Value, k: number): Value {

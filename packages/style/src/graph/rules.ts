@@ -90,6 +90,43 @@ export function avgPoolBackward(b: GraphBuilder, dy: Value, inputDims: readonly 
   return b.pad2d(up, 0, inputDims[2]! % 2, 0, inputDims[3]! % 2);
 }
 
+/**
+ * The weights 1/count of TF's SAME 2x2/2 average pooling of an h x w input, per
+ * output position (ceil(h/2) x ceil(w/2)): 1/4 inside, 1/2 on the last row or
+ * column of an odd side, 1 at the corner of two odd sides.
+ */
+export function samePoolWeights(h: number, w: number): Float32Array {
+  const oh = Math.ceil(h / 2);
+  const ow = Math.ceil(w / 2);
+  const out = new Float32Array(oh * ow);
+  for (let i = 0; i < oh; i++) {
+    const rows = Math.min(2, h - 2 * i);
+    for (let j = 0; j < ow; j++) out[i * ow + j] = 1 / (rows * Math.min(2, w - 2 * j));
+  }
+  return out;
+}
+
+/**
+ * TF SAME 2x2/2 AveragePool -> each input element gets its window's gradient
+ * divided by the number of elements the window averaged (edge windows of odd
+ * sides average fewer); the padded row/column is cut off after upsampling.
+ */
+export function avgPoolSameBackward(b: GraphBuilder, dy: Value, inputDims: readonly number[]): Value {
+  const h = inputDims[2]!;
+  const w = inputDims[3]!;
+  let scaled: Value;
+  if (h % 2 === 0 && w % 2 === 0) scaled = b.scale(dy, 0.25);
+  else {
+    const [n, , oh, ow] = dy.dims as [number, number, number, number];
+    const weights = b.constant(`same_pool_weights/${h}x${w}`, [n, 1, oh, ow], samePoolWeights(h, w));
+    scaled = b.mulPositions(dy, weights);
+  }
+  let up = b.upsample2x(scaled);
+  if (h % 2 === 1) up = b.slice(up, 2, 0, h);
+  if (w % 2 === 1) up = b.slice(up, 3, 0, w);
+  return up;
+}
+
 /** 2x2/2 MaxPool -> the gradient goes to the argmax of each window (MaxUnpool at the Indices). */
 export function maxPoolBackward(b: GraphBuilder, dy: Value, indices: Value, inputDims: readonly number[]): Value {
   return b.maxUnpool(dy, indices, inputDims);

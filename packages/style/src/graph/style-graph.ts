@@ -5,15 +5,15 @@
  * - the feature graph: image -> features at the content layers and Grams per
  *   position at the style layers (for targets).
  */
-import type { LossSpec } from '../losses/spec.js';
-import { contentTerm, styleTerm, tvTerm } from '../losses/terms.js';
+import type { LossSpec, Pooling } from '../losses/spec.js';
+import { contentTerm, guidedStyleTerm, styleTerm, tvTerm } from '../losses/terms.js';
 import { buildForward } from '../network/forward.js';
 import { featureShapes, resolveLayers } from '../network/vgg.js';
 import type { LayerName, VggArchitecture } from '../network/vgg.js';
 import type { VggWeights } from '../weights/types.js';
 import { GraphBuilder } from './builder.js';
 import type { Value } from './builder.js';
-import { avgPoolBackward, convBackward, gram, maxPoolBackward, reluBackward } from './rules.js';
+import { avgPoolBackward, avgPoolSameBackward, convBackward, gram, maxPoolBackward, reluBackward } from './rules.js';
 import type { BackwardConv, ReluBackward } from './rules.js';
 
 /** Graph input and output names. */
@@ -23,6 +23,10 @@ export const GRAPH_NAMES = {
   contentTarget: (layer: LayerName) => `content_target:${layer}`,
   /** Style target input of a layer: Gram per position [C, C] of the style image. */
   styleTarget: (layer: LayerName) => `style_target:${layer}`,
+  /** Guided style target of region k (0-based): Gram per position [C, C] of that region's style image. */
+  guideTarget: (layer: LayerName, k: number) => `style_target:${layer}:${k}`,
+  /** Guide of region k at a layer's size, [1, 1, h, w], divided by sqrt(sum of its squares). */
+  guideMask: (layer: LayerName, k: number) => `style_guide:${layer}:${k}`,
   /** Feature graph outputs. */
   feature: (layer: LayerName) => `feature:${layer}`,
   gram: (layer: LayerName) => `gram:${layer}`,
@@ -41,6 +45,12 @@ export interface BackwardOptions {
   reluBackward?: ReluBackward;
 }
 
+/** Spatial control: one guide (mask) and one target Gram per region and style layer. */
+export interface GuideOptions {
+  /** Weight of each region's style term (their sum is usually 1); the length is the number of regions. */
+  weights: readonly number[];
+}
+
 /** A graph for one size, with its input shapes. */
 export interface BuiltGraph {
   /** ONNX ModelProto bytes. */
@@ -49,6 +59,11 @@ export interface BuiltGraph {
   inputs: Map<string, readonly number[]>;
   /** Output name -> dims. */
   outputs: Map<string, readonly number[]>;
+}
+
+/** How a pooling rounds an odd side: TF SAME rounds up, the others floor. */
+export function poolRounding(pooling: Pooling): 'floor' | 'ceil' {
+  return pooling === 'same-avg' ? 'ceil' : 'floor';
 }
 
 /** The deepest of `layers` (by position in the network). */
@@ -81,9 +96,14 @@ export function buildTrainingGraph(
     height: number;
     width: number;
     loss: LossSpec;
+    /** Guided Grams (spatial control) instead of one style target per layer. */
+    guides?: GuideOptions;
+    /** false: a loss-only graph (no backward pass, no 'gradient' output); default true. */
+    gradient?: boolean;
   } & BackwardOptions,
 ): BuiltGraph {
   const { arch, loss } = o;
+  const withGradient = o.gradient !== false;
   const backwardConv = o.backwardConv ?? 'auto';
   const reluMode = o.reluBackward ?? 'sign';
   const b = new GraphBuilder('pastiche_style_training');
@@ -92,9 +112,9 @@ export function buildTrainingGraph(
   const { steps, features } = buildForward(b, image, arch, o.weights, {
     upTo: deepestLayer(arch, used),
     pooling: loss.pooling,
-    backward: backwardConv,
+    backward: withGradient ? backwardConv : null,
   });
-  const shapes = featureShapes(arch, o.height, o.width, used);
+  const shapes = featureShapes(arch, o.height, o.width, used, poolRounding(loss.pooling));
 
   const grads = new Map<string, Value>();
   const accumulate = (v: Value, g: Value): void => {
@@ -113,22 +133,30 @@ export function buildTrainingGraph(
     const f = features.get(layer)!;
     const term = contentTerm(b, f, target, loss.normalization);
     const seed = loss.contentWeight * weight;
-    if (seed !== 0) accumulate(f, term.backward(seed));
+    if (seed !== 0 && withGradient) accumulate(f, term.backward(seed));
     return { value: term.value, weight };
   });
-  const styleTerms = loss.styleLayers.map(({ layer, weight }) => {
-    const [c] = shapes[layer]!;
-    const target = b.input(GRAPH_NAMES.styleTarget(layer), [c, c]);
+  const styleTerms = loss.styleLayers.flatMap(({ layer, weight }) => {
+    const [c, h, w] = shapes[layer]!;
     const f = features.get(layer)!;
-    const term = styleTerm(b, f, target, loss.normalization);
-    const seed = loss.styleWeight * weight;
-    if (seed !== 0) accumulate(f, term.backward(seed));
-    return { value: term.value, weight };
+    const regions =
+      o.guides === undefined
+        ? [{ term: styleTerm(b, f, b.input(GRAPH_NAMES.styleTarget(layer), [c, c]), loss.normalization), share: 1 }]
+        : o.guides.weights.map((share, k) => {
+            const target = b.input(GRAPH_NAMES.guideTarget(layer, k), [c, c]);
+            const mask = b.input(GRAPH_NAMES.guideMask(layer, k), [1, 1, h, w]);
+            return { term: guidedStyleTerm(b, f, mask, target, loss.normalization), share };
+          });
+    return regions.map(({ term, share }) => {
+      const seed = loss.styleWeight * weight * share;
+      if (seed !== 0 && withGradient) accumulate(f, term.backward(seed));
+      return { value: term.value, weight: weight * share };
+    });
   });
   const tv = tvTerm(b, image, loss.normalization);
 
   // Backward through the network, deepest step first.
-  for (let i = steps.length - 1; i >= 0; i--) {
+  for (let i = withGradient ? steps.length - 1 : -1; i >= 0; i--) {
     const s = steps[i]!;
     const g = grads.get(s.output.name);
     if (!g) continue;
@@ -137,12 +165,13 @@ export function buildTrainingGraph(
       accumulate(s.input, convBackward(b, dPre, 1, s.backward!, s.kernel, s.flipped));
     } else if (s.kind === 'pool' && s.pooling === 'avg') {
       accumulate(s.input, avgPoolBackward(b, g, s.input.dims));
+    } else if (s.kind === 'pool' && s.pooling === 'same-avg') {
+      accumulate(s.input, avgPoolSameBackward(b, g, s.input.dims));
     } else {
       accumulate(s.input, maxPoolBackward(b, g, s.indices!, s.input.dims));
     }
   }
-  if (loss.tvWeight !== 0) accumulate(image, tv.backward(loss.tvWeight));
-  const gradient = grads.get(image.name) ?? b.scale(image, 0);
+  if (loss.tvWeight !== 0 && withGradient) accumulate(image, tv.backward(loss.tvWeight));
 
   const content = weightedSum(contentTerms);
   const style = weightedSum(styleTerms);
@@ -154,7 +183,7 @@ export function buildTrainingGraph(
   b.output(style, GRAPH_NAMES.style);
   b.output(tv.value, GRAPH_NAMES.tv);
   b.output(total, GRAPH_NAMES.total);
-  b.output(gradient, GRAPH_NAMES.gradient);
+  if (withGradient) b.output(grads.get(image.name) ?? b.scale(image, 0), GRAPH_NAMES.gradient);
   return collect(b);
 }
 
@@ -169,7 +198,7 @@ export function buildFeatureGraph(o: {
   width: number;
   contentLayers: readonly LayerName[];
   styleLayers: readonly LayerName[];
-  pooling: 'avg' | 'max';
+  pooling: Pooling;
 }): BuiltGraph {
   const b = new GraphBuilder('pastiche_style_features');
   const image = b.input(GRAPH_NAMES.image, [1, o.arch.inChannels, o.height, o.width]);

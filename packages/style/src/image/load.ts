@@ -8,17 +8,9 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Metadata, OutputInfo, Sharp } from 'sharp';
 import { StyleError } from '../errors.js';
-import { checkInteger, invalidOption } from '../stylize/validate.js';
+import { checkInteger, invalidOption } from '../validate.js';
+import { MAX_IMAGE_SIDE, MIN_IMAGE_SIDE } from '../limits.js';
 import { fromPixels, type StyleImage } from './preprocess.js';
-
-/**
- * Smallest side the VGG network accepts, in pixels: four 2x2 poolings come
- * before conv5_1, so 16 px leaves it a 1x1 feature map and 15 px none.
- */
-export const MIN_IMAGE_SIDE = 16;
-
-/** Largest side accepted for width, height and maxSide, in pixels. */
-export const MAX_IMAGE_SIDE = 16384;
 
 /** Raw 8-bit pixels, row-major, interleaved; 1 = grey, 2 = grey + alpha, 3 = RGB, 4 = RGBA. */
 export interface RawImage {
@@ -52,6 +44,22 @@ export interface LoadImageOptions {
   name?: string;
 }
 
+/** A decoded image: 8-bit RGB pixels (HWC, row-major) plus what was done to it. */
+export interface DecodedImage {
+  /** width * height * 3 bytes, RGB. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** Things the user may want to know (e.g. an alpha channel was dropped). */
+  notes: string[];
+  /** Format found by sharp ('jpeg', 'png', ... or 'raw'). */
+  format: string;
+  /** Size before resizing but after EXIF orientation, in pixels. */
+  originalWidth: number;
+  /** Size before resizing but after EXIF orientation, in pixels. */
+  originalHeight: number;
+}
+
 /** A loaded image: preprocessed data plus what was done to it. */
 export interface LoadedImage extends StyleImage {
   /** Things the user may want to know (e.g. an alpha channel was dropped). */
@@ -71,6 +79,15 @@ export interface LoadedImage extends StyleImage {
  * smaller than `minSide` on its shorter side; 'INVALID_OPTION' for bad sizes.
  */
 export async function loadImage(source: ImageSource, options: LoadImageOptions = {}): Promise<LoadedImage> {
+  const { pixels, ...rest } = await decodeImage(source, options);
+  return { data: fromPixels(pixels, rest.width, rest.height), ...rest };
+}
+
+/**
+ * {@link loadImage} without the preprocessing: oriented, flattened, sRGB,
+ * resized 8-bit RGB pixels (sharp's Lanczos-3 for any resize). Same errors.
+ */
+export async function decodeImage(source: ImageSource, options: LoadImageOptions = {}): Promise<DecodedImage> {
   const { maxSide, width, height } = options;
   if (maxSide !== undefined) checkInteger('maxSide', maxSide, 1, MAX_IMAGE_SIDE);
   if (width !== undefined) checkInteger('width', width, 1, MAX_IMAGE_SIDE);
@@ -156,8 +173,8 @@ export async function loadImage(source: ImageSource, options: LoadImageOptions =
         `the shorter side must be at least ${minSide} px`,
     );
   }
-  const data = fromPixels(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), info.width, info.height);
-  return { data, width: info.width, height: info.height, notes, format, originalWidth, originalHeight };
+  const rgb = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  return { pixels: rgb, width: info.width, height: info.height, notes, format, originalWidth, originalHeight };
 }
 
 async function readImageFile(path: string, fail: (m: string, cause?: unknown) => StyleError): Promise<Buffer> {

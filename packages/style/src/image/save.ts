@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import { writeFileAtomic } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { StyleError } from '../errors.js';
-import { checkChoice, checkInteger } from '../stylize/validate.js';
+import { checkChoice, checkInteger } from '../validate.js';
 import { toPixels } from './preprocess.js';
 
 /** Output formats. */

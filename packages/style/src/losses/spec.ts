@@ -5,6 +5,17 @@
 import { StyleError } from '../errors.js';
 import type { LayerName } from '../network/vgg.js';
 
+/**
+ * Pooling between VGG blocks, all 2x2 with stride 2: 'max' (VGG's own), 'avg'
+ * (no padding: an odd side floors, as ONNX/Caffe), 'same-avg' (TF's
+ * avg_pool with padding 'SAME', the seed's: an odd side rounds up and edge
+ * windows average only the elements inside, so 333 -> 167).
+ */
+export type Pooling = 'max' | 'avg' | 'same-avg';
+
+/** The poolings, in the order messages list them. */
+export const POOLINGS: readonly Pooling[] = ['max', 'avg', 'same-avg'];
+
 /** The loss of one style transfer. */
 export interface LossSpec {
   /** Layers whose features are matched to the content image's, with their weights. */
@@ -17,8 +28,8 @@ export interface LossSpec {
   styleWeight: number;
   /** Weight of the total-variation term in the total (cs20: 0). */
   tvWeight: number;
-  /** Pooling between blocks: 'avg' (the seed's) or 'max' (VGG's own), both 2x2 stride 2. */
-  pooling: 'avg' | 'max';
+  /** Pooling between blocks, 2x2 stride 2; see {@link Pooling}. */
+  pooling: Pooling;
   /**
    * 'cs20' = the seed's normalisations: content sum((F-P)^2)/(4*size(P)); style
    * sum((G-A)^2)/(2NM)^2 with raw Grams; TV plain sums of squared neighbour differences.
@@ -27,7 +38,7 @@ export interface LossSpec {
   normalization: 'cs20' | 'mean';
 }
 
-/** The seed's loss (Stanford CS20 2018, assignment 2): conv4_2 content, five style layers, avg pooling. */
+/** The seed's loss (Stanford CS20 2018, assignment 2): conv4_2 content, five style layers, TF SAME avg pooling. */
 export const CS20_LOSS: Readonly<LossSpec> = Object.freeze({
   contentLayers: [{ layer: 'conv4_2', weight: 1 }],
   styleLayers: [
@@ -40,7 +51,7 @@ export const CS20_LOSS: Readonly<LossSpec> = Object.freeze({
   contentWeight: 0.01,
   styleWeight: 1,
   tvWeight: 0,
-  pooling: 'avg',
+  pooling: 'same-avg',
   normalization: 'cs20',
 });
 
@@ -78,10 +89,10 @@ export function validateLossSpec(loss: LossSpec): void {
   checkNumber(loss.contentWeight, 'loss.contentWeight');
   checkNumber(loss.styleWeight, 'loss.styleWeight');
   checkNumber(loss.tvWeight, 'loss.tvWeight');
-  if (loss.pooling !== 'avg' && loss.pooling !== 'max') {
+  if (!(POOLINGS as readonly unknown[]).includes(loss.pooling)) {
     throw new StyleError(
       'INVALID_OPTION',
-      `Expected one of avg, max for loss.pooling but received ${describe(loss.pooling)}`,
+      `Expected one of ${POOLINGS.join(', ')} for loss.pooling but received ${describe(loss.pooling)}`,
     );
   }
   if (loss.normalization !== 'cs20' && loss.normalization !== 'mean') {

@@ -81,3 +81,23 @@ export function tvTerm(b: GraphBuilder, x: Value, normalization: Normalization):
     },
   };
 }
+
+/**
+ * Guided style term (Gatys et al. 2017, "Controlling perceptual factors in
+ * neural style transfer"): the Gram of the features weighted by a spatial
+ * guide, against a target Gram per position A ([C, C]). `m` ([1,1,h,w]) is the
+ * guide at this layer's size already divided by sqrt(sum of its squares), so
+ * G = (F m)(F m)^T is a Gram per (guide-weighted) position, comparable with
+ * A; an all-ones guide gives exactly {@link styleTerm}. Same normalisations.
+ */
+export function guidedStyleTerm(b: GraphBuilder, f: Value, m: Value, a: Value, normalization: Normalization): LossTerm {
+  const [, n, h, w] = f.dims as [number, number, number, number];
+  const k = normalization === 'cs20' ? 1 / (4 * n * n) : 1 / (n * n * n * n);
+  const x = b.reshape(b.mulPositions(f, m), [n, h * w]);
+  const diff = b.sub(b.matmul(x, x, true), a);
+  return {
+    value: b.scale(b.sumSquares(diff), k),
+    // dE/dG = 2k(G - A) is symmetric, so dE/dX = 2 dE/dG X; then through the guide.
+    backward: (seed) => b.mulPositions(b.reshape(b.matmul(b.scale(diff, 4 * k * seed), x), f.dims), m),
+  };
+}

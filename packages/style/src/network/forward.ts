@@ -6,6 +6,7 @@ import { StyleError } from '../errors.js';
 import type { GraphBuilder, Value } from '../graph/builder.js';
 import { flipKernel, resolveBackwardConv } from '../graph/rules.js';
 import type { BackwardConv } from '../graph/rules.js';
+import type { Pooling } from '../losses/spec.js';
 import type { VggWeights } from '../weights/types.js';
 import { convLayers, resolveLayers } from './vgg.js';
 import type { ConvLayerInfo, LayerName, VggArchitecture } from './vgg.js';
@@ -22,13 +23,13 @@ export type ForwardStep =
       backward: 'conv' | 'convTranspose' | null;
       flipped: Value | null;
     }
-  | { kind: 'pool'; pooling: 'avg' | 'max'; input: Value; output: Value; indices: Value | null };
+  | { kind: 'pool'; pooling: Pooling; input: Value; output: Value; indices: Value | null };
 
 /** Options of {@link buildForward}. */
 export interface ForwardOptions {
   /** Deepest layer to build. */
   upTo: LayerName;
-  pooling: 'avg' | 'max';
+  pooling: Pooling;
   /** Prepare for a backward pass: MaxPool Indices and, for 'conv', flipped kernels. null = forward only. */
   backward: BackwardConv | null;
 }
@@ -88,6 +89,10 @@ export function buildForward(
       if (o.pooling === 'max' && o.backward !== null) {
         const { y, indices } = b.maxPoolWithIndices(x);
         steps.push({ kind: 'pool', pooling: 'max', input: x, output: y, indices });
+        x = y;
+      } else if (o.pooling === 'same-avg') {
+        const y = b.avgPoolSame(x);
+        steps.push({ kind: 'pool', pooling: o.pooling, input: x, output: y, indices: null });
         x = y;
       } else {
         const y = b.pool2x2(o.pooling === 'max' ? 'MaxPool' : 'AveragePool', x);

@@ -109,21 +109,24 @@ export function minimumSide(arch: VggArchitecture | VggVariant, layers: readonly
 
 /**
  * Feature shapes [channels, height, width] at `layers` for an image of
- * `height` x `width` px: each 2x2/2 pooling floors the size.
+ * `height` x `width` px: each 2x2/2 pooling floors the size, or rounds it up
+ * with `rounding` 'ceil' (TF's SAME pooling).
  */
 export function featureShapes(
   variant: VggVariant | VggArchitecture,
   height: number,
   width: number,
   layers: readonly LayerName[],
+  rounding: 'floor' | 'ceil' = 'floor',
 ): Record<LayerName, [number, number, number]> {
+  const halve = rounding === 'ceil' ? (v: number) => Math.ceil(v / 2) : (v: number) => Math.floor(v / 2);
   const out: Record<LayerName, [number, number, number]> = {};
   for (const l of resolveLayers(variant, layers)) {
     let h = height;
     let w = width;
     for (let p = 0; p < l.pools; p++) {
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
+      h = halve(h);
+      w = halve(w);
     }
     out[l.name] = [l.outChannels, h, w];
   }

@@ -12,8 +12,8 @@
  * (The paper's form divides by sqrt(v_hat) + epsilon; the two differ only in
  * how epsilon is scaled.) Moments are stored as float32, as in TF.
  */
-import { checkNumber } from '../stylize/validate.js';
-import type { LossAndGradient, Objective, Optimizer } from './types.js';
+import { checkNumber } from '../validate.js';
+import { project, type Bounds, type LossAndGradient, type Objective, type Optimizer } from './types.js';
 import { checkEvaluation } from './vector.js';
 
 /** Options for {@link Adam}. */
@@ -26,6 +26,8 @@ export interface AdamOptions {
   beta2?: number;
   /** Added to sqrt(v); default 1e-8 (TF's default). */
   epsilon?: number;
+  /** Box constraints: x is clipped into them after every update (projected Adam). */
+  bounds?: Bounds;
 }
 
 /** TF-style Adam; see the module comment for the exact update. */
@@ -39,8 +41,10 @@ export class Adam implements Optimizer {
   private v: Float32Array | undefined;
   private t = 0;
   private evals = 0;
+  bounds: Bounds | undefined;
 
   constructor(options: AdamOptions = {}) {
+    this.bounds = options.bounds;
     this.lr = options.lr === undefined ? 0.001 : checkNumber('lr', options.lr, 0, Number.MAX_VALUE, true);
     this.beta1 = options.beta1 === undefined ? 0.9 : checkNumber('beta1', options.beta1, 0, 1);
     this.beta2 = options.beta2 === undefined ? 0.999 : checkNumber('beta2', options.beta2, 0, 1);
@@ -68,6 +72,19 @@ export class Adam implements Optimizer {
     this.t = 0;
   }
 
+  /**
+   * Carries the moments over to a resized x (coarse-to-fine): `resize` maps a
+   * vector of the old length to the new one; the step count is kept, and the
+   * second moment is kept non-negative.
+   */
+  resample(resize: (a: Float32Array) => Float32Array): void {
+    if (this.m === undefined || this.v === undefined) return;
+    this.m = resize(this.m);
+    const v = resize(this.v);
+    for (let i = 0; i < v.length; i++) if (!(v[i]! > 0)) v[i] = 0;
+    this.v = v;
+  }
+
   async step<E extends LossAndGradient>(x: Float32Array, at: E, evaluate: Objective<E>): Promise<E> {
     checkEvaluation(at, x.length, 'Adam', this.t);
     if (this.m === undefined || this.m.length !== x.length) {
@@ -89,6 +106,7 @@ export class Adam implements Optimizer {
       v[i] = v[i]! + (gi * gi - v[i]!) * (1 - b2);
       x[i] = x[i]! - (lrT * m[i]!) / (Math.sqrt(v[i]!) + eps);
     }
+    if (this.bounds !== undefined) project(x, this.bounds);
     this.evals += 1;
     const next = await evaluate(x);
     checkEvaluation(next, x.length, 'Adam', this.t);

@@ -1,5 +1,6 @@
 /** Optimisers in TypeScript over Float32Array: TF-style Adam and L-BFGS with a strong Wolfe line search. */
-export type { LossAndGradient, Objective, Optimizer } from './types.js';
+export type { Bounds, LossAndGradient, Objective, Optimizer } from './types.js';
+export { project } from './types.js';
 export { Adam } from './adam.js';
 export type { AdamOptions } from './adam.js';
 export { LBFGS } from './lbfgs.js';

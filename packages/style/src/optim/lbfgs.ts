@@ -12,9 +12,9 @@
  * - a non-finite loss or gradient at the starting point is an error; at a
  *   trial point it only means the step was too long.
  */
-import { checkInteger, checkNumber } from '../stylize/validate.js';
+import { checkInteger, checkNumber } from '../validate.js';
 import { strongWolfe, type LineSearchOptions, type Trial } from './linesearch.js';
-import type { LossAndGradient, Objective, Optimizer } from './types.js';
+import { project, type Bounds, type LossAndGradient, type Objective, type Optimizer } from './types.js';
 import { checkEvaluation, dot, firstNonFinite, normInf } from './vector.js';
 
 /** Options for {@link LBFGS}. */
@@ -37,6 +37,12 @@ export interface LBFGSOptions {
   gradientTolerance?: number;
   /** Converged when a step changes the loss by less than this (absolute); default 0 (off). */
   lossTolerance?: number;
+  /**
+   * Box constraints (projected L-BFGS): directions drop the components that
+   * would leave the box at an active bound, and every trial point is clipped
+   * into it, so every evaluated and accepted x is feasible.
+   */
+  bounds?: Bounds;
 }
 
 /** L-BFGS with a strong Wolfe line search; see the module comment. */
@@ -56,8 +62,10 @@ export class LBFGS implements Optimizer {
   private iteration = 0;
   /** Times the memory was reset (negative curvature, no descent, failed search). */
   resets = 0;
+  bounds: Bounds | undefined;
 
   constructor(options: LBFGSOptions = {}) {
+    this.bounds = options.bounds;
     this.history = options.history === undefined ? 10 : checkInteger('history', options.history, 1, 1000);
     const maxEvaluations =
       options.maxEvaluations === undefined ? 20 : checkInteger('maxEvaluations', options.maxEvaluations, 1, 1000);
@@ -136,21 +144,25 @@ export class LBFGS implements Optimizer {
   ): Promise<E | undefined> {
     const g = at.gradient;
     let d = useMemory ? this.direction(g) : negate(g);
+    if (this.bounds !== undefined) freeDirection(d, x, this.bounds);
     let gtd = dot(g, d);
     if (!(gtd < 0) || firstNonFinite(d) >= 0) {
       // Rounding or a bad pair made the direction useless: start over from -g.
       this.clearMemory();
       this.resets += 1;
       d = negate(g);
+      if (this.bounds !== undefined) freeDirection(d, x, this.bounds);
       gtd = dot(g, d);
       useMemory = false;
       if (!(gtd < 0)) return undefined;
     }
+    const bounds = this.bounds;
     const dNorm = normInf(d);
     const t0 = useMemory ? 1 : this.initialStep / dNorm;
     const x0 = Float32Array.from(x);
     const evalAt = async (t: number): Promise<Trial<E>> => {
       for (let i = 0; i < x.length; i++) x[i] = x0[i]! + t * d[i]!;
+      if (bounds !== undefined) project(x, bounds);
       this.evals += 1;
       const e = await evaluate(x);
       const finite = Number.isFinite(e.loss) && e.gradient.length === x.length && firstNonFinite(e.gradient) < 0;
@@ -168,6 +180,7 @@ export class LBFGS implements Optimizer {
     }
     // Rebuild x at the accepted step (the last trial may have been another).
     for (let i = 0; i < x.length; i++) x[i] = x0[i]! + best.t * d[i]!;
+    if (bounds !== undefined) project(x, bounds);
     this.remember(x, x0, best.at.gradient, g);
     return best.at;
   }
@@ -226,6 +239,18 @@ export class LBFGS implements Optimizer {
     const d = new Float32Array(q.length);
     for (let i = 0; i < q.length; i++) d[i] = -q[i]!;
     return d;
+  }
+}
+
+/** Zeroes the components of d that point out of the box at an active bound. */
+function freeDirection(d: Float32Array, x: Float32Array, b: Bounds): void {
+  for (let k = 0; k < b.lower.length; k++) {
+    const lo = b.lower[k]!;
+    const hi = b.upper[k]!;
+    const end = Math.min(x.length, (k + 1) * b.block);
+    for (let i = k * b.block; i < end; i++) {
+      if ((x[i]! <= lo && d[i]! < 0) || (x[i]! >= hi && d[i]! > 0)) d[i] = 0;
+    }
   }
 }
 

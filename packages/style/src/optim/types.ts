@@ -15,6 +15,31 @@ export interface LossAndGradient {
 /** Evaluates the loss and gradient at x. x must not be retained after the promise settles. */
 export type Objective<E extends LossAndGradient = LossAndGradient> = (x: Float32Array) => Promise<E>;
 
+/**
+ * Box constraints lower[k] <= x[i] <= upper[k] for i in [k * block, (k + 1) * block):
+ * per channel plane for an image (block = H * W), per element with block 1.
+ */
+export interface Bounds {
+  lower: ArrayLike<number>;
+  upper: ArrayLike<number>;
+  /** Elements per bound entry. */
+  block: number;
+}
+
+/** Clips x into the bounds in place. */
+export function project(x: Float32Array, b: Bounds): void {
+  for (let k = 0; k < b.lower.length; k++) {
+    const lo = b.lower[k]!;
+    const hi = b.upper[k]!;
+    const end = Math.min(x.length, (k + 1) * b.block);
+    for (let i = k * b.block; i < end; i++) {
+      const v = x[i]!;
+      if (v < lo) x[i] = lo;
+      else if (v > hi) x[i] = hi;
+    }
+  }
+}
+
 /** A first-order optimiser over a Float32Array. */
 export interface Optimizer {
   /** 'adam' or 'lbfgs'. */
@@ -34,4 +59,6 @@ export interface Optimizer {
   readonly evaluations: number;
   /** Forgets all state (moments, history). */
   reset(): void;
+  /** Box constraints kept after every step (undefined = none). */
+  bounds: Bounds | undefined;
 }

@@ -1,6 +1,7 @@
 /**
  * The runtime boundary: a graph runs through an adapter, so onnxruntime-node
- * (Node) and, later, onnxruntime-web (browser) are interchangeable.
+ * (Node, runtime/node.ts) and onnxruntime-web (browsers, runtime/web.ts) are
+ * interchangeable. Both wrap their sessions with runtime/session.ts.
  */
 
 /** A dense float32 tensor. */
@@ -13,7 +14,7 @@ export interface TensorData {
 export interface RuntimeSessionOptions {
   /** Intra-op threads (default: the number of CPU cores). */
   threads?: number;
-  /** Execution providers in order of preference (default ['cpu']). */
+  /** Execution providers in order of preference (default: ['cpu'] in Node, ['wasm'] on the web). */
   executionProviders?: string[];
   /** Graph optimisation level (default 'all'). */
   optimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';

@@ -4,17 +4,16 @@
  * images, and the style targets are computed once.
  */
 import { StyleError } from '../errors.js';
-import { buildFeatureGraph, buildTrainingGraph, GRAPH_NAMES } from '../graph/style-graph.js';
-import type { BackwardOptions, BuiltGraph } from '../graph/style-graph.js';
+import { buildFeatureGraph, buildTrainingGraph, GRAPH_NAMES, poolRounding } from '../graph/style-graph.js';
+import type { BackwardOptions, BuiltGraph, GuideOptions } from '../graph/style-graph.js';
 import type { LossSpec } from '../losses/spec.js';
 import { validateLossSpec } from '../losses/spec.js';
-import { minimumSide, VGG_ARCHITECTURES } from '../network/vgg.js';
+import { featureShapes, minimumSide, VGG_ARCHITECTURES } from '../network/vgg.js';
 import type { LayerName, VggArchitecture, VggVariant } from '../network/vgg.js';
+import { MAX_IMAGE_SIDE, MAX_THREADS } from '../limits.js';
+import { checkInteger, invalidOption } from '../validate.js';
 import type { VggWeights } from '../weights/types.js';
 import type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions, TensorData } from './adapter.js';
-
-/** Largest accepted image side in px. */
-export const MAX_SIDE = 16384;
 
 /**
  * Targets for {@link StyleModel.evaluate}: features ('content', NCHW [1,C,h,w]) or
@@ -35,8 +34,17 @@ export interface Evaluation {
   tv: number;
   /** contentWeight * content + styleWeight * style + tvWeight * tv. */
   total: number;
-  /** d(total)/d(image), NCHW [1,3,H,W]; a fresh array each call. */
+  /** d(total)/d(image), NCHW [1,3,H,W]; a fresh array each call (empty for a loss-only model). */
   gradient: Float32Array;
+}
+
+/**
+ * Guided style targets (spatial control), one entry per region: the region's
+ * style targets and its guide per style layer ([1,1,h,w] at the layer's size,
+ * divided by sqrt(sum of squares); see guidedStyleTerm).
+ */
+export interface GuidedTargets {
+  regions: { style: Targets; guides: Map<LayerName, TensorData> }[];
 }
 
 /** Options of {@link StyleModel.create}. */
@@ -60,6 +68,10 @@ export interface StyleModelOptions {
   backward?: BackwardOptions;
   /** Further session options. */
   session?: RuntimeSessionOptions;
+  /** Spatial control: guided Grams with these region weights ({@link GuidedTargets} in evaluate). */
+  guides?: GuideOptions;
+  /** false: a loss-only model (one forward pass per evaluate, empty gradient); default true. */
+  gradient?: boolean;
 }
 
 function describe(v: unknown): string {
@@ -67,13 +79,7 @@ function describe(v: unknown): string {
 }
 
 function checkSide(v: unknown, field: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_SIDE) {
-    throw new StyleError(
-      'INVALID_OPTION',
-      `Expected integer between ${min} and ${MAX_SIDE} for ${field} but received ${describe(v)}`,
-    );
-  }
-  return v;
+  return checkInteger(field, v, min, MAX_IMAGE_SIDE);
 }
 
 function checkImage(image: unknown, channels: number, height: number, width: number, field: string): Float32Array {
@@ -124,16 +130,10 @@ export class StyleModel {
    */
   static async create(o: StyleModelOptions): Promise<StyleModel> {
     if (o.variant !== undefined && o.variant !== 'vgg19' && o.variant !== 'vgg16') {
-      throw new StyleError(
-        'INVALID_OPTION',
-        `Expected one of vgg19, vgg16 for variant but received ${describe(o.variant)}`,
-      );
+      throw invalidOption('variant', 'one of vgg19, vgg16', o.variant);
     }
     if (!(o.weights instanceof Map)) {
-      throw new StyleError(
-        'INVALID_OPTION',
-        `Expected Map of conv weights by Keras layer name for weights but received ${describe(o.weights)}`,
-      );
+      throw invalidOption('weights', 'Map of conv weights by Keras layer name', o.weights);
     }
     const arch = o.architecture ?? VGG_ARCHITECTURES[o.variant ?? 'vgg19'];
     validateLossSpec(o.loss);
@@ -141,12 +141,7 @@ export class StyleModel {
     const min = minimumSide(arch, layers);
     checkSide(o.height, 'height', min);
     checkSide(o.width, 'width', min);
-    if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 1 || o.threads > 1024)) {
-      throw new StyleError(
-        'INVALID_OPTION',
-        `Expected integer between 1 and 1024 for threads but received ${describe(o.threads)}`,
-      );
-    }
+    if (o.threads !== undefined) checkInteger('threads', o.threads, 1, MAX_THREADS);
     const sessionOptions: RuntimeSessionOptions = { ...o.session };
     if (o.threads !== undefined) sessionOptions.threads = o.threads;
     if (o.executionProviders !== undefined) sessionOptions.executionProviders = o.executionProviders;
@@ -160,6 +155,8 @@ export class StyleModel {
         height: o.height,
         width: o.width,
         loss: o.loss,
+        ...(o.guides === undefined ? {} : { guides: o.guides }),
+        ...(o.gradient === undefined ? {} : { gradient: o.gradient }),
         ...o.backward,
       });
     } catch (e) {
@@ -283,15 +280,60 @@ export class StyleModel {
     }
   }
 
-  /** One session.run: the loss terms and the gradient of the total w.r.t. `image`. */
-  async evaluate(image: Float32Array, content: Targets, style: Targets): Promise<Evaluation> {
+  /** Feature sizes [channels, height, width] at the style layers for this model's image size. */
+  styleLayerShapes(): Map<LayerName, [number, number, number]> {
+    const shapes = featureShapes(
+      this.o.arch,
+      this.o.height,
+      this.o.width,
+      this.styleLayers,
+      poolRounding(this.o.loss.pooling),
+    );
+    return new Map(this.styleLayers.map((l) => [l, shapes[l]!]));
+  }
+
+  private guideFeeds(g: GuidedTargets, feeds: Record<string, TensorData>): void {
+    const k = this.o.guides?.weights.length ?? 0;
+    if (g?.regions?.length !== k) {
+      throw new StyleError(
+        'INVALID_OPTION',
+        `Expected guided targets for ${k} regions but received ${g?.regions?.length ?? describe(g)}`,
+      );
+    }
+    g.regions.forEach((r, i) => {
+      if (r.style?.kind !== 'style') throw invalidOption(`style targets of region ${i}`, 'style targets', r.style);
+      for (const l of this.styleLayers) {
+        for (const [name, v] of [
+          [GRAPH_NAMES.guideTarget(l, i), r.style.layers.get(l)],
+          [GRAPH_NAMES.guideMask(l, i), r.guides.get(l)],
+        ] as const) {
+          const dims = this.inputs.get(name)!;
+          const n = dims.reduce((a, b) => a * b, 1);
+          if (!v || v.data.length !== n) {
+            throw new StyleError(
+              'INVALID_OPTION',
+              `Expected ${name} of shape [${dims.join(', ')}] but received ${v ? `${v.data.length} values` : 'none'}`,
+            );
+          }
+          feeds[name] = { data: v.data, dims };
+        }
+      }
+    });
+  }
+
+  /**
+   * One session.run: the loss terms and the gradient of the total w.r.t. `image`.
+   * `style` is {@link GuidedTargets} for a model created with `guides`, else Targets.
+   */
+  async evaluate(image: Float32Array, content: Targets, style: Targets | GuidedTargets): Promise<Evaluation> {
     this.alive();
     const { height, width } = this.o;
     const c = this.o.arch.inChannels;
     checkImage(image, c, height, width, 'image');
     const feeds: Record<string, TensorData> = { [GRAPH_NAMES.image]: { data: image, dims: [1, c, height, width] } };
     this.targetFeeds(content, 'content', feeds);
-    this.targetFeeds(style, 'style', feeds);
+    if (this.o.guides !== undefined) this.guideFeeds(style as GuidedTargets, feeds);
+    else this.targetFeeds(style as Targets, 'style', feeds);
     let out: Record<string, TensorData>;
     try {
       out = await this.session.run(feeds);
@@ -303,7 +345,7 @@ export class StyleModel {
       style: out[GRAPH_NAMES.style]!.data[0]!,
       tv: out[GRAPH_NAMES.tv]!.data[0]!,
       total: out[GRAPH_NAMES.total]!.data[0]!,
-      gradient: out[GRAPH_NAMES.gradient]!.data,
+      gradient: out[GRAPH_NAMES.gradient]?.data ?? new Float32Array(0),
     };
   }
 

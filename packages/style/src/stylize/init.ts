@@ -1,8 +1,14 @@
 /** The image the optimisation starts from. */
 import { uniformNoise } from './random.js';
 
-/** 'content' = the content image; 'noise' = uniform noise; 'mix' = noiseRatio * noise + (1 - noiseRatio) * content. */
-export type InitMode = 'content' | 'noise' | 'mix';
+/**
+ * 'content' = the content image; 'noise' = uniform noise; 'mix' = noiseRatio *
+ * noise + (1 - noiseRatio) * content; 'image' = a given image (`initImage`).
+ */
+export type InitMode = 'content' | 'noise' | 'mix' | 'image';
+
+/** The init modes, in the order messages list them. */
+export const INIT_MODES: readonly InitMode[] = ['content', 'noise', 'mix', 'image'];
 
 /** Options for {@link initialImage}. */
 export interface InitOptions {
@@ -13,6 +19,8 @@ export interface InitOptions {
   noiseRange: number;
   /** Share of noise in 'mix'; cs20: 0.6. */
   noiseRatio: number;
+  /** The start for mode 'image', preprocessed like `content` and of its size. */
+  image?: Float32Array;
 }
 
 /**
@@ -23,6 +31,12 @@ export interface InitOptions {
  */
 export function initialImage(content: Float32Array, o: InitOptions): Float32Array {
   if (o.mode === 'content') return Float32Array.from(content);
+  if (o.mode === 'image') {
+    if (o.image?.length !== content.length) {
+      throw new RangeError(`initialImage: mode 'image' needs an image of ${content.length} values`);
+    }
+    return Float32Array.from(o.image);
+  }
   const noise = uniformNoise(content.length, o.noiseRange, o.seed);
   if (o.mode === 'noise') return noise;
   const r = o.noiseRatio;

@@ -7,7 +7,7 @@
  */
 import { StyleError } from '../errors.js';
 import { fromPixels, toPixels, type StyleImage } from '../image/preprocess.js';
-import { checkInteger, invalidOption } from '../stylize/validate.js';
+import { checkInteger, invalidOption } from '../validate.js';
 
 /** Raw 8-bit pixels, row-major; 3 = RGB, 4 = RGBA (alpha flattened onto white). */
 export interface WebRawImage {
@@ -37,8 +37,22 @@ export interface WebImageOptions {
   height?: number;
   /** Smallest accepted shorter side after resizing; default 16 (VGG's four poolings). */
   minSide?: number;
+  /** With width and height: stretch to exactly that size instead of cover + crop (default false). */
+  fill?: boolean;
   /** Name in messages (default 'image'). */
   name?: string;
+}
+
+/** A decoded, resized image: 8-bit RGB pixels, HWC row-major. */
+export interface WebDecodedImage {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+  /** Things the user may want to know (an alpha channel was flattened, ...). */
+  notes: string[];
+  /** Size before resizing, px. */
+  originalWidth: number;
+  originalHeight: number;
 }
 
 /** A decoded, resized, preprocessed image. */
@@ -110,6 +124,8 @@ function plan(
       sh: h,
     };
   }
+  if (o.width !== undefined && o.height !== undefined && o.fill === true)
+    return { width: o.width, height: o.height, sx: 0, sy: 0, sw: w, sh: h };
   if (o.width !== undefined && o.height !== undefined) {
     const k = Math.max(o.width / w, o.height / h);
     const sw = o.width / k;
@@ -159,12 +175,12 @@ async function drawable(
 }
 
 /**
- * Decodes, resizes and preprocesses an image for the network (NCHW float32,
- * BGR, minus the ImageNet mean). ImageData and raw pixels already at the
- * requested size are used as they are, pixel for pixel (no canvas round trip).
- * Throws StyleError IMAGE (undecodable, empty, too small) or INVALID_OPTION.
+ * Decodes and resizes an image to 8-bit RGB (alpha flattened onto white).
+ * ImageData and raw pixels already at the requested size are used as they are,
+ * pixel for pixel (no canvas round trip). Throws StyleError IMAGE
+ * (undecodable, empty, too small) or INVALID_OPTION.
  */
-export async function loadWebImage(source: WebImageSource, o: WebImageOptions = {}): Promise<WebLoadedImage> {
+export async function decodeWebImage(source: WebImageSource, o: WebImageOptions = {}): Promise<WebDecodedImage> {
   if (o.maxSide !== undefined) checkInteger('maxSide', o.maxSide, 1, MAX_SIDE);
   if (o.width !== undefined) checkInteger('width', o.width, 1, MAX_SIDE);
   if (o.height !== undefined) checkInteger('height', o.height, 1, MAX_SIDE);
@@ -254,19 +270,59 @@ export async function loadWebImage(source: WebImageSource, o: WebImageOptions = 
       `Image '${name}' is too small for the network: ${width}x${height} pixels${resized}; the shorter side must be at least ${minSide} px`,
     );
   }
+  return { pixels: rgb, width, height, notes, originalWidth: originalWidth!, originalHeight: originalHeight! };
+}
+
+/**
+ * Decodes, resizes and preprocesses an image for the network (NCHW float32,
+ * BGR, minus the ImageNet mean); see {@link decodeWebImage}.
+ */
+export async function loadWebImage(source: WebImageSource, o: WebImageOptions = {}): Promise<WebLoadedImage> {
+  const d = await decodeWebImage(source, o);
   return {
-    data: fromPixels(rgb, width, height),
-    width,
-    height,
-    notes,
-    originalWidth: originalWidth!,
-    originalHeight: originalHeight!,
+    data: fromPixels(d.pixels, d.width, d.height),
+    width: d.width,
+    height: d.height,
+    notes: d.notes,
+    originalWidth: d.originalWidth,
+    originalHeight: d.originalHeight,
   };
 }
 
-/** A preprocessed image (NCHW BGR, mean subtracted) as ImageData (RGBA, opaque), ready for putImageData. */
-export function toImageData(image: StyleImage): ImageData {
-  const rgb = toPixels(image.data, image.width, image.height);
+/**
+ * Resizes 8-bit RGB pixels on a canvas (the browser's high-quality smoothing):
+ * 'fill' = exactly width x height; 'cover' = scale to cover, centre-crop. The
+ * same size returns a copy, untouched. The resize of the portable core's web environment.
+ */
+export async function canvasResize(
+  image: { pixels: Uint8Array; width: number; height: number },
+  width: number,
+  height: number,
+  fit: 'fill' | 'cover',
+): Promise<{ pixels: Uint8Array; width: number; height: number }> {
+  if (image.width === width && image.height === height) return { pixels: Uint8Array.from(image.pixels), width, height };
+  const n = image.width * image.height;
+  const four = new Uint8ClampedArray(n * 4);
+  for (let i = 0, p = 0, q = 0; i < n; i++, p += 3, q += 4) {
+    four[q] = image.pixels[p] as number;
+    four[q + 1] = image.pixels[p + 1] as number;
+    four[q + 2] = image.pixels[p + 2] as number;
+    four[q + 3] = 255;
+  }
+  const d = await decodeWebImage(
+    new ImageData(four, image.width, image.height),
+    fit === 'cover' ? { width, height, minSide: 1 } : { width, height, minSide: 1, fill: true },
+  );
+  return { pixels: d.pixels, width: d.width, height: d.height };
+}
+
+/**
+ * An image as ImageData (RGBA, opaque), ready for putImageData: its 8-bit
+ * `pixels` when it has them (a stylised image, colour transfer included), else
+ * its preprocessed data (NCHW BGR, mean subtracted) deprocessed.
+ */
+export function toImageData(image: StyleImage & { pixels?: Uint8Array }): ImageData {
+  const rgb = image.pixels ?? toPixels(image.data, image.width, image.height);
   const n = image.width * image.height;
   const rgba = new Uint8ClampedArray(n * 4);
   for (let i = 0, p = 0, q = 0; i < n; i++, p += 3, q += 4) {
@@ -282,7 +338,11 @@ export function toImageData(image: StyleImage): ImageData {
  * A preprocessed image encoded by the browser (default 'image/png'; `quality`
  * 0..1 for JPEG and WebP). Needs OffscreenCanvas (workers and modern pages).
  */
-export async function toBlob(image: StyleImage, type = 'image/png', quality?: number): Promise<Blob> {
+export async function toBlob(
+  image: StyleImage & { pixels?: Uint8Array },
+  type = 'image/png',
+  quality?: number,
+): Promise<Blob> {
   if (typeof OffscreenCanvas === 'undefined')
     throw new StyleError('IMAGE', 'OffscreenCanvas is needed to encode images');
   const c = new OffscreenCanvas(image.width, image.height);

@@ -1,8 +1,22 @@
 /**
  * `@pastiche/style/web`: the style-transfer engine in a browser, on
  * onnxruntime-web (wasm with threads, or WebGPU). Imports no `node:*` module and
- * no Node-only package; see the package README for the files to serve and the
- * headers threads need.
+ * no Node-only package (test/web-browser.test.ts bundles it for the browser).
+ *
+ * Serving it:
+ * - bundle this entry (esbuild `platform: 'browser'`, `format: 'esm'`); the
+ *   package's `browser` field drops runtime/node.ts, which StyleModel only
+ *   imports when no runtime is given (the web entry always gives one);
+ * - serve `onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.mjs` and
+ *   `.jsep.wasm` (about 28 MB) from one folder and pass its URL as
+ *   `configureWebRuntime({ wasmPaths: '/ort/' })` before the first model;
+ * - wasm threads need a cross-origin isolated page: send
+ *   `Cross-Origin-Opener-Policy: same-origin` and
+ *   `Cross-Origin-Embedder-Policy: require-corp` with the page (and
+ *   `Cross-Origin-Resource-Policy: same-origin` on what it loads); without them
+ *   onnxruntime-web falls back to one thread;
+ * - WebGPU needs a secure context (https or http://127.0.0.1) and a browser
+ *   that offers `navigator.gpu`.
  */
 export { StyleError, isStyleError } from '../errors.js';
 export type { StyleErrorCode, StyleErrorOptions } from '../errors.js';
@@ -32,3 +46,15 @@ export type { StyleImage } from '../image/preprocess.js';
 export * from '../optim/index.js';
 export { initialImage } from '../stylize/init.js';
 export type { InitMode, InitOptions } from '../stylize/init.js';
+export { stylize } from './stylize.js';
+export type { WebStylizeOptions, WebStylizeResult } from './stylize.js';
+export type {
+  StylizeControls,
+  StylizeProgress,
+  StylizeResult,
+  StylizeSettings,
+  StylizedImage,
+  LossRecord,
+} from '../stylize/settings.js';
+export { canvasResize, decodeWebImage } from './image.js';
+export type { WebDecodedImage } from './image.js';

@@ -38,14 +38,17 @@ function abortError(signal: AbortSignal): StyleError {
 
 class Downloader {
   private loaded = 0;
+  /** Bytes known to be coming in all; undefined while a download of unknown length runs. */
   private total: number | undefined = 0;
+  private known = 0;
   private readonly pending: Promise<void>[] = [];
 
   constructor(private readonly o: WebWeightsOptions) {}
 
   /** Adds bytes known to be coming (model.json tells the shards' sizes before they are fetched). */
   expect(bytes: number | undefined): void {
-    this.total = bytes === undefined || this.total === undefined ? undefined : this.total + bytes;
+    if (bytes !== undefined) this.known += bytes;
+    this.total = bytes === undefined ? undefined : this.known;
   }
 
   private async response(url: URL): Promise<Response> {
@@ -78,14 +81,16 @@ class Downloader {
   /** The whole body, reporting progress as it arrives. */
   async bytes(url: URL, counted: boolean): Promise<Uint8Array> {
     const res = await this.response(url);
-    if (!counted) {
-      const length = Number(res.headers.get('content-length') ?? Number.NaN);
-      this.expect(Number.isFinite(length) ? length : undefined);
-    }
+    const length = Number(res.headers.get('content-length') ?? Number.NaN);
+    const unknownLength = !counted && !Number.isFinite(length);
+    if (!counted) this.expect(unknownLength ? undefined : length);
     const reader = res.body?.getReader();
     if (reader === undefined) {
       const whole = new Uint8Array(await res.arrayBuffer());
       await Promise.all(this.pending.splice(0));
+      if (unknownLength) this.expect(whole.length);
+      this.loaded += whole.length;
+      this.o.onProgress?.(this.loaded, this.total);
       return whole;
     }
     const chunks: Uint8Array[] = [];
@@ -107,6 +112,7 @@ class Downloader {
       });
     }
     await Promise.all(this.pending.splice(0));
+    if (unknownLength) this.expect(size);
     const out = new Uint8Array(size);
     let at = 0;
     for (const c of chunks) {

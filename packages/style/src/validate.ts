@@ -3,7 +3,7 @@
  * optimisers, with sharp's message shape:
  * `Expected integer between 1 and 10000 for iterations but received -1 of type number`.
  */
-import { StyleError } from '../errors.js';
+import { StyleError } from './errors.js';
 
 /** The standard INVALID_OPTION error for option `name`. */
 export function invalidOption(name: string, expected: string, actual: unknown): StyleError {
