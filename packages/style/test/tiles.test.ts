@@ -12,7 +12,7 @@ import { VGG_ARCHITECTURES } from '../src/network/vgg.js';
 import { StyleModel } from '../src/runtime/style-model.js';
 import { createTiledEvaluator } from '../src/tiles/evaluator.js';
 import { axisWindow, planTiles } from '../src/tiles/layout.js';
-import { chooseWindow, estimateTiledBytes, shouldTile } from '../src/tiles/memory.js';
+import { BUDGET_HEADROOM, chooseWindow, estimateTiledBytes, shouldTile } from '../src/tiles/memory.js';
 import { tileContext } from '../src/tiles/receptive-field.js';
 import { addTotalVariation } from '../src/tiles/tv.js';
 import { TINY, randomArray, randomWeights, rng } from './graph-fixtures.js';
@@ -246,7 +246,7 @@ test('createTiledEvaluator: bad tiling options get exact messages', async () => 
     [{ maxMemory: -1 }, 'Expected number greater than 0 for maxMemory but received -1 of type number'],
     [
       { maxMemory: 1000 },
-      `A 40 x 40 image needs about ${Math.ceil(estimateTiledBytes({ arch: TINY, loss: base.loss }, 40, 40, 20, 20) / 2 ** 20)} MiB with the smallest tiles; maxMemory is 0 MiB`,
+      `Expected number of at least ${Math.ceil(estimateTiledBytes({ arch: TINY, loss: base.loss }, 40, 40, 20, 20) / BUDGET_HEADROOM / 2 ** 20)} MiB (the smallest tiles of a 40 x 40 image) for maxMemory but received 1000 of type number`,
     ],
   ];
   for (const [extra, message] of cases) {

@@ -30,7 +30,7 @@ import { checkInteger, checkNumber, invalidOption } from '../stylize/validate.js
 import type { VggWeights } from '../weights/types.js';
 import { axisWindow, minimumWindow, planTiles } from './layout.js';
 import type { Tile, TilePlan } from './layout.js';
-import { chooseWindow, estimateTiledBytes } from './memory.js';
+import { BUDGET_HEADROOM, chooseWindow, estimateTiledBytes } from './memory.js';
 import { tileContext } from './receptive-field.js';
 import type { TileContext } from './receptive-field.js';
 import { addTotalVariation } from './tv.js';
@@ -70,7 +70,11 @@ export interface TiledEvaluatorOptions {
   runtime?: RuntimeAdapter;
   /** Backward-graph variants (defaults measured fastest). */
   backward?: BackwardOptions;
-  /** Further session options. */
+  /**
+   * Further session options. The memory arena is off unless set here (`memArena:
+   * true`): without it each pass's buffers go back when the pass ends, which
+   * measured 22 % lower peak RSS at the same speed (the estimate assumes it off).
+   */
   session?: RuntimeSessionOptions;
 }
 
@@ -201,16 +205,18 @@ export class TiledEvaluator implements ImageEvaluator {
           Math.min(minimumWindow(o.height, ctx), o.height),
           Math.min(minimumWindow(o.width, ctx), o.width),
         );
-        throw new StyleError(
-          'INVALID_OPTION',
-          `A ${o.width} x ${o.height} image needs about ${Math.ceil(smallest / 2 ** 20)} MiB with the smallest tiles; maxMemory is ${Math.floor(o.maxMemory / 2 ** 20)} MiB`,
+        const need = Math.ceil(smallest / BUDGET_HEADROOM / 2 ** 20);
+        throw invalidOption(
+          'maxMemory',
+          `number of at least ${need} MiB (the smallest tiles of a ${o.width} x ${o.height} image)`,
+          o.maxMemory,
         );
       }
       window = { height: choice.height, width: choice.width };
     } else {
       throw new StyleError('INVALID_OPTION', 'Expected tile (px) or maxMemory (bytes) for a tiled evaluator');
     }
-    const sessionOptions: RuntimeSessionOptions = { ...o.session };
+    const sessionOptions: RuntimeSessionOptions = { memArena: false, ...o.session };
     if (o.threads !== undefined) sessionOptions.threads = o.threads;
     if (o.executionProviders !== undefined) sessionOptions.executionProviders = o.executionProviders;
     const runtime = o.runtime ?? (await import('../runtime/node.js')).nodeRuntime;

@@ -18,3 +18,4 @@ export {
 } from './memory.js';
 export type { MemoryModel, WindowChoice } from './memory.js';
 export { addTotalVariation } from './tv.js';
+export { BUDGET_HEADROOM, TRAINING_FACTOR, WEIGHTS_FACTOR, BASELINE_BYTES } from './memory.js';

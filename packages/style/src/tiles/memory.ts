@@ -1,29 +1,34 @@
 /**
  * Memory estimates for untiled and tiled evaluation, from the activation sizes
- * of the graphs, and the window size a budget allows. The multipliers were
- * measured with onnxruntime-node 1.30 on this machine (bench/tiles.mjs prints
- * estimate and peak RSS side by side): onnxruntime keeps every forward ReLU
- * output alive for the backward pass, adds NCHWc reorder copies and gradient
- * temporaries, and its arena rounds allocations up.
+ * of the graphs, and the window size a budget allows. The factors were measured
+ * with onnxruntime-node 1.30 on this machine (getrusage maxRSS, VGG-19 to
+ * conv5_1; bench/tiles.mjs prints estimate and peak side by side): a training
+ * graph keeps every forward ReLU output for the backward pass and adds gradient
+ * temporaries and NCHWc reorder copies, about 2.1 bytes per byte of forward
+ * activations at a 320 x 320 window. The tiled evaluator runs its sessions
+ * without onnxruntime's arena, so the feature pass's buffers are freed before
+ * the gradient pass needs its own and the two never add up.
  */
-import type { LossSpec } from '../losses/spec.js';
 import { deepestLayer } from '../graph/style-graph.js';
-import { layersUpTo } from '../network/forward.js';
-import { VGG_ARCHITECTURES, featureShapes } from '../network/vgg.js';
-import type { LayerName, VggArchitecture } from '../network/vgg.js';
+import type { LossSpec } from '../losses/spec.js';
 import { CS20_LOSS } from '../losses/spec.js';
+import { layersUpTo } from '../network/forward.js';
+import type { LayerName, VggArchitecture } from '../network/vgg.js';
+import { featureShapes, VGG_ARCHITECTURES } from '../network/vgg.js';
 import { axisCount, axisWindow, minimumWindow } from './layout.js';
-import { tileContext } from './receptive-field.js';
 import type { TileContext } from './receptive-field.js';
+import { tileContext } from './receptive-field.js';
 
-/** Peak bytes per byte of forward activations of a training (forward + backward) graph. */
+/** Peak bytes per byte of forward activations of a training (forward + backward) graph (measured 2.1). */
 export const TRAINING_FACTOR = 2.3;
-/** Peak bytes per byte of forward activations of a forward-only tile feature graph. */
-export const FEATURE_FACTOR = 0.6;
-/** Process bytes per byte of the network's weights (JS copy, two sessions' initializers and prepacked kernels). */
+/**
+ * Process bytes per byte of the network's weights up to the deepest layer: the
+ * loaded weights in JS (all 16 layers), the model bytes, the session's
+ * initializers, flipped kernels and prepacked copies (measured 8.5 for VGG-19 to conv5_1).
+ */
 export const WEIGHTS_FACTOR = 9;
 /** Process bytes outside the evaluator (Node itself, onnxruntime's code), bytes. */
-export const BASELINE_BYTES = 160 * 2 ** 20;
+export const BASELINE_BYTES = 200 * 2 ** 20;
 
 /** What a memory estimate depends on; defaults VGG-19 and the cs20 loss's layers and pooling. */
 export interface MemoryModel {
@@ -103,7 +108,7 @@ export function estimateTiledBytes(
   return (
     BASELINE_BYTES +
     WEIGHTS_FACTOR * weightBytes(m) +
-    (TRAINING_FACTOR + FEATURE_FACTOR) * act +
+    TRAINING_FACTOR * act +
     imageBytesPerPixel(m, height, width) * height * width
   );
 }
@@ -127,10 +132,14 @@ export interface WindowChoice {
   bytes: number;
 }
 
+/** Share of a budget the estimate may fill: the rest absorbs the estimate's error and the caller's own arrays. */
+export const BUDGET_HEADROOM = 0.9;
+
 /**
- * The window that fits `budget` bytes with the least pixels processed per
- * evaluation (windows x window area), or null when even the smallest legal
- * window does not fit. `ctx` defaults to the loss layers' {@link tileContext}.
+ * The window whose estimate fits {@link BUDGET_HEADROOM} x `budget` bytes with
+ * the least pixels processed per evaluation (windows x window area), or null
+ * when even the smallest legal window does not fit. `ctx` defaults to the loss
+ * layers' {@link tileContext}.
  */
 export function chooseWindow(
   m: MemoryModel,
@@ -139,6 +148,7 @@ export function chooseWindow(
   budget: number,
   ctx: TileContext = tileContextOf(m),
 ): WindowChoice | null {
+  budget *= BUDGET_HEADROOM;
   let best: WindowChoice | null = null;
   const consider = (wh: number, ww: number): void => {
     const bytes = estimateTiledBytes(m, height, width, wh, ww);
