@@ -23,6 +23,10 @@
 //   untiled_<W>x<H> (for each size in --untiled, e.g. --untiled 1024x768): the same with
 //       StyleModel (no tiling), for the speed and memory the tiles cost in this run.
 // The machine is shared: figures within one run compare; across runs they drift.
+// Measured 2026-12-01 (load average 2-19 on 2 cores, cs20, style image 512 px, 1 iteration):
+//   1024x768  1 window 768x1024            peak 2317 MiB  26 cpu-s/iter (209 s wall, load 19)
+//   2048x1536 6 windows 864x800            peak 2348 MiB  137 cpu-s/iter (370 s wall, load 10)
+//   4096x3072 20 windows 896x960           peak 3282 MiB  557 cpu-s/iter (480 s wall)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

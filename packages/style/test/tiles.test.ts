@@ -11,6 +11,7 @@ import type { LossSpec } from '../src/losses/spec.js';
 import { VGG_ARCHITECTURES } from '../src/network/vgg.js';
 import { StyleModel } from '../src/runtime/style-model.js';
 import { createTiledEvaluator } from '../src/tiles/evaluator.js';
+import type { ImageEvaluator } from '../src/tiles/evaluator.js';
 import { axisWindow, planTiles } from '../src/tiles/layout.js';
 import { BUDGET_HEADROOM, chooseWindow, estimateTiledBytes, shouldTile } from '../src/tiles/memory.js';
 import { tileContext } from '../src/tiles/receptive-field.js';
@@ -152,7 +153,8 @@ for (const pooling of ['avg', 'max'] as const) {
       const weights = randomWeights(TINY, 5);
       const loss = tinyLoss(pooling, normalization);
       const common = { weights, architecture: TINY, height: h, width: w, loss, threads: 1 } as const;
-      const model = await StyleModel.create(common);
+      // StyleModel and TiledEvaluator are interchangeable for the stylize loop (checked by tsc).
+      const model: ImageEvaluator = await StyleModel.create(common);
       const tiled = await createTiledEvaluator({ ...common, tile: 24 });
       try {
         assert.deepEqual(tiled.window, { height: 21, width: 22 });
