@@ -83,3 +83,5 @@ export { tfrecordToImages, recordToImageFile } from './datasets/to-images.js';
 export type { ExportFormat, TFRecordToImagesOptions, ExportedImage } from './datasets/to-images.js';
 export { stylizeDataset, shardSize } from './datasets/stylize-dataset.js';
 export type { StylizeDatasetOptions, StylizeDatasetResult, DatasetProgress } from './datasets/stylize-dataset.js';
+export * from './tiles/index.js';
+export { defaultMaxMemory, DEFAULT_MEMORY_FRACTION } from './tiles/node.js';
