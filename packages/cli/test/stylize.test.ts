@@ -59,6 +59,18 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
       'Expected integer between 0 and 4294967295 for --seed but received 4294967296 of type string',
     ],
     [['--save-every', '0'], 'Expected integer between 1 and 10000 for --save-every but received 0 of type string'],
+    [['--style-scale', '0'], 'Expected number greater than 0 for --style-scale but received 0 of type string'],
+    [['--scales', '0'], 'Expected integer between 1 and 8 for --scales but received 0 of type string'],
+    [['--min-size', '8'], 'Expected integer between 16 and 4096 for --min-size but received 8 of type string'],
+    [['--pooling', 'min'], 'Expected one of: max, avg, same-avg for --pooling but received min of type string'],
+    [
+      ['--style-blend-weights', '5,x'],
+      'Expected number greater than 0 for --style-blend-weights but received x of type string',
+    ],
+    [
+      ['--style-blend-weights', '5,5'],
+      'Expected 1 weights (one per style image) for --style-blend-weights but received 5,5 of type string',
+    ],
   ];
   for (const [extra, message] of cases) {
     it(extra.join(' '), async () => {

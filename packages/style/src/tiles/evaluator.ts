@@ -21,12 +21,12 @@ import { TILE_NAMES, buildTileFeatureGraph, buildTileGradientGraph } from '../gr
 import type { BackwardOptions } from '../graph/style-graph.js';
 import type { LossSpec } from '../losses/spec.js';
 import { validateLossSpec } from '../losses/spec.js';
-import { MAX_SIDE } from '../runtime/style-model.js';
+import { MAX_IMAGE_SIDE as MAX_SIDE } from '../limits.js';
 import type { Evaluation, Targets } from '../runtime/style-model.js';
 import type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions, TensorData } from '../runtime/adapter.js';
 import { VGG_ARCHITECTURES, featureShapes, minimumSide, resolveLayers } from '../network/vgg.js';
 import type { LayerName, VggArchitecture, VggVariant } from '../network/vgg.js';
-import { checkInteger, checkNumber, invalidOption } from '../stylize/validate.js';
+import { checkInteger, checkNumber, invalidOption } from '../validate.js';
 import type { VggWeights } from '../weights/types.js';
 import { axisWindow, minimumWindow, planTiles } from './layout.js';
 import type { Tile, TilePlan } from './layout.js';
@@ -180,6 +180,10 @@ export class TiledEvaluator implements ImageEvaluator {
       throw invalidOption('weights', 'Map of conv weights by Keras layer name', o.weights);
     const arch = o.architecture ?? VGG_ARCHITECTURES[o.variant ?? 'vgg19'];
     validateLossSpec(o.loss);
+    // Tiles are laid on the 16 px grid of floor-rounding 2x2 pools; TF SAME pooling (cs20)
+    // rounds odd sizes up, so its cells do not line up across tiles.
+    if (o.loss.pooling === 'same-avg')
+      throw invalidOption('pooling of a tiled evaluation', "'max' or 'avg'", o.loss.pooling);
     const layers = [...o.loss.contentLayers, ...o.loss.styleLayers].map((l) => l.layer);
     const min = minimumSide(arch, layers);
     checkInteger('height', o.height, min, MAX_SIDE);
@@ -234,7 +238,7 @@ export class TiledEvaluator implements ImageEvaluator {
         weights: o.weights,
         height: window.height,
         width: window.width,
-        pooling: o.loss.pooling,
+        pooling: o.loss.pooling as 'avg' | 'max',
         styleLayers: o.loss.styleLayers.map((l) => l.layer),
         contentLayers,
         ...o.backward,
@@ -267,7 +271,7 @@ export class TiledEvaluator implements ImageEvaluator {
           weights: this.o.weights,
           height,
           width,
-          pooling: this.o.loss.pooling,
+          pooling: this.o.loss.pooling as 'avg' | 'max',
           styleLayers: this.styleLayers,
           featureLayers: withContent ? this.contentLayers : [],
         });
