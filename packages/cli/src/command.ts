@@ -1,27 +1,10 @@
 /**
  * The shape of a command and of a command group. A command is one object in
- * one module under `commands/`; the registry in `commands/index.ts` lists them.
+ * one module under `commands/`; the registry in `commands/index.ts` lists them,
+ * and program.ts turns the tree into commander commands for each run.
  */
+import type { Command as Commander, OptionValues } from '@commander-js/extra-typings';
 import type { Context } from './io.js';
-
-/** One option of a command, in the vocabulary of `node:util` parseArgs plus help text. */
-export interface OptionSpec {
-  /** 'string' takes a value (`--limit 5`, `--limit=5`, `-n5`); 'boolean' is a flag. */
-  readonly type: 'string' | 'boolean';
-  /** One-letter alias, without the dash. */
-  readonly short?: string;
-  /** If true the option may repeat; its value is then an array. */
-  readonly multiple?: boolean;
-  /** Placeholder shown in help for a string option, e.g. `N`, `FILE`; default `VALUE`. */
-  readonly valueName?: string;
-  /** One-line description for help. */
-  readonly description: string;
-  /** Default shown in help (the command applies it when validating). */
-  readonly defaultText?: string;
-}
-
-/** Options of a command, by long name (without `--`). */
-export type OptionsSpec = Readonly<Record<string, OptionSpec>>;
 
 /** Positional arguments of a command: how many, and their name in messages. */
 export interface PositionalSpec {
@@ -33,21 +16,24 @@ export interface PositionalSpec {
   readonly max?: number;
 }
 
-/** Raw option values after parsing (validate them with the helpers in options.ts). */
-export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
+/** Option values of a command, as commander's typed `opts()` gives them. */
+// biome-ignore lint/complexity/noBannedTypes: commander's empty option set is `{}`
+export type NoOptions = {};
 
 /** What a command's `run` receives. */
-export interface ParsedArgs {
-  /** Option values by long name; absent options are undefined. */
-  readonly values: OptionValues;
-  /** Positional arguments, in order. */
+export interface RunArgs<O> {
+  /** Typed option values (absent options without a default are undefined). */
+  readonly opts: O;
+  /** Positional arguments, in order (their count already checked). */
   readonly positionals: string[];
   /** Full command path, e.g. `pastiche tfrecord cat`, for messages. */
   readonly commandPath: string;
+  /** `See '<commandPath> --help'.`, the hint of usage errors. */
+  readonly hint: string;
 }
 
-/** A runnable command (a leaf of the command tree). */
-export interface Command {
+/** A runnable command (a leaf of the command tree) with option values of type `O`. */
+export interface Command<O extends OptionValues = OptionValues> {
   readonly kind: 'command';
   /** Name as typed, e.g. `cat`. */
   readonly name: string;
@@ -57,18 +43,24 @@ export interface Command {
   readonly usage: string;
   /** Paragraphs shown by --help after the usage line. */
   readonly description?: string;
-  /** Options (--help is added automatically). */
-  readonly options: OptionsSpec;
+  /**
+   * Declares the options on commander's command, with the factories of
+   * options.ts (`.addOption(integerOption('-n, --limit <N>', ...))`); the
+   * result's type gives `run` its typed option values. `--help` is added by
+   * the framework.
+   */
+  readonly options: (command: Commander<[], NoOptions>) => Commander<[], O>;
   /** Positional arguments; default: none allowed. */
   readonly positionals?: PositionalSpec;
   /** Example invocations shown by --help, each a full command line (with a `# comment` if useful). */
   readonly examples?: readonly string[];
   /**
    * Does the work and returns the exit code. Throw a CliError (or a library
-   * error) for failures; `main` prints them. Import heavy modules dynamically
-   * inside `run` so that `pastiche --help` stays fast.
+   * error) for failures; `main` prints them. Import heavy modules (anything
+   * reaching onnxruntime, sharp or h5wasm) dynamically inside `run` so that
+   * `pastiche --help` and the tfrecord commands start fast.
    */
-  run(args: ParsedArgs, ctx: Context): Promise<number>;
+  run(args: RunArgs<O>, ctx: Context): Promise<number>;
 }
 
 /** A group of commands, e.g. `tfrecord` or `weights`. Groups may nest. */
@@ -81,16 +73,20 @@ export interface CommandGroup {
   /** Paragraphs shown by --help. */
   readonly description?: string;
   /** Members, in the order help lists them. */
-  readonly commands: ReadonlyArray<Command | CommandGroup>;
+  readonly commands: ReadonlyArray<AnyCommand | CommandGroup>;
   /** Example invocations shown by --help. */
   readonly examples?: readonly string[];
 }
 
-/** A node of the command tree. */
-export type CommandNode = Command | CommandGroup;
+/** A command of any option type (for registries). */
+// biome-ignore lint/suspicious/noExplicitAny: registries hold commands of every option type
+export type AnyCommand = Command<any>;
 
-/** Identity helper giving type checking and inference for a command literal. */
-export function defineCommand(command: Omit<Command, 'kind'>): Command {
+/** A node of the command tree. */
+export type CommandNode = AnyCommand | CommandGroup;
+
+/** Identity helper giving type checking and option-type inference for a command literal. */
+export function defineCommand<O extends OptionValues>(command: Omit<Command<O>, 'kind'>): Command<O> {
   return { kind: 'command', ...command };
 }
 

@@ -12,9 +12,12 @@ export const ExitCode = {
   DATA: 1,
   /** Bad usage: unknown command or option, invalid option value, missing argument. */
   USAGE: 2,
-  /** Interrupted (SIGINT), as shells report 128 + 2. */
+  /** Interrupted by SIGINT, SIGTERM or SIGHUP (one code for all three, as shells report 128 + 2 for SIGINT). */
   INTERRUPTED: 130,
 } as const;
+
+/** After the first interrupting signal, how long a command may take to stop on its own before it is ended, ms. */
+export const INTERRUPT_GRACE_MS = 5000;
 
 /** One of the {@link ExitCode} values (or any other integer a command chooses). */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

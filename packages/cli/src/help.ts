@@ -1,11 +1,24 @@
-/** Help texts for commands and groups, built from their specs. */
-import type { Command, CommandGroup, OptionSpec } from './command.js';
-import { HELP_OPTION } from './options.js';
+/** Help texts for commands and groups, in one layout, from the specs and commander's option list. */
+import type { AnyCommand, CommandGroup } from './command.js';
 
-function optionLabel(name: string, o: OptionSpec): string {
-  const short = o.short === undefined ? '    ' : `-${o.short}, `;
-  const value = o.type === 'string' ? ` <${o.valueName ?? 'VALUE'}>` : '';
-  return `${short}--${name}${value}`;
+/** The help option every command and group accepts. */
+export const HELP_FLAGS = '-h, --help';
+/** Its description. */
+export const HELP_DESCRIPTION = 'Show this help';
+
+/** What help shows of one option (commander's Option, read-only). */
+export interface OptionLike {
+  readonly flags: string;
+  readonly short?: string | undefined;
+  readonly description: string;
+  readonly defaultValueDescription?: string | undefined;
+  readonly hidden?: boolean | undefined;
+}
+
+function optionRow(o: OptionLike): [string, string] {
+  const label = o.short === undefined ? `    ${o.flags}` : o.flags;
+  const d = o.defaultValueDescription;
+  return [label, d === undefined ? o.description : `${o.description} (default: ${d})`];
 }
 
 function table(rows: Array<[string, string]>, indent = 2): string {
@@ -24,29 +37,22 @@ function examplesBlock(examples: readonly string[] | undefined): string {
 }
 
 /** The --help text of `command`, whose full path is `path` (e.g. `pastiche tfrecord cat`). */
-export function commandHelp(command: Command, path: string): string {
-  const rows: Array<[string, string]> = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, o]) => {
-    const d = (o as OptionSpec).defaultText;
-    return [optionLabel(name, o as OptionSpec), d === undefined ? o.description : `${o.description} (default: ${d})`];
-  });
+export function commandHelp(command: AnyCommand, path: string, options: readonly OptionLike[]): string {
+  const rows = options.filter((o) => o.hidden !== true).map(optionRow);
   const description = command.description === undefined ? '' : `\n${command.description.trim()}\n`;
   return `Usage: ${path} ${command.usage}\n\n${capitalise(command.summary)}.\n${description}\nOptions:\n${table(rows)}\n${examplesBlock(command.examples)}`;
 }
 
 /** The --help text of `group` (the top level is a group too). */
-export function groupHelp(group: CommandGroup, path: string, extraOptions: Array<[string, string]> = []): string {
+export function groupHelp(group: CommandGroup, path: string, options: readonly OptionLike[]): string {
   const rows: Array<[string, string]> = group.commands.map((c) => [
     c.kind === 'group' ? `${c.name} ...` : c.name,
     c.summary,
   ]);
-  const options: Array<[string, string]> = [
-    ...extraOptions,
-    [optionLabel('help', HELP_OPTION), HELP_OPTION.description],
-  ];
   const description = group.description === undefined ? '' : `\n${group.description.trim()}\n`;
   return (
     `Usage: ${path} <command> [options]\n\n${capitalise(group.summary)}.\n${description}\nCommands:\n${table(rows)}\n\n` +
-    `Options:\n${table(options)}\n${examplesBlock(group.examples)}\nRun '${path} <command> --help' for the options of a command.\n`
+    `Options:\n${table(options.map(optionRow))}\n${examplesBlock(group.examples)}\nRun '${path} <command> --help' for the options of a command.\n`
   );
 }
 

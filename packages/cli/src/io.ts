@@ -31,8 +31,10 @@ export interface Context {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Working directory for relative paths. */
   readonly cwd: string;
-  /** Aborted on SIGINT; pass it to long operations. */
+  /** Aborted on SIGINT, SIGTERM or SIGHUP; pass it to long operations. */
   readonly signal: AbortSignal;
+  /** Standard input, read by the commands that take `-` as a file name. */
+  readonly stdin: AsyncIterable<Uint8Array>;
   /** Clock in milliseconds (monotonic where possible); injectable for tests. */
   readonly now: () => number;
 }
@@ -198,6 +200,7 @@ export function processContext(signal: AbortSignal): Context {
     env: process.env,
     cwd: process.cwd(),
     signal,
+    stdin: process.stdin,
     now: () => performance.now(),
   };
 }

@@ -1,44 +1,68 @@
 /**
- * Entry point of the `pastiche` command: walks the command tree in
- * commands/index.ts, parses options, runs the command and turns every error
- * into `pastiche: <message>` on stderr plus an exit code (0 ok, 1 data, 2 usage).
+ * Entry point of the `pastiche` command: builds the commander program from the
+ * command tree in commands/index.ts, runs the command and turns every error
+ * into `pastiche: <message>` on stderr plus an exit code (0 ok, 1 data, 2
+ * usage, 130 interrupted).
+ *
+ * Interruption policy, one for every command: SIGINT, SIGTERM and SIGHUP all
+ * abort `ctx.signal`; writers then delete their temporary files and leave
+ * every final name as it was, and the command exits with 130. Whatever
+ * temporary is still registered when the command ends (or on a second signal,
+ * or when the command has not stopped within INTERRUPT_GRACE_MS) is removed
+ * synchronously with `removeRegisteredTemps()` before exiting.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandGroup, CommandNode } from './command.js';
+import { CommanderError } from '@commander-js/extra-typings';
+import { removeRegisteredTemps } from '@pastiche/tfrecord/node';
 import { rootGroup } from './commands/index.js';
-import { CliError, ExitCode, OutputClosedError, usageError } from './errors.js';
-import { commandHelp, groupHelp } from './help.js';
+import { CliError, ExitCode, INTERRUPT_GRACE_MS, OutputClosedError } from './errors.js';
 import type { Context } from './io.js';
 import { MemoryOutput, processContext } from './io.js';
-import { parseCommandArgs } from './options.js';
+import { buildProgram, commanderExit, wantsHelp } from './program.js';
+import type { ProgramState } from './program.js';
+
+/** The signals that interrupt a command (exit code 130 for each). */
+export const INTERRUPT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Runs `pastiche` with `argv` (without node and script) and returns the exit code.
  * `io` replaces parts of the process context (stdout, stderr, env, ...), so tests
- * can run commands in-process and capture their output.
+ * can run commands in-process and capture their output; only a run over the
+ * real process (no `io.stdout`) installs the signal handlers.
  */
 export async function main(argv: string[], io: Partial<Context> = {}): Promise<number> {
   const controller = new AbortController();
   const ownsProcess = io.stdout === undefined;
-  // First Ctrl-C: abort gracefully (writers delete their temporary files); second: exit now.
-  const onSigint = (): void => {
-    if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
-    controller.abort(new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED }));
+  let timer: NodeJS.Timeout | undefined;
+  const forceExit = (): never => {
+    removeRegisteredTemps();
+    process.exit(ExitCode.INTERRUPTED);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) forceExit();
+    controller.abort(new CliError(`interrupted (${signal})`, { exitCode: ExitCode.INTERRUPTED }));
+    timer = setTimeout(forceExit, INTERRUPT_GRACE_MS);
+    timer.unref();
   };
   const ctx: Context = ownsProcess
     ? { ...processContext(io.signal ?? controller.signal), ...io }
     : { ...testDefaults(controller.signal), ...io };
-  if (ownsProcess) process.on('SIGINT', onSigint);
+  if (ownsProcess) for (const s of INTERRUPT_SIGNALS) process.on(s, onSignal);
   try {
-    const code = await dispatch(argv, ctx, rootGroup);
+    const code = await dispatch(argv, ctx);
     await ctx.stdout.flush();
-    return code;
+    return ctx.signal.aborted ? ExitCode.INTERRUPTED : code;
   } catch (e) {
-    return await report(e, ctx);
+    const code = await report(e, ctx);
+    return ctx.signal.aborted && code !== ExitCode.OK ? ExitCode.INTERRUPTED : code;
   } finally {
-    if (ownsProcess) process.off('SIGINT', onSigint);
+    if (ownsProcess) {
+      for (const s of INTERRUPT_SIGNALS) process.off(s, onSignal);
+      if (timer !== undefined) clearTimeout(timer);
+      if (controller.signal.aborted) removeRegisteredTemps();
+    }
   }
 }
 
@@ -49,8 +73,13 @@ function testDefaults(signal: AbortSignal): Context {
     env: {},
     cwd: process.cwd(),
     signal,
+    stdin: emptyInput(),
     now: () => performance.now(),
   };
+}
+
+async function* emptyInput(): AsyncGenerator<Uint8Array, void, undefined> {
+  // In-process runs read no standard input unless a test gives one.
 }
 
 /** The version of @pastiche/cli, from its package.json (found from src/ or dist/src/). */
@@ -68,46 +97,22 @@ export function version(): string {
   return 'unknown';
 }
 
-async function dispatch(argv: string[], ctx: Context, root: CommandGroup): Promise<number> {
-  let node: CommandNode = root;
-  let path = root.name;
-  let i = 0;
-  const isRoot = (): boolean => node === root;
-  while (node.kind === 'group') {
-    const group: CommandGroup = node;
-    const arg = argv[i];
-    const extra: Array<[string, string]> = isRoot() ? [['-V, --version', 'Print the version']] : [];
-    if (arg === undefined) {
-      await ctx.stderr.write(groupHelp(group, path, extra));
-      return ExitCode.USAGE;
+async function dispatch(argv: string[], ctx: Context): Promise<number> {
+  const state: ProgramState = { code: undefined, help: wantsHelp(argv) };
+  // The version is read only when asked for: it is a file read on every start otherwise.
+  const wantsVersion = argv[0] === '-V' || argv[0] === '--version';
+  const program = buildProgram(rootGroup, ctx, state, wantsVersion ? version() : '');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const code = commanderExit(e.code);
+      if (code !== undefined) return code;
+      throw new CliError(e.message.replace(/^error: /, ''), { exitCode: ExitCode.USAGE, cause: e });
     }
-    if (arg === '-h' || arg === '--help') {
-      await ctx.stdout.write(groupHelp(group, path, extra));
-      return ExitCode.OK;
-    }
-    if (isRoot() && (arg === '-V' || arg === '--version')) {
-      await ctx.stdout.write(`${version()}\n`);
-      return ExitCode.OK;
-    }
-    const hint = `See '${path} --help'.`;
-    if (arg.startsWith('-')) throw usageError(`Unknown option ${arg} for ${path}`, hint);
-    const child: CommandNode | undefined = group.commands.find((c) => c.name === arg);
-    if (child === undefined) {
-      const names = group.commands.map((c) => c.name);
-      const near = names.filter((n) => editDistance(n, arg) <= 2 || n.startsWith(arg));
-      const suggestion = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
-      throw usageError(`Unknown command ${arg} for ${path}${suggestion}; expected one of: ${names.join(', ')}`, hint);
-    }
-    node = child;
-    path = `${path} ${arg}`;
-    i++;
+    throw e;
   }
-  const parsed = parseCommandArgs(node, argv.slice(i), path);
-  if (parsed.help) {
-    await ctx.stdout.write(commandHelp(node, path));
-    return ExitCode.OK;
-  }
-  return await node.run(parsed, ctx);
+  return state.code ?? ExitCode.OK;
 }
 
 interface ErrorLike {
@@ -194,18 +199,4 @@ function describeStack(e: unknown): string {
     if (cur !== undefined) parts.push('Caused by:');
   }
   return parts.join('\n');
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -1,141 +1,39 @@
 /**
- * Argument parsing (over `node:util` parseArgs) and option validation with one
- * message shape, as sharp's: `Expected integer between 1 and 10000 for --limit
- * but received -1 of type string`. All failures are usage errors (exit code 2).
+ * Typed options for commander, and the one validation message of the CLI, as
+ * sharp's: `Expected integer between 1 and 10000 for --limit but received -1 of
+ * type string`. Every option that takes a value is declared with a factory
+ * below, which parses the text into its type (a number, a choice, a byte size)
+ * while commander reads the command line, so a command's `run` only ever sees
+ * typed values. All failures are usage errors (exit code 2); the framework adds
+ * the `See '... --help'.` hint.
  */
-import { parseArgs } from 'node:util';
-import type { Command, OptionSpec, OptionValues, ParsedArgs } from './command.js';
+import { Option } from '@commander-js/extra-typings';
 import { usageError } from './errors.js';
 
-/** The help options every command and group accepts. */
-export const HELP_OPTION = { type: 'boolean', short: 'h', description: 'Show this help' } as const;
-
-function hintFor(commandPath: string): string {
-  return `See '${commandPath} --help'.`;
-}
-
-/** Formats the received value and its type for a message (strings unquoted, as sharp). */
-function received(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const shown = Array.isArray(value) ? value.join(',') : String(value);
-  return `${shown} of type ${Array.isArray(value) ? 'array' : typeof value}`;
-}
-
-/** The standard validation message: `Expected <what> for --<flag> but received <value> of type <type>`. */
-export function invalidOption(flag: string, expected: string, value: unknown, commandPath?: string): Error {
-  const message = `Expected ${expected} for --${flag} but received ${received(value)}`;
-  return usageError(message, commandPath === undefined ? undefined : hintFor(commandPath));
-}
-
 /**
- * Parses `argv` against `command`'s options. Unknown options, missing values,
- * values given to flags and wrong positional counts are usage errors whose
- * message names the option. `--help` is reported as `help: true` and skips the
- * positional check.
+ * How a received value is shown in messages: `-1 of type string`. Command-line
+ * values are always strings; the type is still named so that the message
+ * reads the same as the libraries' for values given in code.
  */
-export function parseCommandArgs(
-  command: Command,
-  argv: string[],
-  commandPath: string,
-): ParsedArgs & { help: boolean } {
-  const spec: Record<string, OptionSpec> = { ...command.options, help: HELP_OPTION };
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [name, o] of Object.entries(spec)) {
-    options[name] = {
-      type: o.type,
-      ...(o.short === undefined ? {} : { short: o.short }),
-      ...(o.multiple === true ? { multiple: true } : {}),
-    };
-  }
-  // Non-strict parsing with tokens, so that every problem gets our own message.
-  const { values, positionals, tokens } = parseArgs({
-    args: argv,
-    options,
-    strict: false,
-    allowPositionals: true,
-    tokens: true,
-  });
-  const help = values['help'] === true;
-  const hint = hintFor(commandPath);
-  for (const t of tokens) {
-    if (t.kind !== 'option') continue;
-    const o = spec[t.name];
-    if (o === undefined) {
-      if (help) continue;
-      throw usageError(`Unknown option ${t.rawName} for ${commandPath}`, hint);
-    }
-    if (o.type === 'boolean' && t.value !== undefined) {
-      throw usageError(`Option --${t.name} takes no value but received ${t.value}`, hint);
-    }
-    if (o.type === 'string') {
-      // parseArgs (non-strict) takes `--limit --json` as limit="--json"; a value
-      // starting with "--" is almost always a forgotten argument.
-      const missing = t.value === undefined || (!t.inlineValue && t.value.startsWith('--') && t.value.length > 2);
-      if (missing) {
-        const name = o.valueName ?? 'VALUE';
-        throw usageError(`Missing ${name} for --${t.name}`, hint);
-      }
-    }
-  }
-  if (!help) {
-    // parseArgs keeps the last of repeated options; a repeat is more likely a mistake.
-    const seen = new Set<string>();
-    for (const t of tokens) {
-      if (t.kind !== 'option' || spec[t.name]?.multiple === true) continue;
-      if (seen.has(t.name)) throw usageError(`Option --${t.name} given more than once`, hint);
-      seen.add(t.name);
-    }
-    const p = command.positionals;
-    const min = p?.min ?? 0;
-    const max = p?.max ?? (p === undefined ? 0 : Number.POSITIVE_INFINITY);
-    if (positionals.length < min) {
-      const what = min === 1 ? p!.name : `${min} ${p!.name} arguments`;
-      throw usageError(`Missing ${what} for ${commandPath}`, hint);
-    }
-    if (positionals.some((x) => x === '')) {
-      throw usageError(
-        `Expected non-empty ${p?.name ?? 'argument'} for ${commandPath} but received an empty string`,
-        hint,
-      );
-    }
-    if (positionals.length > max) {
-      const extra = positionals[max]!;
-      throw usageError(
-        max === 0
-          ? `Unexpected argument ${extra} for ${commandPath}`
-          : `Too many arguments for ${commandPath}: expected at most ${max} ${p!.name} but received ${positionals.length}`,
-        hint,
-      );
-    }
-  }
-  return { values: values as OptionValues, positionals, commandPath, help };
+export function received(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value instanceof Uint8Array) return `${value.length} bytes of type Uint8Array`;
+  return `${Array.isArray(value) ? value.join(',') : String(value)} of type ${Array.isArray(value) ? 'array' : typeof value}`;
 }
 
-/** The string value of option `name`, or undefined when absent. */
-export function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const v = args.values[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw invalidOption(name, 'a value', v, args.commandPath);
-  return v;
+/** The standard validation error: `Expected <what> for --<flag> but received <value> of type <type>` (exit 2). */
+export function invalidOption(flag: string, expected: string, value: unknown, hint?: string): Error {
+  return usageError(`Expected ${expected} for --${flag} but received ${received(value)}`, hint);
 }
 
-/** All values of a repeatable string option (empty when absent). */
-export function stringsOption(args: ParsedArgs, name: string): string[] {
-  const v = args.values[name];
-  if (v === undefined) return [];
-  const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => {
-    if (typeof x !== 'string') throw invalidOption(name, 'a value', x, args.commandPath);
-    return x;
-  });
+/** The long name (without dashes) of commander flags such as `-n, --limit <N>`. */
+export function longName(flags: string): string {
+  const m = /--([A-Za-z0-9][\w-]*)/.exec(flags);
+  if (m === null) throw new Error(`option flags without a long name: ${flags}`);
+  return m[1]!;
 }
 
-/** True if boolean option `name` was given. */
-export function flagOption(args: ParsedArgs, name: string): boolean {
-  return args.values[name] === true;
-}
-
-/** Bounds for {@link integerOption}; `min` default 0, `max` default Number.MAX_SAFE_INTEGER. */
+/** Bounds for {@link parseInteger}; `min` default 0, `max` default Number.MAX_SAFE_INTEGER. */
 export interface IntegerBounds {
   min?: number;
   max?: number;
@@ -143,56 +41,34 @@ export interface IntegerBounds {
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
 
-/**
- * Parses a decimal integer option within [min, max], or returns `fallback`
- * when absent. Message: `Expected integer between 1 and 10000 for --limit but
- * received -1 of type string`.
- */
-export function integerOption(args: ParsedArgs, name: string, bounds: IntegerBounds, fallback: number): number;
-export function integerOption(args: ParsedArgs, name: string, bounds: IntegerBounds): number | undefined;
-export function integerOption(
-  args: ParsedArgs,
-  name: string,
-  bounds: IntegerBounds,
-  fallback?: number,
-): number | undefined {
-  const v = args.values[name];
-  if (v === undefined) return fallback;
-  return parseIntegerValue(name, v, bounds, args.commandPath);
-}
-
-/** Validates one raw value as an integer in bounds (see {@link integerOption}). */
-export function parseIntegerValue(name: string, v: unknown, bounds: IntegerBounds, commandPath?: string): number {
+/** Parses decimal integer text within [min, max] for option `--flag`, or throws the standard usage error. */
+export function parseInteger(flag: string, text: string, bounds: IntegerBounds = {}): number {
   const min = bounds.min ?? 0;
   const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
-  const n = typeof v === 'string' && INTEGER_TEXT.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+  const n = INTEGER_TEXT.test(text.trim()) ? Number(text.trim()) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `integer of at least ${min}` : `integer between ${min} and ${max}`;
-    throw invalidOption(name, range, v, commandPath);
+    throw invalidOption(flag, range, text);
   }
   return n;
 }
 
-/** Bounds for {@link numberOption}; defaults -Infinity and Infinity (values must be finite). */
+/** Bounds for {@link parseNumber}: inclusive `min`/`max` (default unbounded), or `above` (exclusive lower bound). */
 export interface NumberBounds {
   min?: number;
   max?: number;
+  /** The value must be greater than this (e.g. 0 for a learning rate). */
+  above?: number;
 }
 
-/** Parses a finite decimal number option within [min, max], or returns `fallback` when absent. */
-export function numberOption(args: ParsedArgs, name: string, bounds: NumberBounds, fallback: number): number;
-export function numberOption(args: ParsedArgs, name: string, bounds: NumberBounds): number | undefined;
-export function numberOption(
-  args: ParsedArgs,
-  name: string,
-  bounds: NumberBounds,
-  fallback?: number,
-): number | undefined {
-  const v = args.values[name];
-  if (v === undefined) return fallback;
+/** Parses finite decimal number text within the bounds for option `--flag`, or throws the standard usage error. */
+export function parseNumber(flag: string, text: string, bounds: NumberBounds = {}): number {
   const min = bounds.min ?? Number.NEGATIVE_INFINITY;
   const max = bounds.max ?? Number.POSITIVE_INFINITY;
-  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  const n = text.trim() !== '' ? Number(text) : Number.NaN;
+  if (bounds.above !== undefined && !(n > bounds.above)) {
+    throw invalidOption(flag, `number greater than ${bounds.above}`, text);
+  }
   if (!Number.isFinite(n) || n < min || n > max) {
     const range =
       Number.isFinite(min) && Number.isFinite(max)
@@ -202,29 +78,15 @@ export function numberOption(
           : Number.isFinite(max)
             ? `number of at most ${max}`
             : 'finite number';
-    throw invalidOption(name, range, v, args.commandPath);
+    throw invalidOption(flag, range, text);
   }
   return n;
 }
 
-/**
- * Returns the option's value if it is one of `choices`, `fallback` when absent.
- * Message: `Expected one of: example, sequence, raw for --kind but received foo of type string`.
- */
-export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[], fallback: T): T;
-export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined;
-export function choiceOption<T extends string>(
-  args: ParsedArgs,
-  name: string,
-  choices: readonly T[],
-  fallback?: T,
-): T | undefined {
-  const v = args.values[name];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-    throw invalidOption(name, `one of: ${choices.join(', ')}`, v, args.commandPath);
-  }
-  return v as T;
+/** Returns `text` if it is one of `choices`, or throws `Expected one of: a, b for --flag but received ...`. */
+export function parseChoice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) throw invalidOption(flag, `one of: ${choices.join(', ')}`, text);
+  return text as T;
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -243,19 +105,12 @@ const SIZE_UNITS: Record<string, number> = {
 
 /**
  * Parses a byte size such as `1048576`, `64MB`, `1.5GiB` (decimal k/M/G = 1000^n,
- * KiB/MiB/GiB = 1024^n) within [min, max] bytes, or returns `fallback` when absent.
+ * KiB/MiB/GiB = 1024^n) within [min, max] bytes.
  */
-export function byteSizeOption(
-  args: ParsedArgs,
-  name: string,
-  bounds: IntegerBounds,
-  fallback?: number,
-): number | undefined {
-  const v = args.values[name];
-  if (v === undefined) return fallback;
+export function parseByteSize(flag: string, text: string, bounds: IntegerBounds = {}): number {
   const min = bounds.min ?? 0;
   const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
-  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(v) : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = m === null ? undefined : SIZE_UNITS[m[2]!.toLowerCase()];
   const n = m === null || unit === undefined ? Number.NaN : Math.round(Number(m[1]) * unit);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -263,7 +118,74 @@ export function byteSizeOption(
       max === Number.MAX_SAFE_INTEGER
         ? `size of at least ${min} bytes (e.g. 64MB, 1GiB)`
         : `size between ${min} and ${max} bytes`;
-    throw invalidOption(name, range, v, args.commandPath);
+    throw invalidOption(flag, range, text);
   }
   return n;
+}
+
+/** Returns non-empty `text`, or throws `Expected non-empty <what> for --flag but received  of type string`. */
+export function parseNonEmpty(flag: string, text: string, what = 'value'): string {
+  if (text === '') throw invalidOption(flag, `non-empty ${what}`, text);
+  return text;
+}
+
+/** A string option (`-o, --output <OUT>`): typed as string. */
+export function stringOption<F extends string>(flags: F, description: string) {
+  return new Option(flags, description);
+}
+
+/** A flag (`--json`): typed as `true` when given. */
+export function flagOption<F extends string>(flags: F, description: string) {
+  return new Option(flags, description);
+}
+
+/** An integer option within `bounds` (see {@link parseInteger}). */
+export function integerOption<F extends string>(flags: F, description: string, bounds: IntegerBounds = {}) {
+  const flag = longName(flags);
+  return new Option(flags, description).argParser((text: string) => parseInteger(flag, text, bounds));
+}
+
+/** A finite number option within `bounds` (see {@link parseNumber}). */
+export function numberOption<F extends string>(flags: F, description: string, bounds: NumberBounds = {}) {
+  const flag = longName(flags);
+  return new Option(flags, description).argParser((text: string) => parseNumber(flag, text, bounds));
+}
+
+/** An option whose value is one of `choices` (see {@link parseChoice}). */
+export function choiceOption<F extends string, const T extends string>(
+  flags: F,
+  description: string,
+  choices: readonly T[],
+) {
+  const flag = longName(flags);
+  return new Option(flags, description).argParser((text: string): T => parseChoice(flag, text, choices));
+}
+
+/** A byte-size option (`64MB`, `1GiB`; see {@link parseByteSize}). */
+export function byteSizeOption<F extends string>(flags: F, description: string, bounds: IntegerBounds = {}) {
+  const flag = longName(flags);
+  return new Option(flags, description).argParser((text: string) => parseByteSize(flag, text, bounds));
+}
+
+/** An option parsed by `parse(text, flag)`, which throws {@link invalidOption} errors for bad text. */
+export function customOption<F extends string, T>(
+  flags: F,
+  description: string,
+  parse: (text: string, flag: string) => T,
+) {
+  const flag = longName(flags);
+  return new Option(flags, description).argParser((text: string) => parse(text, flag));
+}
+
+/** Options that may be given more than once (the framework refuses repeats of any other). */
+export const REPEATABLE: WeakSet<object> = new WeakSet();
+
+/** A repeatable string option (`--tag a --tag b`): typed as the list of values, in order. */
+export function repeatableOption<F extends string>(flags: F, description: string) {
+  const o = new Option(flags, description).argParser((text: string, previous: string[] | undefined) => [
+    ...(previous ?? []),
+    text,
+  ]);
+  REPEATABLE.add(o);
+  return o;
 }

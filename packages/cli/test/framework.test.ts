@@ -1,31 +1,55 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { describe, it } from 'node:test';
-import type { Command } from '../src/command.js';
+import { suite, test } from 'node:test';
+import type { AnyCommand } from '../src/command.js';
 import { defineCommand } from '../src/command.js';
 import { CliError } from '../src/errors.js';
 import { formatBytes, formatDuration } from '../src/format.js';
 import { MemoryOutput, StreamOutput } from '../src/io.js';
 import { version } from '../src/main.js';
-import { byteSizeOption, choiceOption, integerOption, numberOption, parseCommandArgs } from '../src/options.js';
+import {
+  flagOption,
+  integerOption,
+  parseByteSize,
+  parseChoice,
+  parseInteger,
+  parseNumber,
+  received,
+  repeatableOption,
+} from '../src/options.js';
 import { Progress } from '../src/progress.js';
 import { run } from './run.js';
 
-const probe: Command = defineCommand({
+/** A command for tests: prints its typed options and positionals as JSON. */
+const probe = defineCommand({
   name: 'probe',
   summary: 'a command for tests',
   usage: 'FILE... [options]',
-  options: {
-    limit: { type: 'string', short: 'n', valueName: 'N', description: 'limit' },
-    json: { type: 'boolean', description: 'json' },
-    tag: { type: 'string', multiple: true, description: 'tags' },
-  },
+  options: (c) =>
+    c
+      .addOption(integerOption('-n, --limit <N>', 'limit', { min: 1, max: 10000 }))
+      .addOption(flagOption('--json', 'json'))
+      .addOption(repeatableOption('--tag <TAG>', 'tags')),
   positionals: { name: 'FILE', min: 1, max: 2 },
-  run: () => Promise.resolve(0),
+  async run({ opts, positionals }, ctx) {
+    await ctx.stdout.write(JSON.stringify({ opts, positionals }));
+    return 0;
+  },
 });
 
-function parse(argv: string[]) {
-  return parseCommandArgs(probe, argv, 'pastiche probe');
+async function withCommand<T>(command: AnyCommand, fn: () => Promise<T>): Promise<T> {
+  const { rootGroup } = await import('../src/commands/index.js');
+  const commands = rootGroup.commands as AnyCommand[];
+  commands.push(command);
+  try {
+    return await fn();
+  } finally {
+    commands.pop();
+  }
+}
+
+async function probeRun(argv: string[]) {
+  return withCommand(probe, () => run(['probe', ...argv]));
 }
 
 function usageMessage(fn: () => unknown): string {
@@ -39,118 +63,115 @@ function usageMessage(fn: () => unknown): string {
   assert.fail('expected a usage error');
 }
 
-describe('argument parsing', () => {
-  it('parses long, short, inline and repeated options', () => {
-    const a = parse(['-n5', '--json', '--tag', 'a', '--tag=b', 'f1', '--', '-f2']);
-    assert.equal(a.values['limit'], '5');
-    assert.equal(a.values['json'], true);
-    assert.deepEqual(a.values['tag'], ['a', 'b']);
-    assert.deepEqual(a.positionals, ['f1', '-f2']);
-    assert.equal(a.help, false);
+const HINT = "See 'pastiche probe --help'.\n";
+
+suite('argument parsing (commander)', () => {
+  test('parses long, short, inline and repeated options into typed values', async () => {
+    const r = await probeRun(['-n5', '--json', '--tag', 'a', '--tag=b', 'f1', '--', '-f2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      opts: { limit: 5, json: true, tag: ['a', 'b'] },
+      positionals: ['f1', '-f2'],
+    });
+    const s = await probeRun(['--limit=7', 'f1']);
+    assert.deepEqual(JSON.parse(s.stdout), { opts: { limit: 7 }, positionals: ['f1'] });
   });
 
-  it('accepts negative numbers as values so that validation can name them', () => {
-    const a = parse(['--limit', '-1', 'f']);
-    assert.equal(
-      usageMessage(() => integerOption(a, 'limit', { min: 1, max: 10000 })),
-      'Expected integer between 1 and 10000 for --limit but received -1 of type string',
-    );
+  test('takes negative numbers as values so that validation can name them', async () => {
+    const r = await probeRun(['--limit', '-1', 'f']);
+    assert.deepEqual(r, {
+      code: 2,
+      stdout: '',
+      stderr: `pastiche: Expected integer between 1 and 10000 for --limit but received -1 of type string\n${HINT}`,
+    });
   });
 
-  it('rejects unknown options, missing values, values for flags, repeats and wrong positional counts', () => {
-    assert.equal(
-      usageMessage(() => parse(['--bogus', 'f'])),
-      'Unknown option --bogus for pastiche probe',
-    );
-    assert.equal(
-      usageMessage(() => parse(['-x', 'f'])),
-      'Unknown option -x for pastiche probe',
-    );
-    assert.equal(
-      usageMessage(() => parse(['f', '--limit'])),
-      'Missing N for --limit',
-    );
-    assert.equal(
-      usageMessage(() => parse(['f', '--limit', '--json'])),
-      'Missing N for --limit',
-    );
-    assert.equal(
-      usageMessage(() => parse(['f', '--json=yes'])),
-      'Option --json takes no value but received yes',
-    );
-    assert.equal(
-      usageMessage(() => parse(['f', '-n', '1', '-n', '2'])),
-      'Option --limit given more than once',
-    );
-    assert.equal(
-      usageMessage(() => parse([])),
-      'Missing FILE for pastiche probe',
-    );
-    assert.equal(
-      usageMessage(() => parse([''])),
-      'Expected non-empty FILE for pastiche probe but received an empty string',
-    );
-    assert.equal(
-      usageMessage(() => parse(['a', 'b', 'c'])),
-      'Too many arguments for pastiche probe: expected at most 2 FILE but received 3',
-    );
+  test('rejects unknown options, missing values, values for flags, repeats and wrong positional counts', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--bogus', 'f'], 'Unknown option --bogus for pastiche probe'],
+      [['-x', 'f'], 'Unknown option -x for pastiche probe'],
+      [['f', '--limit'], 'Missing N for --limit'],
+      [['f', '--limit', '--json'], 'Missing N for --limit'],
+      [['f', '--json=yes'], 'Option --json takes no value but received yes'],
+      [['f', '-n', '1', '-n', '2'], 'Option --limit given more than once'],
+      [['f', '--json', '--json'], 'Option --json given more than once'],
+      [[], 'Missing FILE for pastiche probe'],
+      [[''], 'Expected non-empty FILE for pastiche probe but received an empty string'],
+      [['a', 'b', 'c'], 'Too many arguments for pastiche probe: expected at most 2 FILE but received 3'],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await probeRun(argv);
+      assert.deepEqual(r, { code: 2, stdout: '', stderr: `pastiche: ${message}\n${HINT}` }, argv.join(' '));
+    }
   });
 
-  it('lets --help through whatever else is wrong', () => {
-    assert.equal(parse(['--bogus', '--help']).help, true);
-    assert.equal(parse(['-h']).help, true);
+  test('lets --help through whatever else is wrong', async () => {
+    for (const argv of [['--bogus', '--help'], ['-h'], ['--limit', 'x', '--help']]) {
+      const r = await probeRun(argv);
+      assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, /^Usage: pastiche probe FILE\.\.\. \[options\]\n/);
+      assert.match(r.stdout, /\n {2}-n, --limit <N> +limit\n/);
+      assert.match(r.stdout, /\n {6}--json +json\n/);
+      assert.match(r.stdout, /\n {2}-h, --help +Show this help\n/);
+    }
   });
 });
 
-describe('option validation', () => {
-  const args = (values: Record<string, string>) => ({ values, positionals: [], commandPath: 'pastiche probe' });
-
-  it('integers', () => {
-    assert.equal(integerOption(args({ limit: '42' }), 'limit', { min: 1, max: 100 }), 42);
-    assert.equal(integerOption(args({}), 'limit', { min: 1 }, 7), 7);
-    assert.equal(integerOption(args({}), 'limit', { min: 1 }), undefined);
+suite('option validation (one helper, one message shape)', () => {
+  test('integers', () => {
+    assert.equal(parseInteger('limit', '42', { min: 1, max: 100 }), 42);
     assert.equal(
-      usageMessage(() => integerOption(args({ limit: '1.5' }), 'limit', { min: 1, max: 10 })),
+      usageMessage(() => parseInteger('limit', '1.5', { min: 1, max: 10 })),
       'Expected integer between 1 and 10 for --limit but received 1.5 of type string',
     );
     assert.equal(
-      usageMessage(() => integerOption(args({ limit: 'ten' }), 'limit', { min: 0 })),
+      usageMessage(() => parseInteger('limit', 'ten', { min: 0 })),
       'Expected integer of at least 0 for --limit but received ten of type string',
     );
     assert.equal(
-      usageMessage(() => integerOption(args({ limit: '' }), 'limit', { min: 0 })),
+      usageMessage(() => parseInteger('limit', '', { min: 0 })),
       'Expected integer of at least 0 for --limit but received  of type string',
     );
     assert.equal(
-      usageMessage(() => integerOption(args({ limit: '99999999999999999999' }), 'limit', { min: 0 })),
+      usageMessage(() => parseInteger('limit', '99999999999999999999', { min: 0 })),
       'Expected integer of at least 0 for --limit but received 99999999999999999999 of type string',
     );
   });
 
-  it('numbers, choices and sizes', () => {
-    assert.equal(numberOption(args({ w: '0.25' }), 'w', { min: 0, max: 1 }), 0.25);
+  test('numbers, choices and sizes', () => {
+    assert.equal(parseNumber('w', '0.25', { min: 0, max: 1 }), 0.25);
     assert.equal(
-      usageMessage(() => numberOption(args({ w: 'NaN' }), 'w', { min: 0, max: 1 })),
+      usageMessage(() => parseNumber('w', 'NaN', { min: 0, max: 1 })),
       'Expected number between 0 and 1 for --w but received NaN of type string',
     );
-    assert.equal(choiceOption(args({ kind: 'raw' }), 'kind', ['example', 'raw'] as const, 'example'), 'raw');
-    assert.equal(choiceOption(args({}), 'kind', ['example', 'raw'] as const, 'example'), 'example');
     assert.equal(
-      usageMessage(() => choiceOption(args({ kind: 'json' }), 'kind', ['example', 'raw'] as const)),
+      usageMessage(() => parseNumber('lr', '0', { above: 0 })),
+      'Expected number greater than 0 for --lr but received 0 of type string',
+    );
+    assert.equal(parseChoice('kind', 'raw', ['example', 'raw'] as const), 'raw');
+    assert.equal(
+      usageMessage(() => parseChoice('kind', 'json', ['example', 'raw'] as const)),
       'Expected one of: example, raw for --kind but received json of type string',
     );
-    assert.equal(byteSizeOption(args({ s: '64MB' }), 's', { min: 1 }), 64_000_000);
-    assert.equal(byteSizeOption(args({ s: '1.5GiB' }), 's', { min: 1 }), 1.5 * 1024 ** 3);
-    assert.equal(byteSizeOption(args({ s: '1000' }), 's', { min: 1 }), 1000);
+    assert.equal(parseByteSize('s', '64MB', { min: 1 }), 64_000_000);
+    assert.equal(parseByteSize('s', '1.5GiB', { min: 1 }), 1.5 * 1024 ** 3);
+    assert.equal(parseByteSize('s', '1000', { min: 1 }), 1000);
     assert.equal(
-      usageMessage(() => byteSizeOption(args({ s: '12 parsecs' }), 's', { min: 1 })),
+      usageMessage(() => parseByteSize('s', '12 parsecs', { min: 1 })),
       'Expected size of at least 1 bytes (e.g. 64MB, 1GiB) for --s but received 12 parsecs of type string',
     );
   });
+
+  test('values are rendered one way', () => {
+    assert.equal(received('-1'), '-1 of type string');
+    assert.equal(received(3), '3 of type number');
+    assert.equal(received(new Uint8Array(4)), '4 bytes of type Uint8Array');
+    assert.equal(received(undefined), 'nothing');
+  });
 });
 
-describe('top level and groups', () => {
-  it('--help lists the groups; --version prints the package version', async () => {
+suite('top level and groups', () => {
+  test('--help lists the groups; --version prints the package version', async () => {
     const h = await run(['--help']);
     assert.equal(h.code, 0);
     assert.match(h.stdout, /^Usage: pastiche <command> \[options\]/);
@@ -163,14 +184,14 @@ describe('top level and groups', () => {
     assert.match(v.stdout, /^\d+\.\d+\.\d+/);
   });
 
-  it('no arguments: help on stderr and exit code 2', async () => {
+  test('no arguments: help on stderr and exit code 2', async () => {
     const r = await run([]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^Usage: pastiche <command>/);
   });
 
-  it('unknown commands and options are usage errors with a hint', async () => {
+  test('unknown commands and options are usage errors with a hint', async () => {
     const r = await run(['tfrecrod']);
     assert.equal(r.code, 2);
     assert.equal(
@@ -190,7 +211,7 @@ describe('top level and groups', () => {
     assert.equal(o.stderr, "pastiche: Unknown option --frobnicate for pastiche\nSee 'pastiche --help'.\n");
   });
 
-  it('group help lists its commands', async () => {
+  test('group help lists its commands', async () => {
     const r = await run(['tfrecord', '-h']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^Usage: pastiche tfrecord <command> \[options\]/);
@@ -203,37 +224,26 @@ async function topNames(): Promise<string> {
   return rootGroup.commands.map((c) => c.name).join(', ');
 }
 
-describe('error reporting', () => {
-  const failing = (e: unknown): Command =>
-    defineCommand({ name: 'x', summary: 's', usage: '', options: {}, run: () => Promise.reject(e) });
+suite('error reporting', () => {
+  const failing = (e: unknown): AnyCommand =>
+    defineCommand({ name: 'x', summary: 's', usage: '', options: (c) => c, run: () => Promise.reject(e) });
 
-  it('prints CliErrors as "pastiche: message" and returns their code; internal errors hide the stack', async () => {
-    const { rootGroup } = await import('../src/commands/index.js');
-    const commands = rootGroup.commands as Array<Command>;
-    const add = (c: Command) => commands.push(c);
-    const remove = () => commands.pop();
-    try {
-      add(failing(new CliError('bad data here', { exitCode: 1 })));
-      let r = await run(['x']);
-      assert.deepEqual(r, { code: 1, stdout: '', stderr: 'pastiche: bad data here\n' });
-      remove();
-      add(failing(new TypeError('oops')));
-      r = await run(['x']);
-      assert.equal(r.code, 1);
-      assert.equal(r.stderr, 'pastiche: internal error: oops\nSet PASTICHE_DEBUG=1 to see the stack trace.\n');
-      r = await run(['x'], { env: { PASTICHE_DEBUG: '1' } });
-      assert.match(r.stderr, /^pastiche: internal error: oops\nTypeError: oops\n {4}at /);
-      remove();
-      add(
-        failing(
-          Object.assign(new Error("ENOENT: no such file or directory, open 'nope'"), { code: 'ENOENT', path: 'nope' }),
-        ),
-      );
-      r = await run(['x']);
-      assert.deepEqual(r, { code: 1, stdout: '', stderr: 'pastiche: nope: no such file or directory\n' });
-    } finally {
-      remove();
-    }
+  test('prints CliErrors as "pastiche: message" and returns their code; internal errors hide the stack', async () => {
+    let r = await withCommand(failing(new CliError('bad data here', { exitCode: 1 })), () => run(['x']));
+    assert.deepEqual(r, { code: 1, stdout: '', stderr: 'pastiche: bad data here\n' });
+    const oops = failing(new TypeError('oops'));
+    r = await withCommand(oops, () => run(['x']));
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'pastiche: internal error: oops\nSet PASTICHE_DEBUG=1 to see the stack trace.\n');
+    r = await withCommand(oops, () => run(['x'], { env: { PASTICHE_DEBUG: '1' } }));
+    assert.match(r.stderr, /^pastiche: internal error: oops\nTypeError: oops\n {4}at /);
+    r = await withCommand(
+      failing(
+        Object.assign(new Error("ENOENT: no such file or directory, open 'nope'"), { code: 'ENOENT', path: 'nope' }),
+      ),
+      () => run(['x']),
+    );
+    assert.deepEqual(r, { code: 1, stdout: '', stderr: 'pastiche: nope: no such file or directory\n' });
   });
 });
 
@@ -257,8 +267,8 @@ class FakeStream extends EventEmitter {
   }
 }
 
-describe('StreamOutput', () => {
-  it('buffers small writes and writes them on flush', async () => {
+suite('StreamOutput', () => {
+  test('buffers small writes and writes them on flush', async () => {
     const s = new FakeStream();
     const out = new StreamOutput(s);
     for (let i = 0; i < 10; i++) await out.write(`${i}\n`);
@@ -267,7 +277,7 @@ describe('StreamOutput', () => {
     assert.equal(s.chunks.join(''), '0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n');
   });
 
-  it('waits for drain when the stream is full', async () => {
+  test('waits for drain when the stream is full', async () => {
     const s = new FakeStream();
     s.full = true;
     const out = new StreamOutput(s, { bufferChars: 0 });
@@ -283,7 +293,7 @@ describe('StreamOutput', () => {
     assert.equal(s.listenerCount('close'), 0);
   });
 
-  it('a closed pipe (EPIPE) ends main quietly with exit code 0', async () => {
+  test('a closed pipe (EPIPE) ends main quietly with exit code 0', async () => {
     const s = new FakeStream();
     s.failWith = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     const out = new StreamOutput(s);
@@ -294,8 +304,8 @@ describe('StreamOutput', () => {
   });
 });
 
-describe('Progress', () => {
-  it('is silent when stderr is not a terminal', () => {
+suite('Progress', () => {
+  test('is silent when stderr is not a terminal', () => {
     const out = new MemoryOutput();
     const p = new Progress(out, { total: 100 });
     p.update(50);
@@ -303,7 +313,7 @@ describe('Progress', () => {
     assert.equal(out.text(), '');
   });
 
-  it('draws rate and ETA on a terminal, at most every intervalMs', () => {
+  test('draws rate and ETA on a terminal, at most every intervalMs', () => {
     let t = 0;
     const out = new MemoryOutput({ isTTY: true, columns: 100 });
     const p = new Progress(out, { label: 'copy', total: 4_000_000, unit: 'bytes', now: () => t });
@@ -326,7 +336,7 @@ describe('Progress', () => {
     assert.ok(out.text().endsWith('\n'));
   });
 
-  it('shows a count and rate when the total is unknown', () => {
+  test('shows a count and rate when the total is unknown', () => {
     let t = 0;
     const p = new Progress(new MemoryOutput(), { unit: 'records', now: () => t });
     t = 2000;
@@ -335,8 +345,8 @@ describe('Progress', () => {
   });
 });
 
-describe('formatters', () => {
-  it('bytes and durations', () => {
+suite('formatters', () => {
+  test('bytes and durations', () => {
     assert.equal(formatBytes(999), '999 B');
     assert.equal(formatBytes(1234), '1.2 kB');
     assert.equal(formatBytes(389384), '389 kB');

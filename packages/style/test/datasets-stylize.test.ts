@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { encodeExample, readExamples, TFRecordWriter, type Example } from '@pastiche/tfrecord/node';
+import { encodeExample, isTFRecordError, readExamples, TFRecordWriter, type Example } from '@pastiche/tfrecord/node';
 import { StyleError, isStyleError } from '../src/errors.js';
 import type { RawImage } from '../src/image/load.js';
 import type { StylizeResult } from '../src/stylize/settings.js';
@@ -227,6 +227,70 @@ test('an interrupted run resumes after the records it finished, also past a torn
     const again = await stylizeDataset({ inputs, output: other, stylizer: changed });
     assert.equal(again.resumed, 0);
     assert.equal(again.records, 10);
+  });
+});
+
+test('two concurrent runs on one output: the second fails at once with LOCKED; one record per input', async () => {
+  await withDir(async (dir) => {
+    const inputs = await cs20Inputs(dir);
+    const out = join(dir, 'styled.tfrecord');
+    const firstLog: string[] = [];
+    const first = fakeStylizer(firstLog);
+    const run = first.run.bind(first);
+    let second: Promise<unknown> | undefined;
+    let lockInfo: { pid: number; what: string; started: string } | undefined;
+    // The first run starts the second one while it holds the lock and waits for its outcome.
+    first.run = async (...args) => {
+      if (second === undefined) {
+        lockInfo = JSON.parse(await readFile(`${out}.lock`, 'utf8')) as typeof lockInfo;
+        const secondLog: string[] = [];
+        second = stylizeDataset({ inputs, output: out, stylizer: fakeStylizer(secondLog) }).then(
+          () => assert.fail('the second run should have been refused'),
+          (e: unknown) => ({ e, secondLog }),
+        );
+        await second;
+      }
+      return run(...args);
+    };
+    const res = await stylizeDataset({ inputs, output: out, stylizer: first });
+    assert.equal(res.records, 10);
+    const { e, secondLog } = (await second) as { e: unknown; secondLog: string[] };
+    assert.ok(isTFRecordError(e, 'LOCKED'), String(e));
+    assert.equal(lockInfo?.pid, process.pid);
+    assert.equal(lockInfo?.what, 'stylize-dataset');
+    assert.equal(
+      e.message,
+      `${out} is locked by process ${process.pid} (stylize-dataset, started ${lockInfo?.started}); another run is writing it`,
+    );
+    assert.deepEqual(secondLog, [], 'the second run stylised nothing');
+    const labels = (await (await imageRecords(out)).toArray()).map((r) => r.label);
+    assert.deepEqual(labels, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The lock is released with the run: nothing but the inputs and the output remain.
+    assert.deepEqual((await readdir(dir)).sort(), ['in-a.tfrecord', 'in-b.tfrecord', 'styled.tfrecord']);
+    const again = await stylizeDataset({ inputs, output: join(dir, 'styled.tfrecord'), stylizer: fakeStylizer([]) });
+    assert.equal(again.records, 10);
+  });
+});
+
+test('an aborted run releases the lock; the next run continues', async () => {
+  await withDir(async (dir) => {
+    const inputs = await cs20Inputs(dir);
+    const out = join(dir, 'styled.tfrecord');
+    const log: string[] = [];
+    const ac = new AbortController();
+    await assert.rejects(
+      stylizeDataset({
+        inputs,
+        output: out,
+        signal: ac.signal,
+        stylizer: fakeStylizer(log, () => log.length === 3 && ac.abort()),
+      }),
+      (e: unknown) => isStyleError(e, 'ABORTED'),
+    );
+    assert.ok(!(await readdir(dir)).includes('styled.tfrecord.lock'));
+    const res = await stylizeDataset({ inputs, output: out, stylizer: fakeStylizer([]) });
+    assert.equal(res.resumed, 2);
+    assert.equal(res.records, 10);
   });
 });
 

@@ -26,7 +26,9 @@ export type TFRecordErrorCode =
   /** A file could not be opened, read or written. */
   | 'IO'
   /** The operation was aborted through an AbortSignal. */
-  | 'ABORTED';
+  | 'ABORTED'
+  /** Another live process holds the output's lock file (see `acquireLock` in the Node entry). */
+  | 'LOCKED';
 
 /** Options for {@link TFRecordError}. */
 export interface TFRecordErrorOptions {

@@ -307,7 +307,7 @@ test('the writer is atomic: nothing under the final name before close()', async 
   assert.equal(existsSync(path), false);
   const temps = readdirSync(dir);
   assert.equal(temps.length, 1);
-  assert.match(temps[0]!, /^\.atomic\.tfrecord\.tmp-\d+-[0-9a-f]+$/);
+  assert.match(temps[0]!, /^\.atomic\.tfrecord\.\d+\.[0-9a-f]+\.tmp$/);
   await w.close();
   assert.deepEqual(readdirSync(dir), ['atomic.tfrecord']);
   assert.equal((await readAll(path)).length, 3000);
@@ -343,7 +343,7 @@ test('a process that dies while writing leaves nothing under the final name', (t
   assert.equal(existsSync(path), false);
   const left = readdirSync(dir);
   assert.equal(left.length, 1);
-  assert.match(left[0]!, /^\.killed\.tfrecord\.tmp-\d+-[0-9a-f]+$/);
+  assert.match(left[0]!, /^\.killed\.tfrecord\.\d+\.[0-9a-f]+\.tmp$/);
 });
 
 test('an existing file is replaced only at close(); abort() leaves it and deletes the temporary', async () => {

@@ -3,14 +3,16 @@
  * itself: images -> TFRecord -> parse spec -> style transfer -> TFRecord ->
  * PNGs and an index.html contact sheet.
  */
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '@pastiche/tfrecord/node';
 import { extname, join, relative, resolve } from 'node:path';
 import { defineCommand } from '../command.js';
 import { usageError } from '../errors.js';
 import { formatDuration, plural } from '../format.js';
+import { guardOutputs } from '../guard.js';
 import { stringOption } from '../options.js';
 import { DownloadProgress, Progress } from '../progress.js';
-import { STYLE_OPTIONS, styleArgs } from './stylize-dataset.js';
+import { addStyleOptions, styleArgs } from './stylize-dataset.js';
 
 /** Side of the generated sample images, px. */
 const SAMPLE_SIDE = 128;
@@ -181,33 +183,38 @@ minute on two cores); the stylize options change them.
 Weights: --weights PATH, else PASTICHE_WEIGHTS, else the cache, else a
 download. Without any, the demo stops before doing anything else and says how
 to get them.`,
-  options: {
-    out: { type: 'string', valueName: 'DIR', description: 'Output folder', defaultText: 'pastiche-demo' },
-    content: {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'Content images (class sub-folders give labels) instead of the samples',
-    },
-    style: { type: 'string', short: 's', valueName: 'IMAGE', description: 'Style image (with --content)' },
-    ...STYLE_OPTIONS,
-    size: { ...STYLE_OPTIONS['size']!, defaultText: String(DEMO_SIZE) },
-    iterations: { ...STYLE_OPTIONS['iterations']!, defaultText: String(DEMO_ITERATIONS) },
-  },
+  options: (c) =>
+    addStyleOptions(c, { size: String(DEMO_SIZE), iterations: String(DEMO_ITERATIONS) })
+      .addOption(stringOption('--out <DIR>', 'Output folder').default('pastiche-demo', 'pastiche-demo'))
+      .addOption(
+        stringOption('--content <DIR>', 'Content images (class sub-folders give labels) instead of the samples'),
+      )
+      .addOption(stringOption('-s, --style <IMAGE>', 'Style image (with --content)')),
   examples: [
     'pastiche demo',
     'pastiche demo --out demo --weights ../shared/weights/vgg19-imagenet-uint8',
     'pastiche demo --content photos/ --style starry_night.jpg --size 256',
   ],
-  async run(args, ctx) {
-    const hint = `See '${args.commandPath} --help'.`;
-    const outDir = resolve(ctx.cwd, stringOption(args, 'out') ?? 'pastiche-demo');
-    const contentArg = stringOption(args, 'content');
-    const styleArg = stringOption(args, 'style');
+  async run({ opts, hint, commandPath }, ctx) {
+    const outDir = resolve(ctx.cwd, opts.out);
+    const contentArg = opts.content;
+    const styleArg = opts.style;
     if ((contentArg === undefined) !== (styleArg === undefined)) {
-      throw usageError(`Options --content and --style go together for ${args.commandPath}`, hint);
+      throw usageError(`Options --content and --style go together for ${commandPath}`, hint);
     }
-    const settings = styleArgs(args);
-    const weightsArg = stringOption(args, 'weights');
+    const settings = styleArgs(opts);
+    const weightsArg = opts.weights;
+    // Everything the demo writes, against what it reads.
+    const written = ['content.tfrecord', 'stylized.tfrecord', 'index.html', 'images', 'style.png'].map((f) =>
+      join(opts.out, f),
+    );
+    if (styleArg !== undefined) written.push(join(opts.out, `style${extname(styleArg)}`));
+    await guardOutputs({
+      cwd: ctx.cwd,
+      inputs: [...(styleArg === undefined ? [] : [styleArg]), ...(contentArg === undefined ? [] : [contentArg])],
+      ...(contentArg === undefined ? {} : { inputFolders: [contentArg] }),
+      outputs: written,
+    });
     const started = ctx.now();
     const say = async (line: string): Promise<void> => {
       const w = ctx.stdout.write(`${line}\n`);
@@ -326,9 +333,11 @@ to get them.`,
         ? JSON.stringify(JSON.parse(new TextDecoder().decode(settingsFeature.values[0])), null, 2)
         : '';
     const sheet = join(outDir, 'index.html');
-    await writeFile(
+    await writeFileAtomic(
       sheet,
-      contactSheet('pastiche demo: the CS20 lecture end to end', relative(outDir, stylePreview), settingsText, rows),
+      new TextEncoder().encode(
+        contactSheet('pastiche demo: the CS20 lecture end to end', relative(outDir, stylePreview), settingsText, rows),
+      ),
     );
     await say(
       `4. wrote ${plural(inputs.length + outputs.length, 'PNG')} to ${relative(ctx.cwd, images)} and the contact sheet ${relative(ctx.cwd, sheet)}`,

@@ -1,36 +1,53 @@
 /** `pastiche stylize-dataset`: style transfer of every image of a TFRecord dataset into a new dataset. */
 import { resolve } from 'node:path';
+import { shardNames } from '../tfrecord/output.js';
+import type { Command as Commander } from '@commander-js/extra-typings';
 import { defineCommand } from '../command.js';
-import type { OptionSpec, ParsedArgs } from '../command.js';
+import type { NoOptions } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatDuration, plural } from '../format.js';
-import { choiceOption, integerOption, numberOption, stringOption } from '../options.js';
+import { guardOutputs } from '../guard.js';
+import { choiceOption, customOption, integerOption, invalidOption, numberOption, stringOption } from '../options.js';
 import { DownloadProgress, Progress } from '../progress.js';
 
-/** Options shared by `stylize-dataset` and `demo`: the style-transfer settings. */
-export const STYLE_OPTIONS: Record<string, OptionSpec> = {
-  preset: { type: 'string', valueName: 'NAME', description: 'default or cs20', defaultText: 'default' },
-  size: {
-    type: 'string',
-    valueName: 'PX',
-    description: 'Longer side of each output in pixels (16..4096)',
-    defaultText: 'each image keeps its size',
-  },
-  iterations: { type: 'string', short: 'n', valueName: 'N', description: 'Optimiser steps per image (1..10000)' },
-  optimizer: { type: 'string', valueName: 'NAME', description: 'adam or lbfgs' },
-  lr: { type: 'string', valueName: 'X', description: "Adam's learning rate, pixel levels per step" },
-  'content-weight': { type: 'string', valueName: 'X', description: 'Weight of the content loss' },
-  'style-weight': { type: 'string', valueName: 'X', description: 'Weight of the style loss' },
-  'tv-weight': { type: 'string', valueName: 'X', description: 'Weight of the total-variation loss' },
-  init: { type: 'string', valueName: 'MODE', description: 'Start from content, noise or mix' },
-  seed: { type: 'string', valueName: 'N', description: 'Seed of the initial noise (0..4294967295)', defaultText: '0' },
-  weights: {
-    type: 'string',
-    valueName: 'PATH',
-    description: 'VGG weights: model.json, a folder holding one, or a Keras .h5',
-  },
-  threads: { type: 'string', valueName: 'N', description: 'onnxruntime threads', defaultText: 'all cores' },
-};
+/** Defaults shown in help for {@link addStyleOptions}; the preset's values apply when an option is absent. */
+export interface StyleOptionDefaults {
+  /** Help text of --size's default. */
+  size?: string;
+  /** Help text of --iterations' default. */
+  iterations?: string;
+}
+
+/** Adds the style-transfer settings shared by `stylize-dataset` and `demo` (absent = the preset's). */
+export function addStyleOptions(c: Commander<[], NoOptions>, defaults: StyleOptionDefaults = {}) {
+  const size = integerOption('--size <PX>', 'Longer side of each output in pixels (16..4096)', { min: 16, max: 4096 });
+  const iterations = integerOption('-n, --iterations <N>', 'Optimiser steps per image (1..10000)', {
+    min: 1,
+    max: 10000,
+  });
+  return c
+    .addOption(
+      choiceOption('--preset <NAME>', 'default or cs20', ['default', 'cs20'] as const).default(undefined, 'default'),
+    )
+    .addOption(size.default(undefined, defaults.size ?? 'each image keeps its size'))
+    .addOption(defaults.iterations === undefined ? iterations : iterations.default(undefined, defaults.iterations))
+    .addOption(choiceOption('--optimizer <NAME>', 'adam or lbfgs', ['adam', 'lbfgs'] as const))
+    .addOption(numberOption('--lr <X>', "Adam's learning rate, pixel levels per step", { above: 0 }))
+    .addOption(numberOption('--content-weight <X>', 'Weight of the content loss', { min: 0 }))
+    .addOption(numberOption('--style-weight <X>', 'Weight of the style loss', { min: 0 }))
+    .addOption(numberOption('--tv-weight <X>', 'Weight of the total-variation loss', { min: 0 }))
+    .addOption(choiceOption('--init <MODE>', 'Start from content, noise or mix', ['content', 'noise', 'mix'] as const))
+    .addOption(
+      integerOption('--seed <N>', 'Seed of the initial noise (0..4294967295)', { min: 0, max: 0xffffffff }).default(
+        undefined,
+        '0',
+      ),
+    )
+    .addOption(stringOption('--weights <PATH>', 'VGG weights: model.json, a folder holding one, or a Keras .h5'))
+    .addOption(
+      integerOption('--threads <N>', 'onnxruntime threads', { min: 1, max: 1024 }).default(undefined, 'all cores'),
+    );
+}
 
 /** The style-transfer settings of the command line, validated (undefined = the preset's). */
 export interface StyleArgs {
@@ -47,27 +64,20 @@ export interface StyleArgs {
   threads?: number;
 }
 
-/** Reads and validates {@link STYLE_OPTIONS} (usage errors, exit 2). */
-export function styleArgs(args: ParsedArgs): StyleArgs {
-  const lr = numberOption(args, 'lr', {});
-  if (lr !== undefined && !(lr > 0)) {
-    throw usageError(
-      `Expected number greater than 0 for --lr but received ${String(args.values['lr'])} of type string`,
-      `See '${args.commandPath} --help'.`,
-    );
-  }
+/** The settings of {@link addStyleOptions} as library options (undefined values dropped). */
+export function styleArgs(o: { [K in keyof StyleArgs]?: StyleArgs[K] | undefined }): StyleArgs {
   return defined({
-    preset: choiceOption(args, 'preset', ['default', 'cs20'] as const),
-    size: integerOption(args, 'size', { min: 16, max: 4096 }),
-    iterations: integerOption(args, 'iterations', { min: 1, max: 10000 }),
-    optimizer: choiceOption(args, 'optimizer', ['adam', 'lbfgs'] as const),
-    lr,
-    contentWeight: numberOption(args, 'content-weight', { min: 0 }),
-    styleWeight: numberOption(args, 'style-weight', { min: 0 }),
-    tvWeight: numberOption(args, 'tv-weight', { min: 0 }),
-    init: choiceOption(args, 'init', ['content', 'noise', 'mix'] as const),
-    seed: integerOption(args, 'seed', { min: 0, max: 0xffffffff }),
-    threads: integerOption(args, 'threads', { min: 1, max: 1024 }),
+    preset: o.preset,
+    size: o.size,
+    iterations: o.iterations,
+    optimizer: o.optimizer,
+    lr: o.lr,
+    contentWeight: o.contentWeight,
+    styleWeight: o.styleWeight,
+    tvWeight: o.tvWeight,
+    init: o.init,
+    seed: o.seed,
+    threads: o.threads,
   });
 }
 
@@ -78,19 +88,12 @@ export function defined<T extends Record<string, unknown>>(o: T): { [K in keyof 
   return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/** `--shard i/n` as { index, count }. */
-function shardOption(args: ParsedArgs): { index: number; count: number } | undefined {
-  const v = stringOption(args, 'shard');
-  if (v === undefined) return undefined;
-  const m = /^(\d{1,5})\/(\d{1,5})$/.exec(v);
-  const index = m === null ? NaN : Number(m[1]);
-  const count = m === null ? NaN : Number(m[2]);
-  if (!(count >= 1 && index < count)) {
-    throw usageError(
-      `Expected i/n with 0 <= i < n <= 99999 for --shard but received ${v} of type string`,
-      `See '${args.commandPath} --help'.`,
-    );
-  }
+/** Parses `--shard i/n` as { index, count }. */
+export function parseShardSpec(text: string, flag: string): { index: number; count: number } {
+  const m = /^(\d{1,5})\/(\d{1,5})$/.exec(text);
+  const index = m === null ? Number.NaN : Number(m[1]);
+  const count = m === null ? Number.NaN : Number(m[2]);
+  if (!(count >= 1 && index < count)) throw invalidOption(flag, 'i/n with 0 <= i < n <= 99999', text);
   return { index, count };
 }
 
@@ -117,31 +120,31 @@ records are kept in OUT.partial (with OUT.partial.json naming the inputs and
 settings) and the same command resumes; with other settings it starts over.
 The output appears under its name only when complete. OUT's extension sets the
 compression (.gz, .zz).`,
-  options: {
-    output: {
-      type: 'string',
-      short: 'o',
-      valueName: 'OUT',
-      description: 'Output TFRecord file (or shard name); required',
-    },
-    style: { type: 'string', short: 's', valueName: 'IMAGE', description: 'Style image; required' },
-    shard: { type: 'string', valueName: 'i/n', description: 'Do part i of n (0-based)', defaultText: '0/1' },
-    ...STYLE_OPTIONS,
-  },
+  options: (c) =>
+    addStyleOptions(c)
+      .addOption(stringOption('-o, --output <OUT>', 'Output TFRecord file (or shard name); required'))
+      .addOption(stringOption('-s, --style <IMAGE>', 'Style image; required'))
+      .addOption(customOption('--shard <i/n>', 'Do part i of n (0-based)', parseShardSpec).default(undefined, '0/1')),
   positionals: { name: 'IN', min: 1 },
   examples: [
     'pastiche stylize-dataset photos.tfrecord --style starry_night.jpg -o starry.tfrecord',
     'pastiche stylize-dataset "train-*.tfrecord.gz" --style scream.jpg -o styled.tfrecord.gz --size 256 --shard 0/4',
   ],
-  async run(args, ctx) {
-    const hint = `See '${args.commandPath} --help'.`;
-    const outputArg = stringOption(args, 'output');
-    if (outputArg === undefined) throw usageError(`Missing -o OUT for ${args.commandPath}`, hint);
-    const styleArg = stringOption(args, 'style');
-    if (styleArg === undefined) throw usageError(`Missing --style IMAGE for ${args.commandPath}`, hint);
-    const shard = shardOption(args);
-    const settings = styleArgs(args);
-    const weightsArg = stringOption(args, 'weights');
+  async run({ opts, positionals, hint, commandPath }, ctx) {
+    const outputArg = opts.output;
+    if (outputArg === undefined) throw usageError(`Missing -o OUT for ${commandPath}`, hint);
+    const styleArg = opts.style;
+    if (styleArg === undefined) throw usageError(`Missing --style IMAGE for ${commandPath}`, hint);
+    const shard = opts.shard;
+    const settings = styleArgs(opts);
+    const weightsArg = opts.weights;
+    const finalName =
+      shard === undefined || shard.count === 1 ? outputArg : shardNames(outputArg, shard.count)[shard.index]!;
+    await guardOutputs({
+      cwd: ctx.cwd,
+      inputs: [...positionals, styleArg, ...(weightsArg === undefined ? [] : [weightsArg])],
+      outputs: [finalName, `${finalName}.partial`, `${finalName}.partial.json`, `${finalName}.lock`],
+    });
 
     const { stylizeDataset } = await import('@pastiche/style');
     const started = ctx.now();
@@ -149,7 +152,7 @@ compression (.gz, .zz).`,
     let bar: Progress | undefined;
     try {
       const result = await stylizeDataset({
-        inputs: args.positionals.map((p) => resolve(ctx.cwd, p)),
+        inputs: positionals.map((p) => resolve(ctx.cwd, p)),
         output: resolve(ctx.cwd, outputArg),
         style: resolve(ctx.cwd, styleArg),
         ...(weightsArg === undefined ? {} : { weights: resolve(ctx.cwd, weightsArg) }),

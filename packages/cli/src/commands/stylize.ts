@@ -4,7 +4,9 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { defineCommand } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatDuration } from '../format.js';
-import { choiceOption, flagOption, integerOption, numberOption, stringOption } from '../options.js';
+import { guardOutputs, literal } from '../guard.js';
+import { flagOption, integerOption, stringOption } from '../options.js';
+import { addStyleOptions, defined } from './stylize-dataset.js';
 import { DownloadProgress, Progress } from '../progress.js';
 
 /** Runs `stylize()` with the options of the command line; see its help text. */
@@ -31,67 +33,47 @@ else PASTICHE_WEIGHTS, else the cache, else a download (see 'pastiche weights').
 With --json, stdout gets one JSON line per iteration:
 {"iteration","content","style","tv","total","seconds"}; iteration 0 is the
 loss of the initial image before any step.`,
-  options: {
-    output: {
-      type: 'string',
-      short: 'o',
-      valueName: 'OUT',
-      description: 'Output image (.png, .jpg, .jpeg, .webp); required',
-    },
-    preset: { type: 'string', valueName: 'NAME', description: 'default or cs20', defaultText: 'default' },
-    size: { type: 'string', valueName: 'PX', description: 'Longer side of the output in pixels (16..4096)' },
-    iterations: { type: 'string', short: 'n', valueName: 'N', description: 'Optimiser steps (1..10000)' },
-    optimizer: { type: 'string', valueName: 'NAME', description: 'adam or lbfgs' },
-    lr: { type: 'string', valueName: 'X', description: "Adam's learning rate, pixel levels per step" },
-    'content-weight': { type: 'string', valueName: 'X', description: 'Weight of the content loss' },
-    'style-weight': { type: 'string', valueName: 'X', description: 'Weight of the style loss' },
-    'tv-weight': { type: 'string', valueName: 'X', description: 'Weight of the total-variation loss' },
-    init: { type: 'string', valueName: 'MODE', description: 'Start from content, noise or mix' },
-    seed: {
-      type: 'string',
-      valueName: 'N',
-      description: 'Seed of the initial noise (0..4294967295)',
-      defaultText: '0',
-    },
-    'save-every': {
-      type: 'string',
-      valueName: 'N',
-      description: 'Also write OUT-<iteration>.<ext> every N iterations',
-    },
-    weights: {
-      type: 'string',
-      valueName: 'PATH',
-      description: 'VGG weights: model.json, a folder holding one, or a Keras .h5',
-    },
-    threads: { type: 'string', valueName: 'N', description: 'onnxruntime threads', defaultText: 'all cores' },
-    json: { type: 'boolean', description: 'Print one JSON line of losses per iteration to stdout' },
-  },
+  options: (c) =>
+    addStyleOptions(c)
+      .addOption(stringOption('-o, --output <OUT>', 'Output image (.png, .jpg, .jpeg, .webp); required'))
+      .addOption(
+        integerOption('--save-every <N>', 'Also write OUT-<iteration>.<ext> every N iterations', {
+          min: 1,
+          max: 10000,
+        }),
+      )
+      .addOption(flagOption('--json', 'Print one JSON line of losses per iteration to stdout')),
   positionals: { name: 'CONTENT STYLE', min: 2, max: 2 },
   examples: [
     'pastiche stylize photo.jpg starry_night.jpg -o out.png',
     'pastiche stylize photo.jpg scream.jpg -o out.jpg --preset cs20',
     'pastiche stylize photo.jpg scream.jpg -o out.webp --size 256 --iterations 50 --json > losses.jsonl',
   ],
-  async run(args, ctx) {
-    const hint = `See '${args.commandPath} --help'.`;
-    const [contentArg, styleArg] = args.positionals as [string, string];
-    const outputArg = stringOption(args, 'output');
-    if (outputArg === undefined) throw usageError(`Missing --output OUT for ${args.commandPath}`, hint);
-    // Every option is checked before the (long) run starts.
-    const preset = choiceOption(args, 'preset', ['default', 'cs20'] as const);
-    const size = integerOption(args, 'size', { min: 16, max: 4096 });
-    const iterations = integerOption(args, 'iterations', { min: 1, max: 10000 });
-    const optimizer = choiceOption(args, 'optimizer', ['adam', 'lbfgs'] as const);
-    const lr = positive(args, 'lr');
-    const contentWeight = numberOption(args, 'content-weight', { min: 0 });
-    const styleWeight = numberOption(args, 'style-weight', { min: 0 });
-    const tvWeight = numberOption(args, 'tv-weight', { min: 0 });
-    const init = choiceOption(args, 'init', ['content', 'noise', 'mix'] as const);
-    const seed = integerOption(args, 'seed', { min: 0, max: 0xffffffff });
-    const saveEvery = integerOption(args, 'save-every', { min: 1, max: 10000 });
-    const threads = integerOption(args, 'threads', { min: 1, max: 1024 });
-    const weightsArg = stringOption(args, 'weights');
-    const json = flagOption(args, 'json');
+  async run({ opts, positionals, hint, commandPath }, ctx) {
+    const [contentArg, styleArg] = positionals as [string, string];
+    const outputArg = opts.output;
+    if (outputArg === undefined) throw usageError(`Missing --output OUT for ${commandPath}`, hint);
+    const { preset, size, iterations, optimizer, lr, contentWeight, styleWeight, tvWeight, init, seed, threads } = opts;
+    const saveEvery = opts.saveEvery;
+    const weightsArg = opts.weights;
+    const json = opts.json === true;
+    const ext = extname(outputArg);
+    await guardOutputs({
+      cwd: ctx.cwd,
+      inputs: [contentArg, styleArg, ...(weightsArg === undefined ? [] : [weightsArg])],
+      outputs: [outputArg],
+      ...(saveEvery === undefined
+        ? {}
+        : {
+            patterns: [
+              {
+                dir: dirname(outputArg),
+                name: new RegExp(`^${literal(basename(outputArg, ext))}-\\d+${literal(ext)}$`),
+                shown: join(dirname(outputArg), `${basename(outputArg, ext)}-<iteration>${ext}`),
+              },
+            ],
+          }),
+    });
 
     const style = await import('@pastiche/style');
     const output = resolve(ctx.cwd, outputArg);
@@ -173,24 +155,6 @@ loss of the initial image before any step.`,
     }
   },
 });
-
-/** A number option that must be greater than zero (sharp-style message). */
-function positive(args: Parameters<typeof stringOption>[0], name: string): number | undefined {
-  const v = numberOption(args, name, {});
-  if (v !== undefined && !(v > 0))
-    throw usageError(
-      `Expected number greater than 0 for --${name} but received ${String(args.values[name])} of type string`,
-      `See '${args.commandPath} --help'.`,
-    );
-  return v;
-}
-
-/** Drops undefined values (exactOptionalPropertyTypes). */
-function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -3,9 +3,10 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommand, defineGroup } from '../command.js';
 import type { CommandGroup } from '../command.js';
-import { CliError, usageError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { formatBytes } from '../format.js';
-import { stringOption } from '../options.js';
+import { guardOutputs } from '../guard.js';
+import { customOption, invalidOption, stringOption } from '../options.js';
 import { Progress } from '../progress.js';
 import type { Context } from '../io.js';
 
@@ -32,33 +33,32 @@ export const weightsFetchCommand = defineCommand({
 Downloads the Keras VGG19 ImageNet "notop" weights (about 80 MB) into the cache
 folder, verifies the digest (md5 published by Keras, or --sha256), and moves the
 file into place only when complete. Prints the cached path.`,
-  options: {
-    url: {
-      type: 'string',
-      valueName: 'URL',
-      description: 'Download from this URL instead',
-      defaultText: 'the Keras file',
-    },
-    sha256: { type: 'string', valueName: 'HEX', description: 'Expected sha256 of the file (64 hex digits)' },
-    'cache-dir': {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'Cache folder',
-      defaultText: '$PASTICHE_CACHE_DIR or the platform cache',
-    },
-  },
+  options: (c) =>
+    c
+      .addOption(stringOption('--url <URL>', 'Download from this URL instead').default(undefined, 'the Keras file'))
+      .addOption(
+        customOption('--sha256 <HEX>', 'Expected sha256 of the file (64 hex digits)', (text, flag) => {
+          if (!/^[0-9a-fA-F]{64}$/.test(text)) throw invalidOption(flag, '64 hexadecimal digits', text);
+          return text;
+        }),
+      )
+      .addOption(
+        stringOption('--cache-dir <DIR>', 'Cache folder').default(
+          undefined,
+          '$PASTICHE_CACHE_DIR or the platform cache',
+        ),
+      ),
   examples: ['pastiche weights fetch', 'PASTICHE_CACHE_DIR=/data/cache pastiche weights fetch'],
-  async run(args, ctx) {
-    const url = stringOption(args, 'url');
-    const sha256 = stringOption(args, 'sha256');
-    if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) {
-      throw usageError(
-        `Expected 64 hexadecimal digits for --sha256 but received ${sha256} of type string`,
-        `See '${args.commandPath} --help'.`,
-      );
-    }
-    const cacheDir = stringOption(args, 'cache-dir');
-    const { fetchWeights } = await import('@pastiche/style');
+  async run({ opts }, ctx) {
+    const { url, sha256 } = opts;
+    const cacheDir = opts.cacheDir;
+    const { fetchWeights, cachedWeightsPath, defaultCacheDir } = await import('@pastiche/style');
+    // A file: URL is an input; the cached file is the output.
+    const source = url?.startsWith('file:') === true ? [new URL(url).pathname] : [];
+    const target = cachedWeightsPath(
+      cacheDir === undefined ? defaultCacheDir({ ...ctx.env }) : resolve(ctx.cwd, cacheDir),
+    );
+    await guardOutputs({ cwd: ctx.cwd, inputs: source, outputs: [target] });
     let bar: Progress | undefined;
     try {
       const path = await fetchWeights({
@@ -93,12 +93,12 @@ Checks PATH (a model.json, a folder holding one, or a Keras .h5) against its
 SHA256SUMS or the digest Keras publishes, then loads it and checks every layer's
 shape. Without PATH, verifies the weights 'pastiche stylize' would use (no
 download). Exit code 0 when every check passes, 1 otherwise.`,
-  options: {},
+  options: (c) => c,
   positionals: { name: 'PATH', min: 0, max: 1 },
   examples: ['pastiche weights verify', 'pastiche weights verify ../shared/weights/vgg19-imagenet-uint8'],
-  async run(args, ctx) {
+  async run({ positionals }, ctx) {
     const { resolveWeights, verifyWeights } = await import('@pastiche/style');
-    const arg = args.positionals[0];
+    const arg = positionals[0];
     const path =
       arg === undefined ? (await resolveWeights({ env: { ...ctx.env }, download: false })).path : resolve(ctx.cwd, arg);
     const result = await verifyWeights(path);
@@ -117,12 +117,10 @@ export const weightsWhereCommand = defineCommand({
 Weights are looked for in this order: --weights PATH, the PASTICHE_WEIGHTS
 environment variable, the cache folder, and finally a download into the cache.
 Prints each place, what is there, and the one that would be used.`,
-  options: {
-    weights: { type: 'string', valueName: 'PATH', description: 'As given to pastiche stylize' },
-  },
-  async run(args, ctx) {
+  options: (c) => c.addOption(stringOption('--weights <PATH>', 'As given to pastiche stylize')),
+  async run({ opts }, ctx) {
     const { cachedWeightsPath, defaultCacheDir, KERAS_VGG19_NOTOP, resolveWeights } = await import('@pastiche/style');
-    const flag = stringOption(args, 'weights');
+    const flag = opts.weights;
     const env = ctx.env['PASTICHE_WEIGHTS'];
     const cacheDir = defaultCacheDir({ ...ctx.env });
     const cached = cachedWeightsPath(cacheDir);

@@ -1,14 +1,15 @@
 /**
  * Output helpers for convert and from-jsonl: compression from the file name,
- * shard prefixes, opening a writer (creating its directory), and errors that
+ * shard names, opening a writer (creating its directory), and errors that
  * name the output. Files are written by the library under temporary names and
  * renamed into place only when complete.
  */
-import { mkdir, realpath } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { TFRecordWriter, isTFRecordError } from '@pastiche/tfrecord/node';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { TFRecordWriter, isTFRecordError, shardPath } from '@pastiche/tfrecord/node';
 import type { Compression } from '@pastiche/tfrecord/node';
-import { CliError, usageError } from '../errors.js';
+import { CliError } from '../errors.js';
+import { literal } from '../guard.js';
 
 /** Known TFRecord-ish extensions, longest first, kept at the end of shard names. */
 const EXTENSIONS = [
@@ -58,13 +59,21 @@ export async function openWriter(path: string, compression: Compression): Promis
   }
 }
 
-/** Refuses to write over one of the inputs (almost always a slip of the keyboard). */
-export async function checkNotAnInput(inputs: readonly string[], outputs: readonly string[]): Promise<void> {
-  const real = async (p: string): Promise<string> => realpath(p).catch(() => resolve(p));
-  const ins = new Set(await Promise.all(inputs.map(real)));
-  for (const o of outputs) {
-    if (ins.has(await real(o))) throw usageError(`Output ${o} is also an input; write to another path`);
-  }
+/** Every file name of a shard set of `count` shards for `output` (`d.tfrecord` -> `d-00000-of-00002.tfrecord`, ...). */
+export function shardNames(output: string, count: number): string[] {
+  const { prefix, suffix } = shardPrefix(output);
+  return Array.from({ length: count }, (_, i) => shardPath(prefix, i, count, suffix));
+}
+
+/** A pattern matching every shard name of `output` whatever the count (for shards cut by size). */
+export function shardPattern(output: string): { dir: string; name: RegExp; shown: string } {
+  const { prefix, suffix } = shardPrefix(output);
+  const base = basename(prefix);
+  return {
+    dir: dirname(output),
+    name: new RegExp(`^${literal(base)}-\\d{5}-of-\\d{5}${literal(suffix)}$`),
+    shown: `${prefix}-NNNNN-of-NNNNN${suffix}`,
+  };
 }
 
 /** A CliError for an output that could not be written, naming the output. */

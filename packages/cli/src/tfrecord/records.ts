@@ -1,29 +1,103 @@
 /**
- * What the tfrecord commands share: record kinds and their detection, reading
- * a file's records with errors that name the file, and file facts (size,
- * compression) for summaries.
+ * What the tfrecord commands share: record kinds and their detection (one
+ * default, `auto`), reading a file's records (or standard input's, for `-`)
+ * with errors that name the file, and file facts (size, compression) for
+ * summaries.
  */
 import { open, stat } from 'node:fs/promises';
 import {
   ProtoReader,
   decodeExample,
   decodeSequenceExample,
+  decompress,
   detectCompression,
   isTFRecordError,
   openRecordStream,
+  readRecords,
 } from '@pastiche/tfrecord/node';
 import type { Compression } from '@pastiche/tfrecord/node';
 import { CliError, ExitCode } from '../errors.js';
+import { plural } from '../format.js';
 import { exampleText, rawText, sequenceExampleText } from './canonical.js';
 
 /** How a record's bytes are interpreted. */
 export type RecordKind = 'example' | 'sequence' | 'raw';
 
-/** Values of `--kind` for commands that read records; `auto` looks at each file's first record. */
+/**
+ * Values of `--kind` for commands that read records. `auto` (the default of
+ * cat, head, inspect and verify) reads a file as raw bytes when its first
+ * record is no protobuf message of either shape, and otherwise each record as
+ * a SequenceExample when it carries feature_lists (field 2), else as an
+ * Example, so no field is ever left out.
+ */
 export const KIND_CHOICES = ['example', 'sequence', 'raw', 'auto'] as const;
 
 /** A `--kind` value. */
 export type KindChoice = (typeof KIND_CHOICES)[number];
+
+/** Help text of `--kind` for the reading commands. */
+export const KIND_HELP = 'Record kind: example, sequence, raw, or auto (detected per record)';
+
+/**
+ * True if `record`, a protobuf message, carries field 2 as a message at the
+ * top level: a SequenceExample's feature_lists, which an Example does not have.
+ */
+export function hasFeatureLists(record: Uint8Array): boolean {
+  try {
+    const r = new ProtoReader(record);
+    while (!r.done()) {
+      const tag = r.uint32();
+      if (tag >>> 3 === 2 && (tag & 7) === 2) return true;
+      r.skip(tag & 7, tag >>> 3);
+    }
+  } catch {
+    // Not a protobuf message: the decoder reports it.
+  }
+  return false;
+}
+
+/**
+ * The kind of each record of one file under a `--kind` choice. With an
+ * explicit `example`, records carrying feature_lists are still read as
+ * Examples (as asked) but counted in {@link hidden}, so the command can say
+ * what the Example view leaves out instead of dropping it silently.
+ */
+export class RecordKinds {
+  private readonly choice: KindChoice;
+  private fileKind: RecordKind | undefined;
+  /** Records read as Examples although they carry SequenceExample feature_lists (explicit `--kind example`). */
+  hidden = 0;
+  /** Index of the first such record, if any. */
+  firstHidden: number | undefined;
+  private index = 0;
+
+  constructor(choice: KindChoice) {
+    this.choice = choice;
+  }
+
+  /** The kind to read `record` as (records in file order). */
+  of(record: Uint8Array): RecordKind {
+    const i = this.index++;
+    if (this.choice === 'auto') {
+      this.fileKind ??= detectKind(record);
+      if (this.fileKind === 'raw') return 'raw';
+      return hasFeatureLists(record) ? 'sequence' : 'example';
+    }
+    if (this.choice === 'example' && hasFeatureLists(record)) {
+      if (this.hidden++ === 0) this.firstHidden = i;
+    }
+    return this.choice;
+  }
+
+  /** The warning for records read as Examples that carry feature_lists, or undefined when none did. */
+  warning(path: string): string | undefined {
+    if (this.hidden === 0) return undefined;
+    return (
+      `${path}: ${plural(this.hidden, 'record')} (the first is record ${this.firstHidden!}) ` +
+      `carry SequenceExample feature_lists, which --kind example leaves out (use --kind auto or --kind sequence)`
+    );
+  }
+}
 
 /**
  * Guesses the kind of a record: a SequenceExample has field 2 (feature_lists)
@@ -74,8 +148,26 @@ export interface FileFacts {
   compression: Compression;
 }
 
-/** Size and compression of `path`; a missing or unreadable file is a CliError naming it. */
+/** Names that mean standard input: `-`, and `/dev/stdin` (which may be a pipe that cannot be reopened). */
+export function isStdin(path: string): boolean {
+  return path === '-' || path === '/dev/stdin' || path === '/dev/fd/0' || path === '/proc/self/fd/0';
+}
+
+/** How standard input is named in messages. */
+export const STDIN_NAME = '<stdin>';
+
+/** `path` as messages show it (`<stdin>` for `-`). */
+export function displayName(path: string): string {
+  return isStdin(path) ? STDIN_NAME : path;
+}
+
+/**
+ * Size and compression of `path`; a missing or unreadable file is a CliError
+ * naming it. Standard input is not peeked at: its size is unknown (NaN) and
+ * its compression reported as 'none' (it is detected while reading).
+ */
 export async function fileFacts(path: string): Promise<FileFacts> {
+  if (isStdin(path)) return { size: Number.NaN, compression: 'none' };
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new CliError(`${path}: is a directory, not a file`);
@@ -130,6 +222,102 @@ export interface ReadFileOptions {
   verifyChecksums?: boolean;
   /** Aborts reading. */
   signal?: AbortSignal;
+  /** Standard input, for `-` and `/dev/stdin`; default process.stdin. */
+  stdin?: AsyncIterable<Uint8Array>;
+  /** Called with the count of (compressed) bytes read from standard input so far. */
+  onStdinBytes?: (bytes: number) => void;
+}
+
+/**
+ * `it` whose `next()` rejects with the signal's reason as soon as `signal`
+ * fires, even while it waits for bytes that may never come (an idle pipe).
+ */
+function abortable<T>(it: AsyncIterator<T>, signal: AbortSignal | undefined): AsyncIterator<T> {
+  if (signal === undefined) return it;
+  return {
+    return: (value?: unknown) => it.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+    next: () => {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        it.next().then(
+          (r) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(r);
+          },
+          (e: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+        );
+      });
+    },
+  };
+}
+
+/** Bytes looked at to detect the compression of standard input. */
+const DETECT_BYTES = 16;
+
+/**
+ * The records of a chunked stream whose compression is detected from its
+ * first bytes (gzip, zlib or none), with the portable decoder: standard input
+ * cannot be reopened or read at an offset, as the file reader does.
+ */
+async function* streamRecords(
+  chunks: AsyncIterable<Uint8Array>,
+  verifyChecksums: boolean,
+  onBytes: ((bytes: number) => void) | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const it = abortable(chunks[Symbol.asyncIterator](), signal);
+  try {
+    const head: Uint8Array[] = [];
+    let seen = 0;
+    let ended = false;
+    while (seen < DETECT_BYTES) {
+      const r = await it.next();
+      if (r.done === true) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      seen += r.value.length;
+    }
+    const first = new Uint8Array(Math.min(seen, DETECT_BYTES));
+    let at = 0;
+    for (const c of head) {
+      if (at >= first.length) break;
+      const part = c.subarray(0, first.length - at);
+      first.set(part, at);
+      at += part.length;
+    }
+    const compression = detectCompression(first);
+    let total = 0;
+    async function* replay(): AsyncGenerator<Uint8Array, void, undefined> {
+      for (const c of head) {
+        total += c.length;
+        onBytes?.(total);
+        yield c;
+      }
+      if (ended) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done === true) return;
+        total += r.value.length;
+        onBytes?.(total);
+        yield r.value;
+      }
+    }
+    const bytes = compression === 'none' ? replay() : decompress(replay(), compression);
+    yield* readRecords(bytes, { verifyChecksums });
+  } finally {
+    // Stopping early (`cat - --limit 1`, an error, a signal) lets go of standard input, so the
+    // process can end. Not awaited: an async iterator queues return() behind a pending next(),
+    // which on an idle pipe never settles; destroying the stream ends that read.
+    void it.return?.()?.catch(() => undefined);
+    (chunks as { destroy?: () => void }).destroy?.();
+  }
 }
 
 /**
@@ -141,15 +329,24 @@ export async function* readFileRecords(
   options: ReadFileOptions = {},
 ): AsyncGenerator<Uint8Array, void, undefined> {
   try {
+    if (isStdin(path)) {
+      const stdin = options.stdin ?? (process.stdin as AsyncIterable<Uint8Array>);
+      yield* streamRecords(stdin, options.verifyChecksums ?? true, options.onStdinBytes, options.signal);
+      return;
+    }
     yield* openRecordStream(path, {
       compression: 'auto',
       verifyChecksums: options.verifyChecksums ?? true,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (e) {
-    if (options.signal?.aborted === true)
-      throw new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
-    throw fileError(e, path);
+    if (options.signal?.aborted === true) {
+      const reason: unknown = options.signal.reason;
+      throw reason instanceof CliError
+        ? reason
+        : new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
+    }
+    throw fileError(e, displayName(path));
   }
 }
 

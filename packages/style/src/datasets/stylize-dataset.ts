@@ -15,11 +15,15 @@
  *   file, cuts a torn tail, and continues from the next record; different
  *   settings start over. On completion the partial file becomes the output
  *   (compressed if asked) by an atomic rename.
+ * - Exclusive: `<output>.lock` is held for the whole run, so a second run on
+ *   the same output fails at once instead of appending duplicates.
  */
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
   TFRecordWriter,
+  acquireLock,
+  writeFileAtomic,
   buildExample,
   countRecords,
   crc32c,
@@ -38,7 +42,6 @@ import sharp from 'sharp';
 import { StyleError } from '../errors.js';
 import type { LossRecord } from '../stylize/settings.js';
 import { createStylizer, type Stylizer, type StylizerOptions } from '../stylize/stylizer.js';
-import { writeFileAtomic } from '../image/index.js';
 import { cs20Example, encodedExample, type ImageRecord } from './schema.js';
 import { datasetShardPath } from './output.js';
 import { decodeLocated, locatedRecords } from './read.js';
@@ -216,13 +219,15 @@ export function shardSize(n: number, index: number, count: number): number {
  * style image and settings, writing a dataset of the same schema; see the
  * module notes for sharding and resuming. Unless `size`, `width` or `height`
  * is given, each image keeps its own size.
+ * The run holds `<output>.lock` (acquireLock of `@pastiche/tfrecord/node`)
+ * from start to finish, partial file and journal included; a second run on
+ * the same output fails at once with TFRecordError 'LOCKED'.
  * Throws StyleError: INVALID_OPTION, IMAGE (a record holds no readable image),
  * WEIGHTS/WEIGHTS_MISSING, ABORTED (the partial output stays for a rerun).
  */
 export async function stylizeDataset(options: StylizeDatasetOptions): Promise<StylizeDatasetResult> {
   const shard = options.shard ?? { index: 0, count: 1 };
   checkShard(shard);
-  const { signal } = options;
   if (typeof options.output !== 'string' || options.output === '') {
     throw new StyleError(
       'INVALID_OPTION',
@@ -230,6 +235,23 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
     );
   }
   const finalPath = shard.count === 1 ? options.output : datasetShardPath(options.output, shard.index, shard.count);
+  // One run per output at a time: two would append to the same partial file.
+  await mkdir(dirname(finalPath), { recursive: true });
+  const lock = await acquireLock(finalPath, { what: 'stylize-dataset' });
+  try {
+    return await stylizeLocked(options, shard, finalPath);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** stylizeDataset once it holds the output's lock. */
+async function stylizeLocked(
+  options: StylizeDatasetOptions,
+  shard: { index: number; count: number },
+  finalPath: string,
+): Promise<StylizeDatasetResult> {
+  const { signal } = options;
   const partial = `${finalPath}.partial`;
   const journal = `${partial}.json`;
 
@@ -282,7 +304,6 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
     } catch {
       previous = undefined;
     }
-    await mkdir(dirname(partial), { recursive: true });
     if (previous === identity) kept = Math.min(await keepCompleteRecords(partial), total);
     else await rm(partial, { force: true });
     if (kept > 0) options.onResume?.(kept);

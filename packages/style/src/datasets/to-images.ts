@@ -6,7 +6,7 @@ import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
 import type { FileDatasetOptions } from '@pastiche/tfrecord/node';
 import { StyleError } from '../errors.js';
-import { writeFileAtomic } from '../image/index.js';
+import { writeImageFile } from '../image/index.js';
 import { imageRecords, type LocatedImageRecord } from './read.js';
 
 /** Output formats of {@link tfrecordToImages}. */
@@ -96,7 +96,7 @@ export async function tfrecordToImages(
     for (let k = 2; used.has(name); k++) name = `${stem(r.file)}-${String(r.index).padStart(5, '0')}-${k}${ext}`;
     used.add(name);
     const path = join(outDir, name);
-    await writeFileAtomic(path, bytes);
+    await writeImageFile(path, bytes);
     out.push({ path, label: r.label, width: r.width, height: r.height });
     onImage?.(out.length, path);
   }

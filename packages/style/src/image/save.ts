@@ -2,9 +2,8 @@
  * Image output: deprocess a network tensor and encode it as PNG, JPEG or WebP,
  * written to a temporary name and renamed, so a reader never sees half a file.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
+import { writeFileAtomic } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { StyleError } from '../errors.js';
 import { checkChoice, checkInteger } from '../validate.js';
@@ -79,18 +78,21 @@ export async function saveImage(
 ): Promise<void> {
   const format = options.format ?? formatFromPath(path);
   const bytes = await encodeImage(data, width, height, { ...options, format });
-  await writeFileAtomic(path, bytes);
+  await writeImageFile(path, bytes);
 }
 
-/** Writes bytes to a temporary file beside `path`, then renames it over `path`. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+/**
+ * Writes encoded image bytes to `path` with the one safe-write mechanism
+ * (`writeFileAtomic` of `@pastiche/tfrecord/node`: temporary beside it, fsync,
+ * rename), so an existing file is replaced whole or not at all. Throws
+ * StyleError 'IMAGE' naming `path`.
+ */
+export async function writeImageFile(path: string, bytes: Uint8Array): Promise<void> {
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
+    await writeFileAtomic(path, bytes);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    const code = (e as { code?: unknown }).code;
+    const cause = (e as { cause?: unknown }).cause ?? e;
+    const code = (cause as { code?: unknown } | null)?.code;
     const known =
       code === 'ENOENT'
         ? 'its folder does not exist'
@@ -101,9 +103,10 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
             : undefined;
     // A known errno is fully said by the message; the CLI would print an attached cause again.
     if (known !== undefined) throw new StyleError('IMAGE', `Cannot write image '${path}': ${known}`, { file: path });
-    throw new StyleError('IMAGE', `Cannot write image '${path}': ${e instanceof Error ? e.message : String(e)}`, {
-      file: path,
-      cause: e,
-    });
+    throw new StyleError(
+      'IMAGE',
+      `Cannot write image '${path}': ${cause instanceof Error ? cause.message : String(cause)}`,
+      { file: path, cause },
+    );
   }
 }

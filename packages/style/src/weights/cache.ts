@@ -1,8 +1,8 @@
 /**
  * Where downloaded weights live, and what is downloaded.
  */
-import { homedir } from 'node:os';
-import { join, posix, win32 } from 'node:path';
+import { join } from 'node:path';
+import envPaths from 'env-paths';
 
 /**
  * The Keras VGG19 ImageNet "notop" weights (conv layers only, float32, about
@@ -23,31 +23,18 @@ export const KERAS_VGG19_NOTOP = {
 export type WeightsEnv = Record<string, string | undefined>;
 
 /**
- * The platform's cache folder for Pastiche: `PASTICHE_CACHE_DIR` if set, else
- * `$XDG_CACHE_HOME/pastiche` or `~/.cache/pastiche` (Linux and other Unix),
- * `~/Library/Caches/pastiche` (macOS), `%LOCALAPPDATA%\pastiche\Cache` (Windows).
- * `platform` and `home` default to the running process's.
+ * The cache folder for Pastiche: `PASTICHE_CACHE_DIR` from `env` if set and
+ * non-empty, else the platform's user cache folder as the `env-paths` package
+ * gives it (no suffix): `$XDG_CACHE_HOME/pastiche` or `~/.cache/pastiche`
+ * (Linux and other Unix), `~/Library/Caches/pastiche` (macOS),
+ * `%LOCALAPPDATA%\pastiche\Cache` (Windows). The platform folder follows the
+ * running process (its platform, home folder and `XDG_CACHE_HOME` /
+ * `LOCALAPPDATA`), not `env`.
  */
-export function defaultCacheDir(
-  env: WeightsEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = homedir(),
-): string {
+export function defaultCacheDir(env: WeightsEnv = process.env): string {
   const explicit = env['PASTICHE_CACHE_DIR'];
   if (explicit !== undefined && explicit !== '') return explicit;
-  if (platform === 'win32') {
-    const local = env['LOCALAPPDATA'];
-    return win32.join(
-      local !== undefined && local !== '' ? local : win32.join(home, 'AppData', 'Local'),
-      'pastiche',
-      'Cache',
-    );
-  }
-  if (platform === 'darwin') return posix.join(home, 'Library', 'Caches', 'pastiche');
-  // XDG says relative values are invalid and must be ignored.
-  const xdg = env['XDG_CACHE_HOME'];
-  if (xdg?.startsWith('/')) return posix.join(xdg, 'pastiche');
-  return posix.join(home, '.cache', 'pastiche');
+  return envPaths('pastiche', { suffix: '' }).cache;
 }
 
 /** Path of the Keras VGG19 file inside a cache folder. */

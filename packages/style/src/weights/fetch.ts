@@ -1,16 +1,22 @@
 /**
  * Download of the VGG-19 weights into the cache: streamed to a temporary file
- * beside the destination, hashed on the way, renamed into place only when
- * complete and verified.
+ * beside the destination (named and registered by the safe-write mechanism of
+ * `@pastiche/tfrecord/node`, so a signal handler removes it), hashed on the
+ * way, renamed into place only when complete and verified. Verified means the
+ * known checksum matches or, with no checksum known, the file loads as VGG-19
+ * weights (every layer name and shape); anything else is deleted.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cleanStaleTemps, registerTemp, tempPathFor, unregisterTemp } from '@pastiche/tfrecord/node';
 import { StyleError } from '../errors.js';
 import { KERAS_VGG19_NOTOP, defaultCacheDir } from './cache.js';
 import type { WeightsEnv } from './cache.js';
 import { digestAlgorithm } from './checksums.js';
 import type { DigestAlgorithm } from './checksums.js';
+import { loadKerasH5Weights } from './keras-h5.js';
+import { weightsVariant } from './vgg.js';
 
 /** Options of {@link fetchWeights}. */
 export interface FetchWeightsOptions {
@@ -71,10 +77,32 @@ function reasonOf(e: unknown): string {
 }
 
 /**
+ * Why the file at `tmp` is not VGG-19 weights, or undefined when it is: it
+ * must load as a Keras HDF5 file with every VGG-19 conv layer in its shape.
+ * The loader's message names the file; here the file is a hidden temporary,
+ * so "the file" says it better.
+ */
+async function notVgg19(tmp: string): Promise<string | undefined> {
+  try {
+    const weights = await loadKerasH5Weights(tmp);
+    return weightsVariant(weights) === 'vgg19'
+      ? undefined
+      : 'it holds VGG-16 layers (no block3_conv4, block4_conv4, block5_conv4)';
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return message.replaceAll(` in ${tmp}`, '').replaceAll(tmp, 'the file');
+  }
+}
+
+/**
  * Downloads the weights into the cache and returns the cached path. The file
- * is streamed to a temporary name in the cache folder, checked against the
- * digest, and renamed into place; on any failure nothing is left behind.
- * Throws StyleError DOWNLOAD (with instructions for a manual download) or ABORTED.
+ * is streamed to a temporary name in the cache folder and checked before it is
+ * renamed into place: against the digest when one is known (`sha256`, `md5`,
+ * or Keras' md5 for the default URL), else by loading it as VGG-19 weights
+ * (layer names and shapes). On any failure nothing is left behind; temporaries
+ * of dead processes for the same file are removed first.
+ * Throws StyleError DOWNLOAD (with instructions for a manual download), e.g.
+ * `Downloaded file from <url> is not VGG-19 weights: <reason>; the file was not kept`, or ABORTED.
  */
 export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<string> {
   const url = options.url ?? KERAS_VGG19_NOTOP.url;
@@ -126,7 +154,9 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
     return failure(`${what}: ${reasonOf(reason)}`, e);
   };
 
-  const tmp = join(cacheDir, `.${fileName}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+  await cleanStaleTemps(dest);
+  const tmp = tempPathFor(dest);
+  registerTemp(tmp);
   let fh: Awaited<ReturnType<typeof open>> | undefined;
   try {
     arm();
@@ -189,6 +219,13 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
           `Checksum mismatch for ${url}: expected ${expected.algorithm} ${expected.digest}, received ${actual} (${received} bytes); the file was not kept`,
         );
       }
+    } else {
+      const wrong = await notVgg19(tmp);
+      if (wrong !== undefined) {
+        throw failure(
+          `Downloaded file from ${url} is not VGG-19 weights: ${wrong} (${received} bytes); the file was not kept`,
+        );
+      }
     }
     await rename(tmp, dest);
     return dest;
@@ -200,5 +237,6 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<s
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
+    unregisterTemp(tmp);
   }
 }

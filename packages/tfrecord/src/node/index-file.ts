@@ -5,7 +5,7 @@
  * and read only records `[start, end)` (the basis for splitting a file over
  * workers). Indexes address uncompressed files only.
  */
-import { rename, rm, writeFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { detectCompression, DETECT_BYTES } from '../compression/index.js';
 import { decodeRecords, readRecordHeader, readRecords } from '../framing/decode.js';
@@ -16,6 +16,7 @@ import { abortError } from '../dataset/abort.js';
 import { checkInt, invalid } from '../dataset/validate.js';
 import { RecordIndex, formatIndex, parseIndex, shardRange } from '../index-file/index.js';
 import { fileBytes, ioError, openCounted, readFileBytes } from './dataset.js';
+import { writeFileAtomic } from './atomic.js';
 
 /** Options for {@link buildIndex} and {@link countRecords}. */
 export interface IndexOptions extends RecordReaderOptions {
@@ -133,17 +134,13 @@ export async function readIndexFile(path: string): Promise<RecordIndex> {
   }
 }
 
-/** Writes `index` to `path` in the tfrecord2idx format, through a temporary name and a rename. */
+/**
+ * Writes `index` to `path` in the tfrecord2idx format with {@link writeFileAtomic}
+ * (temporary beside it, fsync, rename): an existing file stays intact on failure.
+ */
 export async function writeIndexFile(path: string, index: RecordIndex): Promise<void> {
   if (!(index instanceof RecordIndex)) invalid('index', 'RecordIndex', index);
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  try {
-    await writeFile(tmp, formatIndex(index));
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw ioError(e, path);
-  }
+  await writeFileAtomic(path, new TextEncoder().encode(formatIndex(index)));
 }
 
 /** Builds the index of `recordPath` and writes it to `indexPath` (default `recordPath + '.idx'`). */

@@ -5,6 +5,16 @@
 export * from '../index.js';
 export { openRecordStream, readExamples, readSequenceExamples } from './read.js';
 export type { FileReadOptions } from './read.js';
+export {
+  tempPathFor,
+  registerTemp,
+  unregisterTemp,
+  removeRegisteredTemps,
+  cleanStaleTemps,
+  writeFileAtomic,
+  acquireLock,
+} from './atomic.js';
+export type { WriteFileAtomicOptions, Lock, LockInfo, AcquireLockOptions } from './atomic.js';
 export { TFRecordWriter } from './write.js';
 export type { WriterOptions } from './write.js';
 export {

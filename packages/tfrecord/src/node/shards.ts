@@ -12,14 +12,15 @@
  *   would take the current one past B framed (uncompressed) bytes. The count
  *   is known only at the end.
  *
- * Atomic: every shard is written under a temporary name in the target
- * directory; only when all are complete are they renamed to their final names.
+ * Atomic: every shard is written under a registered temporary name beside the
+ * prefix (`.<prefix base>.<pid>.<random>.tmp`, see ./atomic.ts); only when all
+ * are complete are they renamed to their final names. Temporaries of dead
+ * processes for the same prefix are removed first.
  * On any failure (source error, I/O, abort) the temporaries are removed and
  * no final name appears.
  */
-import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { TFRecordError } from '../errors.js';
 import { checkCompression } from '../compression/index.js';
 import type { Compression } from '../compression/index.js';
@@ -27,7 +28,8 @@ import { encodeExample } from '../example/encode.js';
 import type { Example } from '../example/types.js';
 import { throwIfAborted } from '../dataset/abort.js';
 import { checkInt, invalid } from '../dataset/validate.js';
-import { TFRecordWriter } from './write.js';
+import { cleanStaleTemps, syncDir, tempPathFor, unregisterTemp } from './atomic.js';
+import { openFileWriter, type TFRecordWriter } from './write.js';
 
 /** Options for {@link writeShards}. */
 export interface WriteShardsOptions {
@@ -43,6 +45,8 @@ export interface WriteShardsOptions {
   suffix?: string;
   /** Aborting stops writing (ABORTED) and removes the temporaries. */
   signal?: AbortSignal;
+  /** Told the temporaries of dead processes removed before writing (only called when there were some). */
+  onStaleTemps?: (paths: string[]) => void;
 }
 
 /** One written shard. */
@@ -91,17 +95,18 @@ export async function writeShards(
   if (typeof suffix !== 'string' || /[\\/]/.test(suffix)) invalid('suffix', 'string without path separators', suffix);
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) invalid('signal', 'AbortSignal', signal);
+  const { onStaleTemps } = options;
+  if (onStaleTemps !== undefined && typeof onStaleTemps !== 'function')
+    invalid('onStaleTemps', 'function', onStaleTemps);
   const writerOptions = { compression, ...(options.level === undefined ? {} : { level: options.level }) };
 
-  const dir = dirname(prefix);
-  const base = basename(prefix);
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const stale = await cleanStaleTemps(prefix);
+  if (stale.length > 0) onStaleTemps?.(stale);
   const parts: Part[] = [];
   const newPart = async (): Promise<Part> => {
-    const tmp = join(dir, `.${base}-${String(parts.length).padStart(5, '0')}.shard-${tag}`);
-    const part: Part = { tmp, writer: undefined, records: 0, bytes: 0 };
+    const part: Part = { tmp: tempPathFor(prefix), writer: undefined, records: 0, bytes: 0 };
     parts.push(part);
-    part.writer = await TFRecordWriter.open(tmp, writerOptions);
+    part.writer = await openFileWriter(part.tmp, undefined, writerOptions);
     return part;
   };
   const finishPart = async (part: Part): Promise<void> => {
@@ -152,13 +157,16 @@ export async function writeShards(
           cause: e,
         });
       }
+      unregisterTemp(part.tmp);
       renamed.push(path);
       out.push({ path, records: part.records, bytes: part.bytes });
     }
+    await syncDir(dirname(prefix));
     return out;
   } catch (e) {
     await Promise.allSettled(parts.map((p) => p.writer?.abort()));
     await Promise.allSettled(parts.map((p) => rm(p.tmp, { force: true })));
+    for (const p of parts) unregisterTemp(p.tmp);
     // A failed rename leaves a partial set: remove what was already renamed.
     await Promise.allSettled(renamed.map((p) => rm(p, { force: true })));
     throw e;

@@ -1,15 +1,15 @@
 /**
  * Writing TFRecord files on Node. Records are framed into 1 MiB batches (one
  * stream write per batch, not per record), optionally compressed with
- * node:zlib, written to a hidden temporary file in the target's directory, and
- * renamed over the target only by close() after an fsync: a crash or abort()
- * never leaves a half-written file under the final name.
+ * node:zlib, written to a hidden temporary file in the target's directory
+ * (named and registered by ./atomic.ts), and renamed over the target only by
+ * close() after an fsync: a crash, a signal or abort() never leaves a
+ * half-written file under the final name.
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { createDeflate, createGzip } from 'node:zlib';
@@ -20,6 +20,7 @@ import { encodeRecord, frameInPlace, recordSize, writeRecordInto } from '../fram
 import { describe } from '../framing/options.js';
 import { encodeSequenceExample, prepareExample, type PreparedExample } from '../example/encode.js';
 import type { Example, SequenceExample } from '../example/types.js';
+import { cleanStaleTemps, registerTemp, syncDir, tempPathFor, unregisterTemp } from './atomic.js';
 
 /** Options for {@link TFRecordWriter.open}. */
 export interface WriterOptions {
@@ -75,6 +76,8 @@ interface Target {
   discard(): Promise<void>;
 }
 
+let construct: (sink: Writable, done: Promise<void>, target: Target) => TFRecordWriter;
+
 /**
  * Writes framed records to a file (atomically, via {@link TFRecordWriter.open})
  * or to any Node Writable ({@link TFRecordWriter.toStream}). `write()` resolves
@@ -87,6 +90,8 @@ export class TFRecordWriter {
   bytesWritten = 0;
   /** Records accepted so far. */
   recordsWritten = 0;
+  /** Temporaries of dead processes that open() removed before writing (paths); empty for streams. */
+  removedStaleTemps: readonly string[] = [];
 
   private state: State = 'open';
   private failure: TFRecordError | undefined;
@@ -109,63 +114,25 @@ export class TFRecordWriter {
   }
 
   /**
-   * Opens a writer for the file at `path`. Bytes go to `.<name>.tmp-<pid>-<random>`
-   * in the same directory; close() fsyncs it and renames it to `path`.
+   * Opens a writer for the file at `path`. Stale temporaries of `path` left by
+   * dead processes are removed first (listed in {@link removedStaleTemps}).
+   * Bytes go to a registered temporary beside it ({@link tempPathFor}); close()
+   * fsyncs it and renames it to `path`, abort() deletes it.
    */
   static async open(path: string, options: WriterOptions = {}): Promise<TFRecordWriter> {
     if (typeof path !== 'string' || path === '') {
       throw new TFRecordError('INVALID_ARGUMENT', `Expected non-empty string for path but received ${describe(path)}`);
     }
     checkWriterOptions(options);
-    const compression = options.compression ?? defaultCompression(path);
-    const dir = dirname(path);
-    const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-    let fh: FileHandle;
-    try {
-      fh = await open(tmp, 'wx');
-    } catch (e) {
-      throw ioError(e, path, 'cannot create temporary file');
-    }
-    // Room for a few batches lets the next batch fill while the last one is written.
-    const file = fh.createWriteStream({ autoClose: false, highWaterMark: STREAM_BUFFER_BYTES });
-    const { sink, done } = withCompression(file, compression, options.level);
-    let closed = false;
-    const closeHandle = async (): Promise<void> => {
-      if (closed) return;
-      closed = true;
-      // A FileHandle waits for its streams to close before it closes itself;
-      // with autoClose off the stream only does so when destroyed.
-      if (!file.closed) {
-        const gone = once(file, 'close').catch(() => undefined);
-        file.destroy();
-        await gone;
-      }
-      await fh.close();
-    };
-    const target: Target = {
-      path,
-      async commit() {
-        await fh.sync();
-        await closeHandle();
-        await rename(tmp, path);
-        // The rename itself is durable only once the directory is synced (not possible everywhere).
-        try {
-          const d = await open(dir, 'r');
-          try {
-            await d.sync();
-          } finally {
-            await d.close();
-          }
-        } catch {
-          // Windows and some file systems cannot fsync a directory.
-        }
-      },
-      async discard() {
-        await closeHandle().catch(() => undefined);
-        await unlink(tmp).catch(() => undefined);
-      },
-    };
-    return new TFRecordWriter(sink, done, target);
+    const removed = await cleanStaleTemps(path);
+    const writer = await openFileWriter(tempPathFor(path), path, options);
+    writer.removedStaleTemps = removed;
+    return writer;
+  }
+
+  static {
+    // openFileWriter (this module only) builds file writers; the constructor stays private.
+    construct = (sink, done, target) => new TFRecordWriter(sink, done, target);
   }
 
   /**
@@ -340,6 +307,65 @@ export class TFRecordWriter {
     await this.target.discard();
     await this.done;
   }
+}
+
+/**
+ * A writer whose bytes go to the registered temporary `tmp` (created
+ * exclusively). close() fsyncs it and, if `finalPath` is given, renames it
+ * there; with `finalPath` undefined the finished file stays at `tmp` for the
+ * caller to rename (writeShards renames a whole set only once all are complete)
+ * and stays registered until the caller calls unregisterTemp. Not exported from
+ * the package entry.
+ */
+export async function openFileWriter(
+  tmp: string,
+  finalPath: string | undefined,
+  options: WriterOptions,
+): Promise<TFRecordWriter> {
+  const name = finalPath ?? tmp;
+  checkWriterOptions(options);
+  const compression = options.compression ?? defaultCompression(name);
+  registerTemp(tmp);
+  let fh: FileHandle;
+  try {
+    fh = await open(tmp, 'wx');
+  } catch (e) {
+    unregisterTemp(tmp);
+    throw ioError(e, name, 'cannot create temporary file');
+  }
+  // Room for a few batches lets the next batch fill while the last one is written.
+  const file = fh.createWriteStream({ autoClose: false, highWaterMark: STREAM_BUFFER_BYTES });
+  const { sink, done } = withCompression(file, compression, options.level);
+  let closed = false;
+  const closeHandle = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    // A FileHandle waits for its streams to close before it closes itself;
+    // with autoClose off the stream only does so when destroyed.
+    if (!file.closed) {
+      const gone = once(file, 'close').catch(() => undefined);
+      file.destroy();
+      await gone;
+    }
+    await fh.close();
+  };
+  return construct(sink, done, {
+    path: name,
+    async commit() {
+      await fh.sync();
+      await closeHandle();
+      if (finalPath === undefined) return;
+      await rename(tmp, finalPath);
+      unregisterTemp(tmp);
+      // The rename itself is durable only once the directory is synced.
+      await syncDir(dirname(finalPath));
+    },
+    async discard() {
+      await closeHandle().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+      unregisterTemp(tmp);
+    },
+  });
 }
 
 /** Resolves on 'drain'; rejects if the stream errors or closes first. */

@@ -4,7 +4,8 @@ import type { RecordIndex } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { plural } from '../../format.js';
-import { flagOption, stringOption } from '../../options.js';
+import { guardOutputs } from '../../guard.js';
+import { flagOption, parseNonEmpty, customOption, stringOption } from '../../options.js';
 import { fileError, fileFacts } from '../../tfrecord/records.js';
 
 /** Writes FILE.index for each FILE: one line `offset size` per record (size = data + 16 bytes). */
@@ -20,40 +21,34 @@ offset is the byte position of the record's header and size its framed length
 verified, the bodies are skipped), so indexing is fast; use 'verify' to check
 the data checksums too. Index offsets address the bytes of an uncompressed
 file, so GZIP/ZLIB files are refused (convert them with --compression none).`,
-  options: {
-    output: { type: 'string', short: 'o', valueName: 'INDEX', description: 'Index path (only with a single FILE)' },
-    suffix: {
-      type: 'string',
-      valueName: 'SUFFIX',
-      description: 'Suffix appended to FILE for the index path',
-      defaultText: '.index',
-    },
-    quiet: { type: 'boolean', short: 'q', description: 'Print nothing on success' },
-  },
+  options: (c) =>
+    c
+      .addOption(stringOption('-o, --output <INDEX>', 'Index path (only with a single FILE)'))
+      .addOption(
+        customOption('--suffix <SUFFIX>', 'Suffix appended to FILE for the index path', (text, flag) =>
+          parseNonEmpty(flag, text, 'suffix'),
+        ).default('.index', '.index'),
+      )
+      .addOption(flagOption('-q, --quiet', 'Print nothing on success')),
   positionals: { name: 'FILE', min: 1 },
   examples: ['pastiche tfrecord index train-*.tfrecord', 'pastiche tfrecord index data.tfrecord --suffix .idx'],
-  async run(args, ctx) {
-    const output = stringOption(args, 'output');
-    const suffix = stringOption(args, 'suffix') ?? '.index';
-    if (suffix === '')
-      throw usageError(
-        'Expected non-empty suffix for --suffix but received  of type string',
-        `See '${args.commandPath} --help'.`,
-      );
-    if (output !== undefined && args.positionals.length > 1) {
-      throw usageError(
-        `Option --output needs a single FILE but received ${args.positionals.length}`,
-        `See '${args.commandPath} --help'.`,
-      );
+  async run({ opts, positionals, hint }, ctx) {
+    const output = opts.output;
+    const suffix = opts.suffix;
+    if (output !== undefined && positionals.length > 1) {
+      throw usageError(`Option --output needs a single FILE but received ${positionals.length}`, hint);
     }
-    for (const path of args.positionals) {
+    // Every index is checked against every input before the first is written.
+    const targets = positionals.map((p) => output ?? `${p}${suffix}`);
+    await guardOutputs({ cwd: ctx.cwd, inputs: positionals, outputs: targets });
+    for (const [i, path] of positionals.entries()) {
       const facts = await fileFacts(path);
       if (facts.compression !== 'none') {
         throw new CliError(
           `${path}: cannot index a ${facts.compression.toUpperCase()}-compressed file: index offsets address an uncompressed file (run 'pastiche tfrecord convert ${path} -o OUT --compression none' first)`,
         );
       }
-      const target = output ?? `${path}${suffix}`;
+      const target = targets[i]!;
       let index: RecordIndex;
       try {
         index = await buildIndex(path, { signal: ctx.signal });
@@ -61,7 +56,7 @@ file, so GZIP/ZLIB files are refused (convert them with --compression none).`,
       } catch (e) {
         throw fileError(e, path);
       }
-      if (!flagOption(args, 'quiet')) await ctx.stdout.write(`${target}: ${plural(index.count, 'record')}\n`);
+      if (opts.quiet !== true) await ctx.stdout.write(`${target}: ${plural(index.count, 'record')}\n`);
     }
     return 0;
   },

@@ -1,8 +1,14 @@
 /** `pastiche tfrecord cat`: records as canonical JSON lines. */
 import { defineCommand } from '../../command.js';
 import { choiceOption, integerOption } from '../../options.js';
-import { KIND_CHOICES, detectKind, readFileRecords, recordLine } from '../../tfrecord/records.js';
-import type { RecordKind } from '../../tfrecord/records.js';
+import {
+  KIND_CHOICES,
+  KIND_HELP,
+  RecordKinds,
+  displayName,
+  readFileRecords,
+  recordLine,
+} from '../../tfrecord/records.js';
 
 /** Prints every record of the given files as one line of canonical JSON. */
 export const catCommand = defineCommand({
@@ -16,39 +22,41 @@ of tf.train.Example: {"features": {NAME: FEATURE}} where FEATURE is
 {"bytes_b64": ["..."]} or {} (no kind set). A SequenceExample prints as
 {"context": {...}, "feature_lists": {NAME: [FEATURE, ...]}}, and --kind raw
 prints {"bytes_b64": "..."} per record. Keys are sorted, so the output can be
-compared with jq or diff. Checksums are verified.`,
-  options: {
-    kind: {
-      type: 'string',
-      short: 'k',
-      valueName: 'KIND',
-      description: 'Record kind: example, sequence, raw, or auto (detected per file)',
-      defaultText: 'example',
-    },
-    limit: { type: 'string', short: 'n', valueName: 'N', description: 'Stop after N records in all (0 prints none)' },
-  },
+compared with jq or diff. Checksums are verified.
+
+--kind auto (the default) prints each record in the form that keeps all of it:
+a SequenceExample when it carries feature_lists, else an Example (raw bytes for
+a file whose first record is neither). With --kind example, records carrying
+feature_lists are printed without them and counted in a warning on stderr.
+FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
+  options: (c) =>
+    c
+      .addOption(choiceOption('-k, --kind <KIND>', KIND_HELP, KIND_CHOICES).default('auto' as const, 'auto'))
+      .addOption(integerOption('-n, --limit <N>', 'Stop after N records in all (0 prints none)', { min: 0 })),
   positionals: { name: 'FILE', min: 1 },
   examples: [
     'pastiche tfrecord cat train.tfrecord --limit 2',
-    'pastiche tfrecord cat --kind sequence clips.tfrecord.gz | jq .feature_lists',
+    'pastiche tfrecord cat clips.tfrecord.gz | jq .feature_lists',
     'pastiche tfrecord cat --kind raw data.tfrecord | head -n 1',
+    'gzip -dc data.tfrecord.gz | pastiche tfrecord cat -',
   ],
-  async run(args, ctx) {
-    const kindOption = choiceOption(args, 'kind', KIND_CHOICES, 'example');
-    const limit = integerOption(args, 'limit', { min: 0 }, Number.POSITIVE_INFINITY);
+  async run({ opts, positionals }, ctx) {
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
     let printed = 0;
-    for (const path of args.positionals) {
+    for (const path of positionals) {
       if (printed >= limit) break;
-      let kind: RecordKind | undefined = kindOption === 'auto' ? undefined : kindOption;
+      const kinds = new RecordKinds(opts.kind);
+      const name = displayName(path);
       let index = 0;
-      for await (const record of readFileRecords(path, { signal: ctx.signal })) {
-        kind ??= detectKind(record);
-        const line = recordLine(kind, record, path, index);
+      for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
+        const line = recordLine(kinds.of(record), record, name, index);
         const wait = ctx.stdout.write(`${line}\n`);
         if (wait !== undefined) await wait;
         index++;
         if (++printed >= limit) break;
       }
+      const warning = kinds.warning(name);
+      if (warning !== undefined) await ctx.stderr.write(`pastiche: warning: ${warning}\n`);
     }
     return 0;
   },

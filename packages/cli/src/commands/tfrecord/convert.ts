@@ -3,17 +3,21 @@ import { writeShards } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { formatBytes, plural } from '../../format.js';
+import { guardOutputs } from '../../guard.js';
 import { byteSizeOption, choiceOption, integerOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
 import {
-  checkNotAnInput,
   compressionFromPath,
   ensureDirectory,
   openWriter,
+  shardNames,
+  shardPattern,
   shardPrefix,
   writeError,
 } from '../../tfrecord/output.js';
-import { fileFacts, readFileRecords } from '../../tfrecord/records.js';
+import { fileFacts, isStdin, readFileRecords } from '../../tfrecord/records.js';
+
+const COMPRESSIONS = ['gzip', 'zlib', 'none'] as const;
 
 /** Marks errors of the inputs, so they are not reported as errors of the output. */
 class InputError extends Error {
@@ -35,54 +39,50 @@ i mod N; with --max-shard-bytes B, shards are contiguous and each holds at most
 B bytes of framed records (measured before compression; a larger record gets a
 shard of its own). Shards are named as TensorFlow does: -o out/train.tfrecord.gz
 gives out/train-00000-of-00004.tfrecord.gz, ... Everything is written under
-temporary names and renamed at the end; on any error no output is left behind.`,
-  options: {
-    output: {
-      type: 'string',
-      short: 'o',
-      valueName: 'OUT',
-      description: 'Output file (or the name shards are derived from)',
-    },
-    compression: {
-      type: 'string',
-      short: 'c',
-      valueName: 'KIND',
-      description: 'Output compression: gzip, zlib or none',
-      defaultText: 'from the extension of OUT',
-    },
-    shards: { type: 'string', valueName: 'N', description: 'Write N shards, record i to shard i mod N' },
-    'max-shard-bytes': {
-      type: 'string',
-      valueName: 'B',
-      description: 'Start a new shard before B framed bytes (e.g. 100MB, 1GiB)',
-    },
-  },
+temporary names and renamed at the end; on any error no output is left behind.
+IN may be - (or /dev/stdin) for standard input; its compression is detected.
+An output that is one of the inputs (any shard name, through symlinks and hard
+links) is refused.`,
+  options: (c) =>
+    c
+      .addOption(stringOption('-o, --output <OUT>', 'Output file (or the name shards are derived from)'))
+      .addOption(
+        choiceOption('-c, --compression <KIND>', 'Output compression: gzip, zlib or none', COMPRESSIONS).default(
+          undefined,
+          'from the extension of OUT',
+        ),
+      )
+      .addOption(integerOption('--shards <N>', 'Write N shards, record i to shard i mod N', { min: 1, max: 99999 }))
+      .addOption(
+        byteSizeOption('--max-shard-bytes <B>', 'Start a new shard before B framed bytes (e.g. 100MB, 1GiB)', {
+          min: 1,
+        }),
+      ),
   positionals: { name: 'IN', min: 1 },
   examples: [
     'pastiche tfrecord convert train.tfrecord -o train.tfrecord.gz',
     'pastiche tfrecord convert part-*.tfrecord -o train.tfrecord --shards 8',
     'pastiche tfrecord convert big.tfrecord.gz -o shards/big.tfrecord --max-shard-bytes 256MB --compression none',
   ],
-  async run(args, ctx) {
-    const hint = `See '${args.commandPath} --help'.`;
-    const output = stringOption(args, 'output');
-    if (output === undefined) throw usageError(`Missing -o OUT for ${args.commandPath}`, hint);
-    const compression = choiceOption(
-      args,
-      'compression',
-      ['gzip', 'zlib', 'none'] as const,
-      compressionFromPath(output),
-    );
-    const shards = integerOption(args, 'shards', { min: 1, max: 99999 });
-    const maxShardBytes = byteSizeOption(args, 'max-shard-bytes', { min: 1 });
+  async run({ opts, positionals, hint, commandPath }, ctx) {
+    const output = opts.output;
+    if (output === undefined) throw usageError(`Missing -o OUT for ${commandPath}`, hint);
+    const compression = opts.compression ?? compressionFromPath(output);
+    const shards = opts.shards;
+    const maxShardBytes = opts.maxShardBytes;
     if (shards !== undefined && maxShardBytes !== undefined) {
       throw usageError('Options --shards and --max-shard-bytes cannot be used together', hint);
     }
     const sharded = shards !== undefined || maxShardBytes !== undefined;
-    if (!sharded) await checkNotAnInput(args.positionals, [output]);
+    await guardOutputs({
+      cwd: ctx.cwd,
+      inputs: positionals,
+      outputs: shards !== undefined ? shardNames(output, shards) : [output],
+      ...(maxShardBytes !== undefined ? { patterns: [shardPattern(output)] } : {}),
+    });
 
-    const facts = await Promise.all(args.positionals.map((p) => fileFacts(p)));
-    const plain = facts.every((f) => f.compression === 'none');
+    const facts = await Promise.all(positionals.map((p) => fileFacts(p)));
+    const plain = facts.every((f) => f.compression === 'none') && !positionals.some(isStdin);
     // Framed bytes equal file bytes for plain inputs, so the bar can show a total.
     const progress = new Progress(ctx.stderr, {
       label: 'convert',
@@ -94,9 +94,9 @@ temporary names and renamed at the end; on any error no output is left behind.`,
     let bytes = 0;
     const signal = ctx.signal;
     async function* source(): AsyncGenerator<Uint8Array, void, undefined> {
-      for (const path of args.positionals) {
+      for (const path of positionals) {
         try {
-          for await (const record of readFileRecords(path, { signal })) {
+          for await (const record of readFileRecords(path, { signal, stdin: ctx.stdin })) {
             records++;
             bytes += record.length + 16;
             progress.update(plain ? bytes : records);

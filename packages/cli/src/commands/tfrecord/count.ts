@@ -10,16 +10,20 @@ export const countCommand = defineCommand({
   description: `
 With one file, prints its record count alone (easy to use in scripts). With
 several, prints "COUNT FILE" per file and a final "COUNT total" line, as wc does.
-Checksums are verified, so a damaged file is reported rather than miscounted.`,
-  options: {},
+Checksums are verified, so a damaged file is reported rather than miscounted.
+FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
+  options: (c) => c,
   positionals: { name: 'FILE', min: 1 },
-  examples: ['pastiche tfrecord count train.tfrecord', 'pastiche tfrecord count shards/train-*.tfrecord.gz'],
-  async run(args, ctx) {
-    const files = args.positionals;
+  examples: [
+    'pastiche tfrecord count train.tfrecord',
+    'pastiche tfrecord count shards/train-*.tfrecord.gz',
+    'curl -s https://example.org/data.tfrecord.gz | pastiche tfrecord count -',
+  ],
+  async run({ positionals: files }, ctx) {
     const counts: number[] = [];
     for (const path of files) {
       let n = 0;
-      for await (const record of readFileRecords(path, { signal: ctx.signal })) {
+      for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
         void record;
         n++;
       }

@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { plural } from '../../format.js';
+import { guardOutputs } from '../../guard.js';
 import { choiceOption, integerOption, stringOption } from '../../options.js';
+import { shardNames } from '../../tfrecord/output.js';
 import { Progress } from '../../progress.js';
 
 /** Converts image folders into TFRecord files; see the help text. */
@@ -34,55 +36,56 @@ sorted and numbered).
 
 Files that are not readable images are reported by name and skipped
 (--on-error skip, default) or stop the run with no output left (fail).`,
-  options: {
-    output: {
-      type: 'string',
-      short: 'o',
-      valueName: 'OUT',
-      description: 'Output file (or the name shards are derived from); required',
-    },
-    labels: {
-      type: 'string',
-      valueName: 'SOURCE',
-      description: "'dir' (sub-folder names) or a CSV of filename,label",
-      defaultText: 'dir',
-    },
-    schema: { type: 'string', valueName: 'NAME', description: 'cs20 or encoded', defaultText: 'cs20' },
-    shards: {
-      type: 'string',
-      valueName: 'N',
-      description: 'Write N shards (record i to shard i mod N)',
-      defaultText: '1',
-    },
-    compression: {
-      type: 'string',
-      short: 'c',
-      valueName: 'KIND',
-      description: 'gzip, zlib or none',
-      defaultText: 'from the extension of OUT',
-    },
-    'on-error': {
-      type: 'string',
-      valueName: 'MODE',
-      description: 'skip or fail on a file that is not a readable image',
-      defaultText: 'skip',
-    },
-  },
+  options: (c) =>
+    c
+      .addOption(stringOption('-o, --output <OUT>', 'Output file (or the name shards are derived from); required'))
+      .addOption(
+        stringOption('--labels <SOURCE>', "'dir' (sub-folder names) or a CSV of filename,label").default('dir', 'dir'),
+      )
+      .addOption(
+        choiceOption('--schema <NAME>', 'cs20 or encoded', ['cs20', 'encoded'] as const).default(
+          'cs20' as const,
+          'cs20',
+        ),
+      )
+      .addOption(
+        integerOption('--shards <N>', 'Write N shards (record i to shard i mod N)', { min: 1, max: 99999 }).default(
+          1,
+          '1',
+        ),
+      )
+      .addOption(
+        choiceOption('-c, --compression <KIND>', 'gzip, zlib or none', ['gzip', 'zlib', 'none'] as const).default(
+          undefined,
+          'from the extension of OUT',
+        ),
+      )
+      .addOption(
+        choiceOption('--on-error <MODE>', 'skip or fail on a file that is not a readable image', [
+          'skip',
+          'fail',
+        ] as const).default('skip' as const, 'skip'),
+      ),
   positionals: { name: 'DIR', min: 1 },
   examples: [
     'pastiche tfrecord from-images photos/ -o photos.tfrecord',
     'pastiche tfrecord from-images train/ -o out/train.tfrecord.gz --shards 4 --schema encoded',
     'pastiche tfrecord from-images pics/ -o pics.tfrecord --labels pics/labels.csv --on-error fail',
   ],
-  async run(args, ctx) {
-    const hint = `See '${args.commandPath} --help'.`;
-    const outputArg = stringOption(args, 'output');
-    if (outputArg === undefined) throw usageError(`Missing -o OUT for ${args.commandPath}`, hint);
-    const labelsArg = stringOption(args, 'labels') ?? 'dir';
-    const schema = choiceOption(args, 'schema', ['cs20', 'encoded'] as const, 'cs20');
-    const shards = integerOption(args, 'shards', { min: 1, max: 99999 }, 1);
-    const compression = choiceOption(args, 'compression', ['gzip', 'zlib', 'none'] as const);
-    const onError = choiceOption(args, 'on-error', ['skip', 'fail'] as const, 'skip');
+  async run({ opts, positionals, hint, commandPath }, ctx) {
+    const outputArg = opts.output;
+    if (outputArg === undefined) throw usageError(`Missing -o OUT for ${commandPath}`, hint);
+    const labelsArg = opts.labels;
+    const { schema, shards, compression, onError } = opts;
+    await guardOutputs({
+      cwd: ctx.cwd,
+      inputs: labelsArg === 'dir' ? [] : [labelsArg],
+      inputFolders: positionals,
+      outputs: [
+        ...(shards === 1 ? [outputArg] : shardNames(outputArg, shards)),
+        ...(labelsArg === 'dir' ? [`${outputArg}.labels.txt`] : []),
+      ],
+    });
 
     const { imagesToTFRecord } = await import('@pastiche/style');
     const output = resolve(ctx.cwd, outputArg);
@@ -91,7 +94,7 @@ Files that are not readable images are reported by name and skipped
     let result;
     try {
       result = await imagesToTFRecord({
-        inputs: args.positionals.map((d) => resolve(ctx.cwd, d)),
+        inputs: positionals.map((d) => resolve(ctx.cwd, d)),
         output,
         labels: labelsArg === 'dir' ? 'dir' : resolve(ctx.cwd, labelsArg),
         schema,

@@ -1,6 +1,7 @@
 /** `pastiche tfrecord from-jsonl`: the inverse of cat. */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import {
   encodeExample,
   encodeSequenceExample,
@@ -12,15 +13,26 @@ import {
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { formatBytes, plural } from '../../format.js';
+import { guardOutputs } from '../../guard.js';
 import { choiceOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
-import { checkNotAnInput, compressionFromPath, openWriter, writeError } from '../../tfrecord/output.js';
-import { fileError } from '../../tfrecord/records.js';
+import { compressionFromPath, openWriter, writeError } from '../../tfrecord/output.js';
+import { STDIN_NAME, fileError, isStdin } from '../../tfrecord/records.js';
 
-type JsonKind = 'example' | 'sequence' | 'raw';
+const JSON_KINDS = ['example', 'sequence', 'raw', 'auto'] as const;
+type JsonKind = (typeof JSON_KINDS)[number];
+
+/** The kind of one JSON line by its keys, as `cat` prints them: features, context/feature_lists, bytes_b64. */
+function kindOfLine(value: unknown): Exclude<JsonKind, 'auto'> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if ('context' in value || 'feature_lists' in value) return 'sequence';
+    if ('bytes_b64' in value && !('features' in value)) return 'raw';
+  }
+  return 'example';
+}
 
 function encodeLine(kind: JsonKind, value: unknown): Uint8Array {
-  switch (kind) {
+  switch (kind === 'auto' ? kindOfLine(value) : kind) {
     case 'example':
       return encodeExample(exampleFromJSON(value));
     case 'sequence':
@@ -43,55 +55,56 @@ export const fromJsonlCommand = defineCommand({
   description: `
 Reads one JSON object per line in the form that 'pastiche tfrecord cat' prints
 (empty lines are skipped; IN may be - for standard input) and writes each as a
-record: --kind example (default) expects {"features": ...}, sequence expects
+record: --kind auto (default) takes each line by its keys, as cat prints
+them; --kind example expects {"features": ...}, sequence expects
 {"context": ..., "feature_lists": ...}, raw expects {"bytes_b64": "..."}.
 int64 values are decimal strings (numbers up to 2^53 are accepted too); floats
 are stored as float32. The first bad line stops the run with its line number,
 and no output file is left behind.`,
-  options: {
-    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'Output TFRecord file' },
-    kind: {
-      type: 'string',
-      short: 'k',
-      valueName: 'KIND',
-      description: 'Record kind: example, sequence or raw',
-      defaultText: 'example',
-    },
-    compression: {
-      type: 'string',
-      short: 'c',
-      valueName: 'KIND',
-      description: 'Output compression: gzip, zlib or none',
-      defaultText: 'from the extension of OUT',
-    },
-  },
+  options: (c) =>
+    c
+      .addOption(stringOption('-o, --output <OUT>', 'Output TFRecord file'))
+      .addOption(
+        choiceOption(
+          '-k, --kind <KIND>',
+          'Record kind: example, sequence, raw, or auto (by the keys of each line)',
+          JSON_KINDS,
+        ).default('auto' as const, 'auto'),
+      )
+      .addOption(
+        choiceOption('-c, --compression <KIND>', 'Output compression: gzip, zlib or none', [
+          'gzip',
+          'zlib',
+          'none',
+        ] as const).default(undefined, 'from the extension of OUT'),
+      ),
   positionals: { name: 'IN.jsonl', min: 1, max: 1 },
   examples: [
     'pastiche tfrecord from-jsonl records.jsonl -o records.tfrecord',
     'pastiche tfrecord cat a.tfrecord | jq -c \'select(.features.label.int64[0] == "1")\' | pastiche tfrecord from-jsonl - -o ones.tfrecord.gz',
   ],
-  async run(args, ctx) {
-    const input = args.positionals[0]!;
-    const output = stringOption(args, 'output');
-    if (output === undefined)
-      throw usageError(`Missing -o OUT for ${args.commandPath}`, `See '${args.commandPath} --help'.`);
-    const kind = choiceOption(args, 'kind', ['example', 'sequence', 'raw'] as const, 'example');
-    const compression = choiceOption(
-      args,
-      'compression',
-      ['gzip', 'zlib', 'none'] as const,
-      compressionFromPath(output),
-    );
-    const name = input === '-' ? '<stdin>' : input;
-    const stream = input === '-' ? process.stdin : createReadStream(input);
+  async run({ opts, positionals, hint, commandPath }, ctx) {
+    const input = positionals[0]!;
+    const output = opts.output;
+    if (output === undefined) throw usageError(`Missing -o OUT for ${commandPath}`, hint);
+    const kind = opts.kind;
+    const compression = opts.compression ?? compressionFromPath(output);
+    const stdin = isStdin(input);
+    const name = stdin ? STDIN_NAME : input;
+    const stream = stdin ? Readable.from(ctx.stdin) : createReadStream(input);
     // Surface open errors (missing file) before creating the output.
-    if (input !== '-') {
+    if (!stdin) {
       await new Promise<void>((resolve, reject) => {
         stream.once('open', () => resolve());
         stream.once('error', (e: unknown) => reject(fileError(e, input)));
       });
     }
-    if (input !== '-') await checkNotAnInput([input], [output]);
+    try {
+      await guardOutputs({ cwd: ctx.cwd, inputs: [input], outputs: [output] });
+    } catch (e) {
+      stream.destroy();
+      throw e;
+    }
     const writer = await openWriter(output, compression);
     const progress = new Progress(ctx.stderr, { label: 'from-jsonl', unit: 'records', now: ctx.now });
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
@@ -128,7 +141,7 @@ and no output file is left behind.`,
     } catch (e) {
       progress.clear();
       lines.close();
-      if (input !== '-') stream.destroy();
+      if (!stdin) stream.destroy();
       await writer.abort().catch(() => undefined);
       throw (e as { code?: unknown }).code === undefined ? e : fileError(e, input);
     }

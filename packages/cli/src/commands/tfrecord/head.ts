@@ -3,8 +3,14 @@ import { decodeExample, decodeSequenceExample } from '@pastiche/tfrecord/node';
 import type { Feature, Features } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { choiceOption, integerOption } from '../../options.js';
-import { KIND_CHOICES, detectKind, readFileRecords, recordLine } from '../../tfrecord/records.js';
-import type { RecordKind } from '../../tfrecord/records.js';
+import {
+  KIND_CHOICES,
+  KIND_HELP,
+  RecordKinds,
+  displayName,
+  readFileRecords,
+  recordLine,
+} from '../../tfrecord/records.js';
 
 /** Values shown per feature before "... (N more)". */
 const MAX_VALUES = 8;
@@ -67,31 +73,27 @@ export const headCommand = defineCommand({
 Prints the first N records of each FILE, one feature per line: its kind, value
 count and up to ${MAX_VALUES} values. Bytes values show as quoted text when they are
 printable UTF-8, else as their size and the first ${HEX_PREFIX} bytes in hex. For
-machine-readable output use 'pastiche tfrecord cat'.`,
-  options: {
-    lines: { type: 'string', short: 'n', valueName: 'N', description: 'Records per file', defaultText: '5' },
-    kind: {
-      type: 'string',
-      short: 'k',
-      valueName: 'KIND',
-      description: 'Record kind: example, sequence, raw, or auto (detected per file)',
-      defaultText: 'auto',
-    },
-  },
+machine-readable output use 'pastiche tfrecord cat'. FILE may be - for
+standard input. With --kind example, records carrying SequenceExample
+feature_lists are shown without them and counted in a warning on stderr.`,
+  options: (c) =>
+    c
+      .addOption(integerOption('-n, --lines <N>', 'Records per file', { min: 0 }).default(5, '5'))
+      .addOption(choiceOption('-k, --kind <KIND>', KIND_HELP, KIND_CHOICES).default('auto' as const, 'auto')),
   positionals: { name: 'FILE', min: 1 },
   examples: ['pastiche tfrecord head train.tfrecord', 'pastiche tfrecord head -n 1 clips.tfrecord.gz'],
-  async run(args, ctx) {
-    const n = integerOption(args, 'lines', { min: 0 }, 5);
-    const kindOption = choiceOption(args, 'kind', KIND_CHOICES, 'auto');
-    const many = args.positionals.length > 1;
-    for (const [fileIndex, path] of args.positionals.entries()) {
-      if (many) await ctx.stdout.write(`${fileIndex > 0 ? '\n' : ''}==> ${path} <==\n`);
+  async run({ opts, positionals }, ctx) {
+    const n = opts.lines;
+    const many = positionals.length > 1;
+    for (const [fileIndex, path] of positionals.entries()) {
+      const name = displayName(path);
+      if (many) await ctx.stdout.write(`${fileIndex > 0 ? '\n' : ''}==> ${name} <==\n`);
       if (n === 0) continue;
-      let kind: RecordKind | undefined = kindOption === 'auto' ? undefined : kindOption;
+      const kinds = new RecordKinds(opts.kind);
       let index = 0;
       let offset = 0;
-      for await (const record of readFileRecords(path, { signal: ctx.signal })) {
-        kind ??= detectKind(record);
+      for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
+        const kind = kinds.of(record);
         const out: string[] = [`${index > 0 ? '\n' : ''}record ${index} (byte ${offset}, ${record.length} B)`];
         try {
           if (kind === 'example') out.push(...featureLines(decodeExample(record).features, '  '));
@@ -107,12 +109,14 @@ machine-readable output use 'pastiche tfrecord cat'.`,
             }
           } else out.push(`  ${bytesValueText(record)}`);
         } catch {
-          recordLine(kind, record, path, index); // rethrows naming the file and record
+          recordLine(kind, record, name, index); // rethrows naming the file and record
         }
         await ctx.stdout.write(`${out.join('\n')}\n`);
         offset += record.length + 16;
         if (++index >= n) break;
       }
+      const warning = kinds.warning(name);
+      if (warning !== undefined) await ctx.stderr.write(`pastiche: warning: ${warning}\n`);
     }
     return 0;
   },

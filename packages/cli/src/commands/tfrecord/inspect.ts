@@ -5,8 +5,14 @@ import { formatBytes } from '../../format.js';
 import { choiceOption, flagOption, integerOption } from '../../options.js';
 import { Progress } from '../../progress.js';
 import { Schema, schemaText, schemaToJSON } from '../../tfrecord/schema.js';
-import { KIND_CHOICES, detectKind, readFileRecords, recordLine } from '../../tfrecord/records.js';
-import type { RecordKind } from '../../tfrecord/records.js';
+import {
+  KIND_CHOICES,
+  KIND_HELP,
+  RecordKinds,
+  displayName,
+  readFileRecords,
+  recordLine,
+} from '../../tfrecord/records.js';
 
 /** Reads the records and prints each feature's kind, value-count range and presence. */
 export const inspectCommand = defineCommand({
@@ -20,56 +26,57 @@ feature with no kind set), the range of its value count, the range of byte
 sizes of bytes values, and in how many records it is present. For
 SequenceExamples the context is shown the same way, and each feature list with
 its range of step counts and values per step. --json prints the same as one
-JSON object.`,
-  options: {
-    json: { type: 'boolean', description: 'Print one JSON object instead of tables' },
-    kind: {
-      type: 'string',
-      short: 'k',
-      valueName: 'KIND',
-      description: 'Record kind: example, sequence, raw, or auto (detected per file)',
-      defaultText: 'auto',
-    },
-    limit: { type: 'string', short: 'n', valueName: 'N', description: 'Look at the first N records in all' },
-  },
+JSON object. FILE may be - for standard input. With --kind example, records
+carrying SequenceExample feature_lists are counted in a warning on stderr.`,
+  options: (c) =>
+    c
+      .addOption(flagOption('--json', 'Print one JSON object instead of tables'))
+      .addOption(choiceOption('-k, --kind <KIND>', KIND_HELP, KIND_CHOICES).default('auto' as const, 'auto'))
+      .addOption(integerOption('-n, --limit <N>', 'Look at the first N records in all', { min: 1 })),
   positionals: { name: 'FILE', min: 1 },
   examples: [
     'pastiche tfrecord inspect train.tfrecord.gz',
     'pastiche tfrecord inspect shards/* --limit 10000 --json | jq .features',
   ],
-  async run(args, ctx) {
-    const kindOption = choiceOption(args, 'kind', KIND_CHOICES, 'auto');
-    const limit = integerOption(args, 'limit', { min: 1 }, Number.POSITIVE_INFINITY);
+  async run({ opts, positionals }, ctx) {
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const warnings: string[] = [];
     const schema = new Schema();
     const progress = new Progress(ctx.stderr, { label: 'inspect', unit: 'records', now: ctx.now });
     try {
-      for (const path of args.positionals) {
+      for (const path of positionals) {
         if (schema.records >= limit) break;
-        let kind: RecordKind | undefined = kindOption === 'auto' ? undefined : kindOption;
+        const kinds = new RecordKinds(opts.kind);
+        const name = displayName(path);
         let index = 0;
-        for await (const record of readFileRecords(path, { signal: ctx.signal })) {
-          kind ??= detectKind(record);
+        for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
+          const kind = kinds.of(record);
           if (kind === 'raw') schema.addRaw(record.length);
           else {
             try {
               if (kind === 'example') schema.addExample(decodeExample(record), record.length);
               else schema.addSequenceExample(decodeSequenceExample(record), record.length);
             } catch {
-              recordLine(kind, record, path, index); // rethrows with file and record number
+              recordLine(kind, record, name, index); // rethrows with file and record number
             }
           }
           index++;
           progress.update(schema.records);
           if (schema.records >= limit) break;
         }
+        const warning = kinds.warning(name);
+        if (warning !== undefined) warnings.push(warning);
       }
     } finally {
       progress.clear();
     }
-    const text = flagOption(args, 'json')
-      ? `${JSON.stringify(schemaToJSON(schema, args.positionals), null, 2)}\n`
-      : schemaText(schema, args.positionals, formatBytes);
+    const files = positionals.map(displayName);
+    const text =
+      opts.json === true
+        ? `${JSON.stringify(schemaToJSON(schema, files), null, 2)}\n`
+        : schemaText(schema, files, formatBytes);
     await ctx.stdout.write(text);
+    for (const w of warnings) await ctx.stderr.write(`pastiche: warning: ${w}\n`);
     return 0;
   },
 });

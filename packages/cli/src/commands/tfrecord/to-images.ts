@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { plural } from '../../format.js';
+import { guardOutputs } from '../../guard.js';
 import { choiceOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
 
@@ -18,36 +19,32 @@ encoded records are written byte for byte under their stored image/filename.
 --format re-encodes every image as PNG or JPEG (quality 95) instead.
 Files are named <input>-<record>.png unless the record names its file. FILE
 may be a glob or a shard spec (name@N); compression is detected.`,
-  options: {
-    output: {
-      type: 'string',
-      short: 'o',
-      valueName: 'DIR',
-      description: 'Output folder (created if needed); required',
-    },
-    format: {
-      type: 'string',
-      valueName: 'FMT',
-      description: 'png or jpeg',
-      defaultText: 'png for cs20, the stored format for encoded',
-    },
-  },
+  options: (c) =>
+    c
+      .addOption(stringOption('-o, --output <DIR>', 'Output folder (created if needed); required'))
+      .addOption(
+        choiceOption('--format <FMT>', 'png or jpeg', ['png', 'jpeg'] as const).default(
+          undefined,
+          'png for cs20, the stored format for encoded',
+        ),
+      ),
   positionals: { name: 'FILE', min: 1 },
   examples: [
     'pastiche tfrecord to-images cs20-friday.tfrecord -o friday/',
     'pastiche tfrecord to-images "train-*.tfrecord.gz" -o train/ --format jpeg',
   ],
-  async run(args, ctx) {
-    const hint = `See '${args.commandPath} --help'.`;
-    const outArg = stringOption(args, 'output');
-    if (outArg === undefined) throw usageError(`Missing -o DIR for ${args.commandPath}`, hint);
-    const format = choiceOption(args, 'format', ['png', 'jpeg'] as const);
+  async run({ opts, positionals, hint, commandPath }, ctx) {
+    const outArg = opts.output;
+    if (outArg === undefined) throw usageError(`Missing -o DIR for ${commandPath}`, hint);
+    const format = opts.format;
+    // The folder itself must not be an input (the image names come from the records).
+    await guardOutputs({ cwd: ctx.cwd, inputs: positionals, outputs: [outArg] });
     const { tfrecordToImages } = await import('@pastiche/style');
     const bar = new Progress(ctx.stderr, { label: 'to-images', unit: 'images', now: ctx.now });
     let written;
     try {
       written = await tfrecordToImages(
-        args.positionals.map((p) => resolve(ctx.cwd, p)),
+        positionals.map((p) => resolve(ctx.cwd, p)),
         resolve(ctx.cwd, outArg),
         { ...(format === undefined ? {} : { format }), signal: ctx.signal, onImage: (n) => bar.update(n) },
       );

@@ -5,7 +5,15 @@ import { CliError } from '../../errors.js';
 import { formatBytes, plural } from '../../format.js';
 import { choiceOption } from '../../options.js';
 import { Progress } from '../../progress.js';
-import { fileFacts, fileError, readFileRecords, recordLine } from '../../tfrecord/records.js';
+import {
+  KIND_CHOICES,
+  RecordKinds,
+  displayName,
+  fileError,
+  fileFacts,
+  readFileRecords,
+  recordLine,
+} from '../../tfrecord/records.js';
 
 /** Reads every record of every file with checksums on; exit code 1 at the first problem. */
 export const verifyCommand = defineCommand({
@@ -14,42 +22,59 @@ export const verifyCommand = defineCommand({
   usage: 'FILE... [--kind KIND]',
   description: `
 Reads every record of every file, checking the CRC32C of each length and body
-(and, with --kind example or sequence, that each record decodes). Stops at the
-first problem with exit code 1 and a message naming the file, the byte offset
-of the record (in the decompressed stream for GZIP/ZLIB files) and the problem,
-e.g. "data.tfrecord: corrupted record at byte 1234: data checksum mismatch".
-Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".`,
-  options: {
-    kind: {
-      type: 'string',
-      short: 'k',
-      valueName: 'KIND',
-      description: 'Also decode each record as: example, sequence, or raw (framing only)',
-      defaultText: 'raw',
-    },
-  },
+and that each record decodes as its kind. --kind auto (the default) takes a
+file whose first record is no protobuf message as raw bytes (framing only) and
+otherwise checks each record as a SequenceExample or an Example, whichever it
+is; --kind example fails on a record carrying SequenceExample feature_lists
+(an Example reader would drop them); --kind raw checks the framing only.
+Stops at the first problem with exit code 1 and a message naming the file, the
+byte offset of the record (in the decompressed stream for GZIP/ZLIB files) and
+the problem, e.g. "data.tfrecord: corrupted record at byte 1234: data checksum
+mismatch". Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".
+FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
+  options: (c) =>
+    c.addOption(
+      choiceOption(
+        '-k, --kind <KIND>',
+        'Check each record as: example, sequence, raw (framing only), or auto',
+        KIND_CHOICES,
+      ).default('auto' as const, 'auto'),
+    ),
   positionals: { name: 'FILE', min: 1 },
   examples: [
     'pastiche tfrecord verify train.tfrecord',
     'pastiche tfrecord verify --kind example shards/*.tfrecord.gz && echo fine',
+    'gzip -c data.tfrecord | pastiche tfrecord verify -',
   ],
-  async run(args, ctx) {
-    const kind = choiceOption(args, 'kind', ['example', 'sequence', 'raw'] as const, 'raw');
+  async run({ opts, positionals }, ctx) {
     let records = 0;
     let bytes = 0;
     const progress = new Progress(ctx.stderr, { label: 'verify', unit: 'records', now: ctx.now });
     try {
-      for (const path of args.positionals) {
+      for (const path of positionals) {
         const facts = await fileFacts(path);
+        const name = displayName(path);
+        const kinds = new RecordKinds(opts.kind);
+        let stdinBytes = 0;
         let index = 0;
         try {
-          for await (const record of readFileRecords(path, { signal: ctx.signal })) {
-            if (kind !== 'raw') recordLine(kind, record, path, index);
+          for await (const record of readFileRecords(path, {
+            signal: ctx.signal,
+            stdin: ctx.stdin,
+            onStdinBytes: (n) => (stdinBytes = n),
+          })) {
+            const kind = kinds.of(record);
+            if (kinds.hidden > 0) {
+              throw new CliError(
+                `${name}: record ${index} carries SequenceExample feature_lists, which --kind example leaves out (use --kind auto or --kind sequence)`,
+              );
+            }
+            if (kind !== 'raw') recordLine(kind, record, name, index);
             index++;
             progress.update(records + index);
           }
         } catch (e) {
-          const err = fileError(e, path);
+          const err = fileError(e, name);
           if (facts.compression !== 'none' && isTFRecordError(err) && err.offset !== undefined) {
             throw new CliError(
               `${err.message} (offset in the ${facts.compression.toUpperCase()}-decompressed stream)`,
@@ -59,7 +84,7 @@ Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".`,
           throw err;
         }
         records += index;
-        bytes += facts.size;
+        bytes += Number.isNaN(facts.size) ? stdinBytes : facts.size;
       }
     } catch (e) {
       progress.clear();
@@ -67,7 +92,7 @@ Otherwise prints a summary such as "3 files, 241 records, 1.2 MB: OK".`,
     }
     progress.clear();
     await ctx.stdout.write(
-      `${plural(args.positionals.length, 'file')}, ${plural(records, 'record')}, ${formatBytes(bytes)}: OK\n`,
+      `${plural(positionals.length, 'file')}, ${plural(records, 'record')}, ${formatBytes(bytes)}: OK\n`,
     );
     return 0;
   },
