@@ -99,46 +99,42 @@ export const CS20_PRESET: Preset = Object.freeze({
 } satisfies Preset);
 
 /**
- * The main preset; chosen over cs20 by measurement (tubingen + starry_night,
- * shared uint8 VGG-19 weights, 2-core EPYC):
- * - optimiser: on the cs20 objective itself (same loss, start and seed,
- *   166 x 125), L-BFGS reached Adam's 300-step loss (4.8e7) in about 60
- *   evaluations and ended 4.4x lower (1.1e7) at the same 300 evaluations;
- * - look: cs20's output is dominated by high-frequency noise (its TV grows
- *   from 7e7 to 5.3e8) and loses the content; starting from the content with
- *   a little TV keeps edges and is clean; max pooling removes the 2-4 px grid
- *   that average pooling's gradient leaves with these weights;
- * - losses normalised per element ('mean'), so the weights mean the same at
- *   every size; styleWeight 30 was the visual balance among 10, 30 and 100;
- * - 384 px and 150 L-BFGS steps (154 evaluations of 1.3x the pixels) took
- *   193 s against cs20's 220 s for 300 Adam steps at 333 x 250
- *   (bench/cs20.mjs --preset default|cs20).
+ * The main preset: neural-style's objective (content 5, style 100, no TV,
+ * 'mean' normalisation, max pooling) optimised coarse to fine with L-BFGS
+ * from the content image, 512 px, 80 steps in total over 3 scales (256, 362,
+ * 512 px longer side; 40 + 20 + 20 steps). Measured with bench/quality.mjs
+ * (golden_gate + the_scream, 512 px, against neural-style's 1000-step output):
+ * total 1.07x, style 0.79x, content 1.29x at 44 evaluation-equivalents
+ * (sum of evaluated pixels / output pixels). Cheaper schedules measured in the
+ * same session (54 steps as 24 + 12 + 18, or 2 scales 362 + 512 with 30 + 18;
+ * style weight 70 or 85; with and without contentDetail; L-BFGS history 10 or
+ * 50) all scored 1.13x at 33-36: not yet neural-style quality within 40.
  */
 export const DEFAULT_PRESET: Preset = Object.freeze({
   name: 'default',
-  description: 'L-BFGS from the content image, normalised losses, light TV smoothing, 384 px',
+  description: "coarse to fine (256, 362, 512 px), L-BFGS from the content image, neural-style's loss weights",
   loss: Object.freeze({
     contentLayers: [{ layer: 'conv4_2', weight: 1 }],
     styleLayers: STYLE_LAYERS.map((layer) => ({ layer, weight: 1 })),
-    contentWeight: 1,
-    styleWeight: 30,
-    tvWeight: 10,
+    contentWeight: 5,
+    styleWeight: 100,
+    tvWeight: 0,
     pooling: 'max',
     normalization: 'mean',
   } satisfies LossSpec),
   optimizer: 'lbfgs',
   lr: 2.0,
-  iterations: 150,
+  iterations: 80,
   init: 'content',
   noiseRatio: 0.6,
   noiseRange: 20,
-  size: Object.freeze({ maxSide: 384 }),
+  size: Object.freeze({ maxSide: 512 }),
   styleSize: 'longest',
   scales: 3,
   minSize: 256,
   stepShares: [0.5, 0.25, 0.25],
   tolerance: 1e-3,
-  contentDetail: true,
+  contentDetail: false,
   lbfgsHistory: 10,
 } satisfies Preset);
 

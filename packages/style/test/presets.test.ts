@@ -29,14 +29,15 @@ test('cs20 reproduces the seed exactly', () => {
   assert.equal(p.styleSize, 'content');
 });
 
-test('default preset: L-BFGS from the content image with normalised losses and some TV', () => {
+test("default preset: L-BFGS from the content image, neural-style's weights, coarse to fine", () => {
   const p = presets.default;
   assert.equal(p, DEFAULT_PRESET);
   assert.equal(p.optimizer, 'lbfgs');
   assert.equal(p.init, 'content');
   assert.equal(p.loss.normalization, 'mean');
   assert.equal(p.loss.pooling, 'max');
-  assert.ok(p.loss.tvWeight > 0);
+  assert.deepEqual([p.loss.contentWeight, p.loss.styleWeight, p.loss.tvWeight], [5, 100, 0]);
+  assert.deepEqual([p.scales, p.minSize, p.iterations], [3, 256, 80]);
   assert.ok('maxSide' in p.size);
   assert.equal(p.styleSize, 'longest');
   assert.deepEqual(PRESET_NAMES, ['default', 'cs20']);
