@@ -59,6 +59,18 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
       'Expected integer between 0 and 4294967295 for --seed but received 4294967296 of type string',
     ],
     [['--save-every', '0'], 'Expected integer between 1 and 10000 for --save-every but received 0 of type string'],
+    [['--style-scale', '0'], 'Expected number greater than 0 for --style-scale but received 0 of type string'],
+    [['--scales', '0'], 'Expected integer between 1 and 8 for --scales but received 0 of type string'],
+    [['--min-size', '8'], 'Expected integer between 16 and 4096 for --min-size but received 8 of type string'],
+    [['--pooling', 'min'], 'Expected one of: max, avg, same-avg for --pooling but received min of type string'],
+    [
+      ['--style-blend-weights', '5,x'],
+      'Expected number greater than 0 for --style-blend-weights but received x of type string',
+    ],
+    [
+      ['--style-blend-weights', '5,5'],
+      'Expected 1 weights (one per style image) for --style-blend-weights but received 5,5 of type string',
+    ],
   ];
   for (const [extra, message] of cases) {
     it(extra.join(' '), async () => {
@@ -154,7 +166,17 @@ describe('pastiche stylize: real runs with the shared weights', () => {
         [0, 1, 2, 3],
       );
       for (const l of lines) {
-        assert.deepEqual(Object.keys(l), ['iteration', 'content', 'style', 'tv', 'total', 'seconds']);
+        assert.deepEqual(Object.keys(l), [
+          'iteration',
+          'content',
+          'style',
+          'tv',
+          'total',
+          'seconds',
+          'scale',
+          'width',
+          'height',
+        ]);
         for (const v of Object.values(l)) assert.equal(typeof v, 'number');
       }
       assert.ok(lines[3]!['total']! < lines[0]!['total']!);
