@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import fc from 'fast-check';
 import { asciiJSONString, exampleText, pythonFloat, sequenceExampleText } from '../src/tfrecord/canonical.js';
 
-describe('pythonFloat', () => {
-  it('matches Python repr on golden values', () => {
+suite('pythonFloat', () => {
+  test('matches Python repr on golden values', () => {
     // Produced by Python 3: repr(v) for each v.
     const golden: Array<[number, string]> = [
       [1e-4, '0.0001'],
@@ -28,13 +28,13 @@ describe('pythonFloat', () => {
     for (const [v, text] of golden) assert.equal(pythonFloat(v), text, String(v));
   });
 
-  it('non-finite values are the JSON strings of exampleToJSON', () => {
+  test('non-finite values are the JSON strings of exampleToJSON', () => {
     assert.equal(pythonFloat(Number.NaN), '"NaN"');
     assert.equal(pythonFloat(Number.POSITIVE_INFINITY), '"Infinity"');
     assert.equal(pythonFloat(Number.NEGATIVE_INFINITY), '"-Infinity"');
   });
 
-  it('round-trips every float32 through JSON.parse, always with a point or exponent', () => {
+  test('round-trips every float32 through JSON.parse, always with a point or exponent', () => {
     fc.assert(
       fc.property(fc.float({ noNaN: true, noDefaultInfinity: true }), (f) => {
         const text = pythonFloat(f);
@@ -47,8 +47,8 @@ describe('pythonFloat', () => {
   });
 });
 
-describe('canonical lines', () => {
-  it('sorts keys, escapes non-ASCII as Python ensure_ascii does', () => {
+suite('canonical lines', () => {
+  test('sorts keys, escapes non-ASCII as Python ensure_ascii does', () => {
     assert.equal(asciiJSONString('é\u{1F600}"'), '"\\u00e9\\ud83d\\ude00\\""');
     const ex = {
       features: {

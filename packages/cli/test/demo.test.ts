@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import sharp from 'sharp';
 import { writeDemoSamples } from '../src/commands/demo.js';
 import { run } from './run.js';
@@ -19,8 +19,8 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-describe('pastiche demo', () => {
-  it('without weights and without network fails first, with the instructions, having written nothing', async () => {
+suite('pastiche demo', () => {
+  test('without weights and without network fails first, with the instructions, having written nothing', async () => {
     await withDir(async (dir) => {
       const realFetch = globalThis.fetch;
       let fetched = 0;
@@ -49,7 +49,7 @@ describe('pastiche demo', () => {
     });
   });
 
-  it('--content without --style is a usage error', async () => {
+  test('--content without --style is a usage error', async () => {
     const r = await run(['demo', '--content', 'photos']);
     assert.equal(r.code, 2);
     assert.equal(
@@ -58,7 +58,7 @@ describe('pastiche demo', () => {
     );
   });
 
-  it('draws its own sample images: two classes of three, and a style image', async () => {
+  test('draws its own sample images: two classes of three, and a style image', async () => {
     await withDir(async (dir) => {
       const { content, style } = await writeDemoSamples(dir, 32);
       assert.deepEqual((await readdir(content)).sort(), ['circles', 'stripes']);
@@ -81,7 +81,7 @@ describe('pastiche demo', () => {
     });
   });
 
-  it('runs the lecture end to end on given images (shared weights, tiny and 1 iteration)', async (t) => {
+  test('runs the lecture end to end on given images (shared weights, tiny and 1 iteration)', async (t) => {
     if (weights === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
     await withDir(async (dir) => {
       const samples = await writeDemoSamples(join(dir, 'own'), 32);

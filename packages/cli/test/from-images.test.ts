@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import sharp from 'sharp';
 import { run } from './run.js';
 
@@ -37,8 +37,8 @@ async function folder(dir: string): Promise<string> {
 
 const HINT = "See 'pastiche tfrecord from-images --help'.\n";
 
-describe('pastiche tfrecord from-images', () => {
-  it('rejects bad options with exit 2 and exact messages', async () => {
+suite('pastiche tfrecord from-images', () => {
+  test('rejects bad options with exit 2 and exact messages', async () => {
     const cases: [string[], string][] = [
       [['in'], 'Missing -o OUT for pastiche tfrecord from-images'],
       [
@@ -65,7 +65,7 @@ describe('pastiche tfrecord from-images', () => {
     }
   });
 
-  it('writes the records, prints the label map and a summary, and names skipped files', async () => {
+  test('writes the records, prints the label map and a summary, and names skipped files', async () => {
     await withDir(async (dir) => {
       const input = await folder(dir);
       const r = await run(['tfrecord', 'from-images', input, '-o', 'out.tfrecord'], { cwd: dir });
@@ -85,7 +85,7 @@ describe('pastiche tfrecord from-images', () => {
     });
   });
 
-  it('--on-error fail stops at the bad file with exit 1 and leaves no output', async () => {
+  test('--on-error fail stops at the bad file with exit 1 and leaves no output', async () => {
     await withDir(async (dir) => {
       const input = await folder(dir);
       const r = await run([
@@ -108,7 +108,7 @@ describe('pastiche tfrecord from-images', () => {
     });
   });
 
-  it('--shards N with a .tfrecord.gz name writes TensorFlow-named gzip shards', async () => {
+  test('--shards N with a .tfrecord.gz name writes TensorFlow-named gzip shards', async () => {
     await withDir(async (dir) => {
       const input = await folder(dir);
       const r = await run([

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { TFRecordWriter, buildExample, encodeExample, readExamples } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { run } from './run.js';
@@ -39,8 +39,8 @@ async function inputs(dir: string, n: number): Promise<{ file: string; style: st
 
 const HINT = "See 'pastiche stylize-dataset --help'.\n";
 
-describe('pastiche stylize-dataset', () => {
-  it('rejects bad options with exit 2 and exact messages', async () => {
+suite('pastiche stylize-dataset', () => {
+  test('rejects bad options with exit 2 and exact messages', async () => {
     const cases: [string[], string][] = [
       [['in.tfrecord', '--style', 's.png'], 'Missing -o OUT for pastiche stylize-dataset'],
       [['in.tfrecord', '-o', 'out.tfrecord'], 'Missing --style IMAGE for pastiche stylize-dataset'],
@@ -68,7 +68,7 @@ describe('pastiche stylize-dataset', () => {
     }
   });
 
-  it('--shard 0/2 and 1/2 together stylise every record exactly once (shared weights)', async (t) => {
+  test('--shard 0/2 and 1/2 together stylise every record exactly once (shared weights)', async (t) => {
     if (weights === undefined) return t.skip(absent('weights/vgg19-imagenet-uint8'));
     await withDir(async (dir) => {
       const { file, style } = await inputs(dir, 3);

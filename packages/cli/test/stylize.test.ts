@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import sharp from 'sharp';
 import { run } from './run.js';
 import { absent, sharedPath } from './shared.js';
@@ -44,7 +44,7 @@ async function images(dir: string): Promise<{ content: string; style: string }> 
 
 const HINT = "See 'pastiche stylize --help'.\n";
 
-describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
+suite('pastiche stylize: option errors (exit 2, exact messages)', () => {
   const cases: [string[], string][] = [
     [['--iterations', '-1'], 'Expected integer between 1 and 10000 for --iterations but received -1 of type string'],
     [['--size', '8'], 'Expected integer between 16 and 4096 for --size but received 8 of type string'],
@@ -73,7 +73,7 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
     ],
   ];
   for (const [extra, message] of cases) {
-    it(extra.join(' '), async () => {
+    test(extra.join(' '), async () => {
       const r = await run(['stylize', 'a.jpg', 'b.jpg', '-o', 'out.png', ...extra]);
       assert.equal(r.code, 2);
       assert.equal(r.stderr, `pastiche: ${message}\n${HINT}`);
@@ -81,7 +81,7 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
     });
   }
 
-  it('requires -o and two images', async () => {
+  test('requires -o and two images', async () => {
     let r = await run(['stylize', 'a.jpg', 'b.jpg']);
     assert.equal(r.code, 2);
     assert.equal(r.stderr, `pastiche: Missing --output OUT for pastiche stylize\n${HINT}`);
@@ -90,7 +90,7 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
     assert.match(r.stderr, /^pastiche: Missing 2 CONTENT STYLE arguments for pastiche stylize\n/);
   });
 
-  it('rejects an output extension it cannot write, before any work', async () => {
+  test('rejects an output extension it cannot write, before any work', async () => {
     await withDir(async (dir) => {
       const out = join(dir, 'out.bmp');
       const r = await run(['stylize', 'a.jpg', 'b.jpg', '-o', out]);
@@ -107,8 +107,8 @@ describe('pastiche stylize: option errors (exit 2, exact messages)', () => {
   });
 });
 
-describe('pastiche stylize: data errors (exit 1)', () => {
-  it('names a missing or unsupported image', async () => {
+suite('pastiche stylize: data errors (exit 1)', () => {
+  test('names a missing or unsupported image', async () => {
     await withDir(async (dir) => {
       const { content } = await images(dir);
       const missing = join(dir, 'missing.png');
@@ -118,7 +118,7 @@ describe('pastiche stylize: data errors (exit 1)', () => {
     });
   });
 
-  it('explains missing weights', async () => {
+  test('explains missing weights', async () => {
     await withDir(async (dir) => {
       const { content, style } = await images(dir);
       const nowhere = join(dir, 'no-weights');
@@ -134,8 +134,8 @@ describe('pastiche stylize: data errors (exit 1)', () => {
   });
 });
 
-describe('pastiche stylize: real runs with the shared weights', () => {
-  it('--json prints one line per iteration, iteration 0 first, and writes the image atomically', async (t) => {
+suite('pastiche stylize: real runs with the shared weights', () => {
+  test('--json prints one line per iteration, iteration 0 first, and writes the image atomically', async (t) => {
     if (weights === undefined) return t.skip(absent(WEIGHTS));
     await withDir(async (dir) => {
       const { content, style } = await images(dir);
@@ -188,7 +188,7 @@ describe('pastiche stylize: real runs with the shared weights', () => {
     });
   });
 
-  it('without --json prints a summary, and draws a progress bar on a terminal', async (t) => {
+  test('without --json prints a summary, and draws a progress bar on a terminal', async (t) => {
     if (weights === undefined) return t.skip(absent(WEIGHTS));
     await withDir(async (dir) => {
       const { content, style } = await images(dir);

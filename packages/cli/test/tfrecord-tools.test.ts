@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import {
   buildExample,
   buildSequenceExample,
@@ -57,8 +57,8 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('tfrecord inspect', () => {
-  it('shows kinds, value-count ranges, presence and byte sizes', async () => {
+suite('tfrecord inspect', () => {
+  test('shows kinds, value-count ranges, presence and byte sizes', async () => {
     const r = await run(['tfrecord', 'inspect', synthetic]);
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
@@ -78,7 +78,7 @@ describe('tfrecord inspect', () => {
     ]);
   });
 
-  it('--json gives the same facts as one object', async () => {
+  test('--json gives the same facts as one object', async () => {
     const r = await run(['tfrecord', 'inspect', '--json', synthetic]);
     const j = JSON.parse(r.stdout) as {
       records: number;
@@ -94,7 +94,7 @@ describe('tfrecord inspect', () => {
     assert.equal(j.features['empty']!.present, 1);
   });
 
-  it('shows SequenceExample feature lists with step counts', async () => {
+  test('shows SequenceExample feature lists with step counts', async () => {
     const r = await run(['tfrecord', 'inspect', sequences]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /, SequenceExample, /);
@@ -109,22 +109,22 @@ describe('tfrecord inspect', () => {
     assert.deepEqual(j.feature_lists['tokens']!.steps, { min: 2, max: 5, mean: 3.5 });
   });
 
-  it('on the shared penguin file (gzip)', async (t) => {
+  test('on the shared penguin file (gzip)', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const r = await run(['tfrecord', 'inspect', '--limit', '100', join(dataDir, 'tfx-penguin-train.tfrecord.gz')]);
     assert.match(r.stdout, /: 100 records, Example, 136 B per record\n/);
     assert.match(r.stdout, /\n {2}species +int64 +1 +100%\n/);
   });
 
-  it('--help', async () => {
+  test('--help', async () => {
     const r = await run(['tfrecord', 'inspect', '--help']);
     assert.match(r.stdout, /^Usage: pastiche tfrecord inspect FILE\.\.\. \[--json\]/);
     assert.match(r.stdout, /--json +Print one JSON object instead of tables/);
   });
 });
 
-describe('tfrecord head', () => {
-  it('prints records with text, hex prefixes and value lists', async () => {
+suite('tfrecord head', () => {
+  test('prints records with text, hex prefixes and value lists', async () => {
     const r = await run(['tfrecord', 'head', '-n', '2', synthetic]);
     assert.equal(r.code, 0);
     const first = r.stdout.split('\n\n')[0]!;
@@ -136,7 +136,7 @@ describe('tfrecord head', () => {
     assert.equal(r.stdout.match(/^record /gm)?.length, 2);
   });
 
-  it('binary bytes show size and a hex prefix; byte offsets add up', async () => {
+  test('binary bytes show size and a hex prefix; byte offsets add up', async () => {
     const r = await run(['tfrecord', 'head', '-n', '5', synthetic]);
     assert.match(r.stdout, /\n {2}blob +bytes\[1\] <40 B: 00 25 4a 6f 94 b9 de 03 28 4d 72 97 \.\.\.>\n/);
     const offsets = [...r.stdout.matchAll(/^record \d+ \(byte (\d+), (\d+) B\)/gm)].map(
@@ -145,14 +145,14 @@ describe('tfrecord head', () => {
     for (let i = 1; i < offsets.length; i++) assert.equal(offsets[i]![0], offsets[i - 1]![0] + offsets[i - 1]![1] + 16);
   });
 
-  it('bytesValueText: printable UTF-8 as text, else hex', () => {
+  test('bytesValueText: printable UTF-8 as text, else hex', () => {
     assert.equal(bytesValueText(new TextEncoder().encode('héllo')), '"héllo"');
     assert.equal(bytesValueText(new Uint8Array([0xff, 0, 1])), '<3 B: ff 00 01>');
     assert.equal(bytesValueText(new Uint8Array([0x61, 0x00])), '<2 B: 61 00>');
     assert.match(bytesValueText(new TextEncoder().encode('x'.repeat(100))), /^"x{60}\.\.\." \(100 B\)$/);
   });
 
-  it('SequenceExamples show context and steps', async () => {
+  test('SequenceExamples show context and steps', async () => {
     const r = await run(['tfrecord', 'head', sequences, '-n', '1']);
     assert.equal(
       r.stdout,
@@ -160,7 +160,7 @@ describe('tfrecord head', () => {
     );
   });
 
-  it('rejects a bad -n', async () => {
+  test('rejects a bad -n', async () => {
     const r = await run(['tfrecord', 'head', synthetic, '-n', 'x']);
     assert.equal(r.code, 2);
     assert.equal(
@@ -170,8 +170,8 @@ describe('tfrecord head', () => {
   });
 });
 
-describe('tfrecord index', () => {
-  it('writes FILE.index with "offset size" per record', async () => {
+suite('tfrecord index', () => {
+  test('writes FILE.index with "offset size" per record', async () => {
     const r = await run(['tfrecord', 'index', synthetic]);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, `${synthetic}.index: 5 records\n`);
@@ -189,7 +189,7 @@ describe('tfrecord index', () => {
     );
   });
 
-  it('--suffix and -o choose the path; -o needs a single file', async () => {
+  test('--suffix and -o choose the path; -o needs a single file', async () => {
     await run(['tfrecord', 'index', sequences, '--suffix', '.idx', '-q']);
     assert.ok(existsSync(`${sequences}.idx`));
     const o = join(tmp, 'custom.index');
@@ -203,7 +203,7 @@ describe('tfrecord index', () => {
     );
   });
 
-  it('reports a corrupt length with its offset and writes no index', async () => {
+  test('reports a corrupt length with its offset and writes no index', async () => {
     const bytes = Buffer.from(readFileSync(synthetic));
     const second = Number(bytes.readBigUInt64LE(0)) + 16;
     bytes[second + 1] ^= 0x10;
@@ -215,7 +215,7 @@ describe('tfrecord index', () => {
     assert.equal(existsSync(`${p}.index`), false);
   });
 
-  it('refuses compressed files', async (t) => {
+  test('refuses compressed files', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const p = join(dataDir, 'tfx-penguin-train.tfrecord.gz');
     const r = await run(['tfrecord', 'index', p, '-o', join(tmp, 'x.index')]);
@@ -224,8 +224,8 @@ describe('tfrecord index', () => {
   });
 });
 
-describe('tfrecord convert', () => {
-  it('recompresses with the compression of the extension, keeping every record', async () => {
+suite('tfrecord convert', () => {
+  test('recompresses with the compression of the extension, keeping every record', async () => {
     const out = join(tmp, 'conv', 'synthetic.tfrecord.gz');
     const r = await run(['tfrecord', 'convert', synthetic, '-o', out]);
     assert.equal(r.stderr, '');
@@ -238,7 +238,7 @@ describe('tfrecord convert', () => {
     assert.deepEqual(readFileSync(back), readFileSync(synthetic));
   });
 
-  it('--shards N: record i goes to shard i mod N, TensorFlow names', async () => {
+  test('--shards N: record i goes to shard i mod N, TensorFlow names', async () => {
     const out = join(tmp, 'sharded', 'part.tfrecord');
     const r = await run(['tfrecord', 'convert', synthetic, sequences, '-o', out, '--shards', '3', '-c', 'zlib']);
     assert.equal(r.code, 0);
@@ -256,7 +256,7 @@ describe('tfrecord convert', () => {
     assert.deepEqual(shard0, [all[0], all[3], all[6]]);
   });
 
-  it('--max-shard-bytes caps the framed bytes of each shard', async () => {
+  test('--max-shard-bytes caps the framed bytes of each shard', async () => {
     const out = join(tmp, 'capped', 'c.tfrecord');
     const size = readFileSync(synthetic).length;
     const r = await run([
@@ -277,7 +277,7 @@ describe('tfrecord convert', () => {
     assert.deepEqual(joined, readFileSync(synthetic));
   });
 
-  it('draws a progress bar on a terminal stderr only', async () => {
+  test('draws a progress bar on a terminal stderr only', async () => {
     const { MemoryOutput } = await import('../src/io.js');
     const stderr = new MemoryOutput({ isTTY: true, columns: 100 });
     const out = join(tmp, 'progress', 'p.tfrecord');
@@ -292,7 +292,7 @@ describe('tfrecord convert', () => {
     assert.match(frames.at(-1)!, new RegExp(`^convert \\[#+\\] 100%  ${size} B/${size} B  .* ETA 0:00\\x1b\\[K\\n$`));
   });
 
-  it('usage errors: missing -o, both sharding flags, bad values, output = input', async () => {
+  test('usage errors: missing -o, both sharding flags, bad values, output = input', async () => {
     const hint = "\nSee 'pastiche tfrecord convert --help'.\n";
     assert.deepEqual(await run(['tfrecord', 'convert', synthetic]), {
       code: 2,
@@ -329,7 +329,7 @@ describe('tfrecord convert', () => {
     assert.equal(existsSync(join(tmp, 'x.tfrecord')), false);
   });
 
-  it('leaves nothing behind when an input is corrupt', async () => {
+  test('leaves nothing behind when an input is corrupt', async () => {
     const bad = Buffer.from(readFileSync(synthetic));
     bad[bad.length - 10] ^= 0xff;
     const badPath = join(tmp, 'corrupt.tfrecord');
@@ -354,8 +354,8 @@ describe('tfrecord convert', () => {
   });
 });
 
-describe('tfrecord from-jsonl', () => {
-  it('is the inverse of cat for every shared file', async (t) => {
+suite('tfrecord from-jsonl', () => {
+  test('is the inverse of cat for every shared file', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     for (const [file, kind] of [
       ['pytorch-data-example.tfrecord', 'example'],
@@ -374,7 +374,7 @@ describe('tfrecord from-jsonl', () => {
     }
   });
 
-  it('--kind raw round-trips record bytes exactly', async () => {
+  test('--kind raw round-trips record bytes exactly', async () => {
     const jsonl = join(tmp, 'raw.jsonl');
     writeFileSync(jsonl, (await run(['tfrecord', 'cat', '--kind', 'raw', synthetic])).stdout);
     const out = join(tmp, 'raw.tfrecord');
@@ -382,7 +382,7 @@ describe('tfrecord from-jsonl', () => {
     assert.deepEqual(readFileSync(out), readFileSync(synthetic));
   });
 
-  it('names the line of the first bad record and leaves no output', async () => {
+  test('names the line of the first bad record and leaves no output', async () => {
     const jsonl = join(tmp, 'bad.jsonl');
     writeFileSync(jsonl, '{"features": {"a": {"int64": ["1"]}}}\n\n{"features": {"a": {"int64": ["x"]}}}\n');
     const out = join(tmp, 'bad-out', 'bad.tfrecord');
@@ -399,7 +399,7 @@ describe('tfrecord from-jsonl', () => {
     assert.match(s.stderr, new RegExp(`^pastiche: ${escapeRegExp(jsonl)}:2: invalid JSON: `));
   });
 
-  it('a missing input is named and creates nothing', async () => {
+  test('a missing input is named and creates nothing', async () => {
     const missing = join(tmp, 'missing.jsonl');
     const out = join(tmp, 'never.tfrecord');
     const r = await run(['tfrecord', 'from-jsonl', missing, '-o', out]);
@@ -408,8 +408,8 @@ describe('tfrecord from-jsonl', () => {
   });
 });
 
-describe('shardPrefix', () => {
-  it('keeps TFRecord extensions at the end of shard names', () => {
+suite('shardPrefix', () => {
+  test('keeps TFRecord extensions at the end of shard names', () => {
     assert.deepEqual(shardPrefix(join('d', 'train.tfrecord.gz')), {
       prefix: join('d', 'train'),
       suffix: '.tfrecord.gz',

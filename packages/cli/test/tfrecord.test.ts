@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { run } from './run.js';
 import { absent, sharedPath } from './shared.js';
@@ -36,9 +36,9 @@ function recordOffsets(bytes: Uint8Array): number[] {
   return out;
 }
 
-describe('tfrecord cat', () => {
+suite('tfrecord cat', () => {
   for (const { file, kind } of SHARED) {
-    it(`prints ${file} exactly as its .jsonl`, async (t) => {
+    test(`prints ${file} exactly as its .jsonl`, async (t) => {
       if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
       const path = join(dataDir, file);
       const expected = readFileSync(`${path}.jsonl`, 'utf8');
@@ -55,7 +55,7 @@ describe('tfrecord cat', () => {
     });
   }
 
-  it('--kind auto detects Examples and SequenceExamples per file', async (t) => {
+  test('--kind auto detects Examples and SequenceExamples per file', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const a = join(dataDir, 'pwnall-singles.tfrecords');
     const b = join(dataDir, 'pytorch-data-sequence_example.tfrecord');
@@ -64,7 +64,7 @@ describe('tfrecord cat', () => {
     assert.equal(r.stdout, readFileSync(`${a}.jsonl`, 'utf8') + readFileSync(`${b}.jsonl`, 'utf8'));
   });
 
-  it('--limit counts across files; --kind raw prints bytes_b64 per record', async (t) => {
+  test('--limit counts across files; --kind raw prints bytes_b64 per record', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const a = join(dataDir, 'pwnall-singles.tfrecords');
     const r = await run(['tfrecord', 'cat', a, a, '-n', '4']);
@@ -86,7 +86,7 @@ describe('tfrecord cat', () => {
     });
   });
 
-  it('bad flags are usage errors with exact messages', async () => {
+  test('bad flags are usage errors with exact messages', async () => {
     let r = await run(['tfrecord', 'cat', 'x', '--limit', '-1']);
     assert.deepEqual(r, {
       code: 2,
@@ -110,14 +110,14 @@ describe('tfrecord cat', () => {
     );
   });
 
-  it('a missing file is a clear data error', async () => {
+  test('a missing file is a clear data error', async () => {
     const missing = join(tmp, 'nope.tfrecord');
     const r = await run(['tfrecord', 'cat', missing]);
     assert.equal(r.code, 1);
     assert.equal(r.stderr, `pastiche: ${missing}: no such file or directory\n`);
   });
 
-  it('stops quietly when stdout closes (| head)', async (t) => {
+  test('stops quietly when stdout closes (| head)', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const { StreamOutput } = await import('../src/io.js');
     const { EventEmitter } = await import('node:events');
@@ -141,8 +141,8 @@ describe('tfrecord cat', () => {
   });
 });
 
-describe('tfrecord count', () => {
-  it('prints the count of one file, and per file plus total for several', async (t) => {
+suite('tfrecord count', () => {
+  test('prints the count of one file, and per file plus total for several', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const one = await run(['tfrecord', 'count', join(dataDir, 'tfx-penguin-train.tfrecord.gz')]);
     assert.deepEqual(one, { code: 0, stdout: '234\n', stderr: '' });
@@ -156,15 +156,15 @@ describe('tfrecord count', () => {
     assert.equal(many.stdout, `${expected}\n`);
   });
 
-  it('an empty file has zero records', async () => {
+  test('an empty file has zero records', async () => {
     const p = join(tmp, 'empty.tfrecord');
     writeFileSync(p, new Uint8Array(0));
     assert.deepEqual(await run(['tfrecord', 'count', p]), { code: 0, stdout: '0\n', stderr: '' });
   });
 });
 
-describe('tfrecord verify', () => {
-  it('summarises good files', async (t) => {
+suite('tfrecord verify', () => {
+  test('summarises good files', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const files = SHARED.filter((s) => s.kind === 'example').map((s) => join(dataDir, s.file));
     const r = await run(['tfrecord', 'verify', '--kind', 'example', ...files]);
@@ -176,7 +176,7 @@ describe('tfrecord verify', () => {
     assert.equal(one.stdout, '1 file, 3 records, 130 B: OK\n');
   });
 
-  it('reports the byte offset and kind of each corruption, with exit code 1', async (t) => {
+  test('reports the byte offset and kind of each corruption, with exit code 1', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const original = readFileSync(join(dataDir, 'pytorch-data-example.tfrecord'));
     const offsets = recordOffsets(original);
@@ -199,7 +199,7 @@ describe('tfrecord verify', () => {
     }
   });
 
-  it('reports truncation, and offsets of compressed files in the decompressed stream', async (t) => {
+  test('reports truncation, and offsets of compressed files in the decompressed stream', async (t) => {
     if (dataDir === undefined) return t.skip(absent('data/tfrecord'));
     const original = readFileSync(join(dataDir, 'pytorch-data-example.tfrecord'));
     const last = recordOffsets(original).at(-1)!;
@@ -220,7 +220,7 @@ describe('tfrecord verify', () => {
     );
   });
 
-  it('--kind example also decodes each record', async () => {
+  test('--kind example also decodes each record', async () => {
     const p = join(tmp, 'not-proto.tfrecord');
     // One record whose body is not a protobuf message: tag 0x0a (field 1, bytes) with a length past the end.
     const { encodeRecord } = await import('@pastiche/tfrecord/node');
@@ -232,14 +232,14 @@ describe('tfrecord verify', () => {
     assert.match(r.stderr, new RegExp(`^pastiche: ${escapeRegExp(p)}: record 0 is not a valid Example: `));
   });
 
-  it('a missing file is named', async () => {
+  test('a missing file is named', async () => {
     const missing = join(tmp, 'missing.tfrecord');
     const r = await run(['tfrecord', 'verify', missing]);
     assert.deepEqual(r, { code: 1, stdout: '', stderr: `pastiche: ${missing}: no such file or directory\n` });
   });
 });
 
-describe('tfrecord --help', () => {
+suite('tfrecord --help', () => {
   for (const [name, args] of [
     ['cat', 'FILE...'],
     ['count', 'FILE...'],
@@ -250,7 +250,7 @@ describe('tfrecord --help', () => {
     ['convert', 'IN... -o OUT'],
     ['from-jsonl', 'IN.jsonl -o OUT.tfrecord'],
   ]) {
-    it(`${name} --help shows usage, options and examples`, async () => {
+    test(`${name} --help shows usage, options and examples`, async () => {
       const r = await run(['tfrecord', name!, '--help']);
       assert.equal(r.code, 0);
       assert.equal(r.stderr, '');
@@ -261,7 +261,7 @@ describe('tfrecord --help', () => {
     });
   }
 
-  it('cat --help documents --kind and --limit', async () => {
+  test('cat --help documents --kind and --limit', async () => {
     const r = await run(['tfrecord', 'cat', '-h']);
     assert.match(
       r.stdout,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import sharp from 'sharp';
 import { run } from './run.js';
 import { absent, sharedPath } from './shared.js';
@@ -16,8 +16,8 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-describe('pastiche tfrecord to-images', () => {
-  it('rejects bad options with exit 2', async () => {
+suite('pastiche tfrecord to-images', () => {
+  test('rejects bad options with exit 2', async () => {
     let r = await run(['tfrecord', 'to-images', 'x.tfrecord']);
     assert.equal(r.code, 2);
     assert.equal(
@@ -32,7 +32,7 @@ describe('pastiche tfrecord to-images', () => {
     );
   });
 
-  it('decodes the lecture file written by TensorFlow into a 403x322 image matching its JPEG', async (t) => {
+  test('decodes the lecture file written by TensorFlow into a 403x322 image matching its JPEG', async (t) => {
     const file = sharedPath('data', 'tfrecord', 'cs20-friday.tfrecord');
     const jpeg = sharedPath('data', 'tfrecord', 'cs20-friday.jpg');
     if (file === undefined || jpeg === undefined) return t.skip(absent('data/tfrecord/cs20-friday.*'));
@@ -56,7 +56,7 @@ describe('pastiche tfrecord to-images', () => {
     });
   });
 
-  it('a file that is not a TFRecord fails with exit 1 naming it', async () => {
+  test('a file that is not a TFRecord fails with exit 1 naming it', async () => {
     await withDir(async (dir) => {
       const r = await run(['tfrecord', 'to-images', join(dir, 'missing.tfrecord'), '-o', join(dir, 'out')]);
       assert.equal(r.code, 1);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { run } from './run.js';
 import { absent, sharedPath } from './shared.js';
 
@@ -21,8 +21,8 @@ async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-describe('pastiche weights where', () => {
-  it('lists the resolution order and says nothing is there yet', async () => {
+suite('pastiche weights where', () => {
+  test('lists the resolution order and says nothing is there yet', async () => {
     await withDir(async (dir) => {
       const r = await run(['weights', 'where'], { env: { PASTICHE_CACHE_DIR: dir } });
       assert.equal(r.code, 0, r.stderr);
@@ -41,7 +41,7 @@ describe('pastiche weights where', () => {
     });
   });
 
-  it('reports PASTICHE_WEIGHTS when set', async (t) => {
+  test('reports PASTICHE_WEIGHTS when set', async (t) => {
     if (weights === undefined) return t.skip(absent(WEIGHTS));
     await withDir(async (dir) => {
       const r = await run(['weights', 'where'], { env: { PASTICHE_CACHE_DIR: dir, PASTICHE_WEIGHTS: weights } });
@@ -55,15 +55,15 @@ describe('pastiche weights where', () => {
   });
 });
 
-describe('pastiche weights verify', () => {
-  it('passes the shared weights', async (t) => {
+suite('pastiche weights verify', () => {
+  test('passes the shared weights', async (t) => {
     if (weights === undefined) return t.skip(absent(WEIGHTS));
     const r = await run(['weights', 'verify', weights]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /sha256 ok: 21 files \(SHA256SUMS\)/);
   });
 
-  it('fails a file that is not weights, with exit code 1', async () => {
+  test('fails a file that is not weights, with exit code 1', async () => {
     await withDir(async (dir) => {
       const bogus = join(dir, 'model.json');
       await import('node:fs/promises').then((fs) => fs.writeFile(bogus, '{"not": "a model"}'));
@@ -74,7 +74,7 @@ describe('pastiche weights verify', () => {
     });
   });
 
-  it('without PATH and with nothing to find, explains how to get weights', async () => {
+  test('without PATH and with nothing to find, explains how to get weights', async () => {
     await withDir(async (dir) => {
       const r = await run(['weights', 'verify'], { env: { PASTICHE_CACHE_DIR: dir } });
       assert.equal(r.code, 1);
@@ -83,8 +83,8 @@ describe('pastiche weights verify', () => {
   });
 });
 
-describe('pastiche weights fetch', () => {
-  it('rejects a malformed --sha256', async () => {
+suite('pastiche weights fetch', () => {
+  test('rejects a malformed --sha256', async () => {
     const r = await run(['weights', 'fetch', '--sha256', 'abc']);
     assert.equal(r.code, 2);
     assert.equal(
@@ -93,7 +93,7 @@ describe('pastiche weights fetch', () => {
     );
   });
 
-  it('downloads into the cache folder and verifies the sha256 (local server)', async () => {
+  test('downloads into the cache folder and verifies the sha256 (local server)', async () => {
     const body = Buffer.alloc(300_000, 7);
     const sha = createHash('sha256').update(body).digest('hex');
     const server = createServer((_req, res) => {

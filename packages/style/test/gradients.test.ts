@@ -5,7 +5,7 @@
  * the linear rules and quadratic losses up to float32 rounding.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { GraphBuilder } from '../src/graph/builder.js';
 import {
   avgPoolBackward,
@@ -23,13 +23,13 @@ import { StyleModel } from '../src/runtime/style-model.js';
 import { TINY, randomArray, randomWeights, rng } from './graph-fixtures.js';
 import { awayFromZero, dot, fdCheck, linearProbe, shifted } from './fd.js';
 
-describe('backward rules (finite differences)', () => {
+suite('backward rules (finite differences)', () => {
   for (const variant of ['conv', 'convTranspose'] as const) {
     for (const [h, w] of [
       [5, 6],
       [4, 4],
     ] as const) {
-      it(`Conv 3x3 pad 1 -> ${variant}, ${h}x${w}`, async () => {
+      test(`Conv 3x3 pad 1 -> ${variant}, ${h}x${w}`, async () => {
         await fdCheck(
           [1, 3, h, w],
           (b, x) => {
@@ -47,13 +47,13 @@ describe('backward rules (finite differences)', () => {
     }
   }
 
-  it('flipKernel transposes [out, in] and rotates each patch 180 degrees', () => {
+  test('flipKernel transposes [out, in] and rotates each patch 180 degrees', () => {
     const k = Float32Array.from({ length: 2 * 1 * 4 }, (_, i) => i); // [2, 1, 2, 2]
     assert.deepEqual([...flipKernel(k, 2, 1, 2, 2)], [3, 2, 1, 0, 7, 6, 5, 4]);
   });
 
   for (const variant of ['where', 'sign'] as const) {
-    it(`Relu -> ${variant} mask on the output`, async () => {
+    test(`Relu -> ${variant} mask on the output`, async () => {
       await fdCheck(
         [1, 2, 3, 4],
         (b, x) => {
@@ -71,7 +71,7 @@ describe('backward rules (finite differences)', () => {
     [7, 9],
     [5, 4],
   ] as const) {
-    it(`AveragePool 2x2/2 -> upsample x 0.25, ${h}x${w}`, async () => {
+    test(`AveragePool 2x2/2 -> upsample x 0.25, ${h}x${w}`, async () => {
       await fdCheck(
         [1, 2, h, w],
         (b, x) => {
@@ -82,7 +82,7 @@ describe('backward rules (finite differences)', () => {
         { eps: 0.5 },
       );
     });
-    it(`MaxPool 2x2/2 -> MaxUnpool at the indices, ${h}x${w}`, async () => {
+    test(`MaxPool 2x2/2 -> MaxUnpool at the indices, ${h}x${w}`, async () => {
       await fdCheck(
         [1, 2, h, w],
         (b, x) => {
@@ -95,7 +95,7 @@ describe('backward rules (finite differences)', () => {
     });
   }
 
-  it('AveragePool backward gives the odd last row and column zero gradient', async () => {
+  test('AveragePool backward gives the odd last row and column zero gradient', async () => {
     const b = new GraphBuilder();
     const dy = b.input('dy', [1, 1, 1, 1]);
     b.output(avgPoolBackward(b, dy, [1, 1, 3, 3]), 'dx');
@@ -106,7 +106,7 @@ describe('backward rules (finite differences)', () => {
   });
 
   for (const symmetric of [false, true]) {
-    it(`Gram G = X X^T / M -> (dG + dG^T) X / M (${symmetric ? 'symmetric dG shortcut' : 'general dG'})`, async () => {
+    test(`Gram G = X X^T / M -> (dG + dG^T) X / M (${symmetric ? 'symmetric dG shortcut' : 'general dG'})`, async () => {
       await fdCheck([1, 3, 4, 5], (b, x) => {
         const { gram: g, x: flat } = gram(b, x);
         const { loss, r } = linearProbe(b, g, 51, symmetric);
@@ -116,14 +116,14 @@ describe('backward rules (finite differences)', () => {
   }
 
   for (const norm of ['cs20', 'mean'] as const) {
-    it(`content loss (${norm}) -> 2k(F - P), times the seed`, async () => {
+    test(`content loss (${norm}) -> 2k(F - P), times the seed`, async () => {
       await fdCheck([1, 3, 4, 5], (b, x) => {
         const p = b.constant('p', [1, 3, 4, 5], randomArray(60, rng(61)));
         const term = contentTerm(b, x, p, norm);
         return { loss: b.scale(term.value, 2.5), grad: term.backward(2.5) };
       });
     });
-    it(`style loss (${norm}) through the Gram`, async () => {
+    test(`style loss (${norm}) through the Gram`, async () => {
       await fdCheck([1, 3, 4, 5], (b, x) => {
         const a = randomArray(9, rng(71));
         for (let i = 0; i < 3; i++) for (let j = 0; j < i; j++) a[i * 3 + j] = a[j * 3 + i]!;
@@ -131,7 +131,7 @@ describe('backward rules (finite differences)', () => {
         return { loss: b.scale(term.value, 3), grad: term.backward(3) };
       });
     });
-    it(`total variation (${norm})`, async () => {
+    test(`total variation (${norm})`, async () => {
       await fdCheck([1, 3, 5, 4], (b, x) => {
         const term = tvTerm(b, x, norm);
         return { loss: b.scale(term.value, 0.7), grad: term.backward(0.7) };
@@ -140,7 +140,7 @@ describe('backward rules (finite differences)', () => {
   }
 });
 
-describe('training graph gradient (finite differences, tiny network)', () => {
+suite('training graph gradient (finite differences, tiny network)', () => {
   const loss = (pooling: 'avg' | 'max', normalization: 'cs20' | 'mean'): LossSpec => ({
     contentLayers: [{ layer: 'conv2_1', weight: 1 }],
     styleLayers: [
@@ -161,7 +161,7 @@ describe('training graph gradient (finite differences, tiny network)', () => {
     ] as const) {
       for (const backwardConv of ['auto', 'convTranspose'] as const) {
         const normalization = backwardConv === 'auto' ? 'cs20' : 'mean';
-        it(`${pooling} pooling, ${h}x${w}, ${normalization}, backward ${backwardConv}`, async () => {
+        test(`${pooling} pooling, ${h}x${w}, ${normalization}, backward ${backwardConv}`, async () => {
           const random = rng(h * 100 + w);
           const model = await StyleModel.create({
             weights: randomWeights(TINY, 5),

@@ -3,7 +3,7 @@
  * interface, and StyleModel's argument checks (exact messages).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { isStyleError } from '../src/errors.js';
 import { GraphBuilder } from '../src/graph/builder.js';
 import { buildTrainingGraph, GRAPH_NAMES } from '../src/graph/style-graph.js';
@@ -24,8 +24,8 @@ async function run(b: GraphBuilder, feeds: Record<string, { data: Float32Array; 
   }
 }
 
-describe('GraphBuilder', () => {
-  it('checks shapes and names the op', () => {
+suite('GraphBuilder', () => {
+  test('checks shapes and names the op', () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 3, 4, 4]);
     assert.throws(
@@ -39,7 +39,7 @@ describe('GraphBuilder', () => {
     assert.throws(() => b.slice(x, 2, 3, 5), /graph: Slice: bad range \[3, 5\) on axis 2/);
   });
 
-  it('computes conv, pooling and upsampling shapes as onnxruntime does', async () => {
+  test('computes conv, pooling and upsampling shapes as onnxruntime does', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 2, 7, 5]);
     const c = b.conv(x, b.constant('k', [3, 2, 3, 3], randomArray(54, rng(1))), null, 1);
@@ -69,7 +69,7 @@ describe('GraphBuilder', () => {
     assert.equal(up[0 * 5 + 4], 0);
   });
 
-  it('sums squares and builds Grams', async () => {
+  test('sums squares and builds Grams', async () => {
     const b = new GraphBuilder();
     const x = b.input('x', [2, 3]);
     b.output(b.sumSquares(x), 'ss');
@@ -81,8 +81,8 @@ describe('GraphBuilder', () => {
   });
 });
 
-describe('training graph', () => {
-  it('has the image and the targets as inputs, the loss terms and the gradient as outputs', () => {
+suite('training graph', () => {
+  test('has the image and the targets as inputs, the loss terms and the gradient as outputs', () => {
     const g = buildTrainingGraph({
       arch: TINY,
       weights: randomWeights(TINY),
@@ -119,7 +119,7 @@ describe('training graph', () => {
   });
 });
 
-describe('StyleModel argument checks', () => {
+suite('StyleModel argument checks', () => {
   const loss: LossSpec = {
     ...CS20_LOSS,
     contentLayers: [{ layer: 'conv2_1', weight: 1 }],
@@ -129,7 +129,7 @@ describe('StyleModel argument checks', () => {
   const create = (o: Partial<Parameters<typeof StyleModel.create>[0]>) =>
     StyleModel.create({ weights, architecture: TINY, height: 8, width: 8, loss, threads: 1, ...o });
 
-  it('names the minimum size (2^poolings before the deepest layer)', async () => {
+  test('names the minimum size (2^poolings before the deepest layer)', async () => {
     await assert.rejects(
       create({ height: 3 }),
       (e) =>
@@ -150,7 +150,7 @@ describe('StyleModel argument checks', () => {
     );
   });
 
-  it('names the layer whose weights are missing or misshapen', async () => {
+  test('names the layer whose weights are missing or misshapen', async () => {
     const missing: VggWeights = new Map(weights);
     missing.delete('block2_conv1');
     await assert.rejects(
@@ -175,7 +175,7 @@ describe('StyleModel argument checks', () => {
     );
   });
 
-  it('needs only the layers up to the deepest loss layer', async () => {
+  test('needs only the layers up to the deepest loss layer', async () => {
     const shallow: VggWeights = new Map([...weights].filter(([k]) => k.startsWith('block1')));
     const m = await create({
       weights: shallow,
@@ -184,7 +184,7 @@ describe('StyleModel argument checks', () => {
     await m.release();
   });
 
-  it('accepts a 1-px side when no pooling comes before the loss layers', async () => {
+  test('accepts a 1-px side when no pooling comes before the loss layers', async () => {
     const m = await create({
       height: 1,
       width: 5,
@@ -203,7 +203,7 @@ describe('StyleModel argument checks', () => {
     }
   });
 
-  it('rejects bad loss specs, variants and weights', async () => {
+  test('rejects bad loss specs, variants and weights', async () => {
     await assert.rejects(
       create({ weights: undefined as unknown as VggWeights }),
       (e) =>
@@ -237,7 +237,7 @@ describe('StyleModel argument checks', () => {
     );
   });
 
-  it('checks images and targets, and refuses work after release', async () => {
+  test('checks images and targets, and refuses work after release', async () => {
     const m = await create({});
     const img = randomArray(3 * 8 * 8, rng(1), 50);
     await assert.rejects(
@@ -278,7 +278,7 @@ describe('StyleModel argument checks', () => {
     );
   });
 
-  it('serves many images from one session: targets are inputs', async () => {
+  test('serves many images from one session: targets are inputs', async () => {
     const m = await create({});
     try {
       const a = randomArray(192, rng(3), 50);
@@ -295,8 +295,8 @@ describe('StyleModel argument checks', () => {
   });
 });
 
-describe('runtime adapters', () => {
-  it('onnxruntime-web (wasm) runs the same training graph and agrees with onnxruntime-node', async () => {
+suite('runtime adapters', () => {
+  test('onnxruntime-web (wasm) runs the same training graph and agrees with onnxruntime-node', async () => {
     const loss: LossSpec = {
       ...CS20_LOSS,
       tvWeight: 0.1,

@@ -4,7 +4,7 @@
  * tiny random network.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import type { LossSpec } from '../src/losses/spec.js';
 import { convLayers, VGG_ARCHITECTURES } from '../src/network/vgg.js';
 import type { VggArchitecture } from '../src/network/vgg.js';
@@ -130,14 +130,14 @@ function close(actual: number, expected: number, what: string, tol = 1e-4): void
   assert.ok(err < tol, `${what}: graph ${actual} vs reference ${expected} (relative error ${err})`);
 }
 
-describe('losses against a direct TypeScript reference', () => {
+suite('losses against a direct TypeScript reference', () => {
   const cases = [
     { pooling: 'avg', normalization: 'cs20', h: 11, w: 9, sh: 11, sw: 9 },
     { pooling: 'max', normalization: 'cs20', h: 10, w: 13, sh: 10, sw: 13 },
     { pooling: 'avg', normalization: 'mean', h: 9, w: 12, sh: 14, sw: 8 },
   ] as const;
   for (const k of cases) {
-    it(`${k.normalization}, ${k.pooling} pooling, image ${k.h}x${k.w}, style ${k.sh}x${k.sw}`, async () => {
+    test(`${k.normalization}, ${k.pooling} pooling, image ${k.h}x${k.w}, style ${k.sh}x${k.sw}`, async () => {
       const weights = randomWeights(TINY, 9);
       const loss = spec(k.pooling, k.normalization);
       const random = rng(k.h * 31 + k.w);
@@ -193,8 +193,8 @@ describe('losses against a direct TypeScript reference', () => {
   }
 });
 
-describe('cs20 loss on VGG-19 shapes (first three convs, random weights)', () => {
-  it('matches the reference at conv1_1, conv1_2 and conv2_1 on a 12 x 10 image', async () => {
+suite('cs20 loss on VGG-19 shapes (first three convs, random weights)', () => {
+  test('matches the reference at conv1_1, conv1_2 and conv2_1 on a 12 x 10 image', async () => {
     const arch = VGG_ARCHITECTURES.vgg19;
     // Only the layers the loss needs: block1_conv1, block1_conv2, block2_conv1 at their VGG-19 shapes.
     const weights = randomWeights(

@@ -3,7 +3,7 @@
  * the graph that onnxruntime actually runs.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { buildFeatureGraph, GRAPH_NAMES } from '../src/graph/style-graph.js';
 import {
   convLayers,
@@ -17,8 +17,8 @@ import { nodeRuntime } from '../src/runtime/node.js';
 import { isStyleError } from '../src/errors.js';
 import { randomArray, randomWeights, rng } from './graph-fixtures.js';
 
-describe('VGG layer tables', () => {
-  it('VGG-19 has 16 convs, VGG-16 has 13, named as Keras names them', () => {
+suite('VGG layer tables', () => {
+  test('VGG-19 has 16 convs, VGG-16 has 13, named as Keras names them', () => {
     const v19 = convLayers('vgg19');
     const v16 = convLayers('vgg16');
     assert.equal(v19.length, 16);
@@ -42,7 +42,7 @@ describe('VGG layer tables', () => {
     assert.equal(kerasName('conv4_2'), 'block4_conv2');
   });
 
-  it('rejects layers the network lacks', () => {
+  test('rejects layers the network lacks', () => {
     assert.throws(
       () => resolveLayers('vgg16', ['conv5_4']),
       (e) =>
@@ -52,13 +52,13 @@ describe('VGG layer tables', () => {
     assert.throws(() => kerasName('relu4_2'), /Expected a layer name like conv4_2 but received relu4_2/);
   });
 
-  it('the minimum side is 2^(poolings before the deepest layer)', () => {
+  test('the minimum side is 2^(poolings before the deepest layer)', () => {
     assert.equal(minimumSide('vgg19', ['conv1_1']), 1);
     assert.equal(minimumSide('vgg19', ['conv4_2', 'conv1_1']), 8);
     assert.equal(minimumSide('vgg19', ['conv5_1']), 16);
   });
 
-  it('feature shapes at the seed size 333 x 250 (pooling floors)', () => {
+  test('feature shapes at the seed size 333 x 250 (pooling floors)', () => {
     assert.deepEqual(
       featureShapes('vgg19', 250, 333, ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv4_2', 'conv5_1']),
       {
@@ -72,7 +72,7 @@ describe('VGG layer tables', () => {
     );
   });
 
-  it('onnxruntime produces those shapes from VGG-19 with random weights at 333 x 250', async () => {
+  test('onnxruntime produces those shapes from VGG-19 with random weights at 333 x 250', async () => {
     const arch = VGG_ARCHITECTURES.vgg19;
     const layers = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv4_2', 'conv5_1'];
     const weights = randomWeights(arch, 3);

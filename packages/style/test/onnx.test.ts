@@ -3,7 +3,7 @@
  * round trip through onnxruntime.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { ProtoReader } from '@pastiche/tfrecord';
 import { DataType, ONNX_IR_VERSION, ONNX_OPSET, encodeModel } from '../src/onnx/proto.js';
 import type { ModelSpec } from '../src/onnx/proto.js';
@@ -49,8 +49,8 @@ function tinyModel(): ModelSpec {
   };
 }
 
-describe('ONNX ModelProto encoding', () => {
-  it('writes IR version 8 and the default-domain opset 17', () => {
+suite('ONNX ModelProto encoding', () => {
+  test('writes IR version 8 and the default-domain opset 17', () => {
     const m = fields(encodeModel(tinyModel()));
     assert.equal(ONNX_IR_VERSION, 8);
     assert.equal(ONNX_OPSET, 17);
@@ -60,7 +60,7 @@ describe('ONNX ModelProto encoding', () => {
     assert.equal(opset.get(2)![0], 17n);
   });
 
-  it('writes initializers as dims, FLOAT and little-endian raw_data', () => {
+  test('writes initializers as dims, FLOAT and little-endian raw_data', () => {
     const spec = tinyModel();
     const graph = sub(fields(encodeModel(spec)), 7);
     const t = sub(graph, 5);
@@ -74,7 +74,7 @@ describe('ONNX ModelProto encoding', () => {
     for (let i = 0; i < 300; i += 37) assert.equal(dv.getFloat32(i * 4, true), w[i]);
   });
 
-  it('writes nodes with inputs, outputs, op type and typed attributes', () => {
+  test('writes nodes with inputs, outputs, op type and typed attributes', () => {
     const graph = sub(fields(encodeModel(tinyModel())), 7);
     const node = sub(graph, 1, 2);
     assert.deepEqual(node.get(1)!.map(text), ['y']);
@@ -86,7 +86,7 @@ describe('ONNX ModelProto encoding', () => {
     assert.deepEqual(attr.get(20), [7n]); // AttributeType INTS
   });
 
-  it('writes float, int and string attributes with their types', () => {
+  test('writes float, int and string attributes with their types', () => {
     const spec: ModelSpec = {
       ...tinyModel(),
       nodes: [
@@ -112,7 +112,7 @@ describe('ONNX ModelProto encoding', () => {
     assert.deepEqual([fs!.get(7), fs!.get(20)], [[1.5, 2], [6n]]);
   });
 
-  it('writes graph inputs and outputs with element type and static shape', () => {
+  test('writes graph inputs and outputs with element type and static shape', () => {
     const graph = sub(fields(encodeModel(tinyModel())), 7);
     const out = sub(graph, 12);
     assert.equal(text(out.get(1)![0]), 'z');
@@ -124,7 +124,7 @@ describe('ONNX ModelProto encoding', () => {
     assert.deepEqual(dims, [100n, 3n]);
   });
 
-  it('rejects an initializer whose data does not match its dims', () => {
+  test('rejects an initializer whose data does not match its dims', () => {
     const spec = tinyModel();
     assert.throws(
       () => encodeModel({ ...spec, initializers: [{ ...spec.initializers[0]!, dims: [3, 99] }] }),
@@ -132,7 +132,7 @@ describe('ONNX ModelProto encoding', () => {
     );
   });
 
-  it('is accepted and run by onnxruntime', async () => {
+  test('is accepted and run by onnxruntime', async () => {
     const spec = tinyModel();
     const session = await nodeRuntime.createSession(encodeModel(spec));
     const x = Float32Array.from({ length: 300 }, (_, i) => (i % 5) - 2);

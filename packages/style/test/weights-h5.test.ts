@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { link, mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import { isStyleError } from '../src/errors.js';
 import { loadKerasH5Weights } from '../src/weights/keras-h5.js';
 import { loadWeights } from '../src/weights/load.js';
@@ -78,7 +78,7 @@ function checkAllLayers(w: Map<string, ConvWeights>, variant: 'vgg16' | 'vgg19')
   });
 }
 
-describe('loadKerasH5Weights', () => {
+suite('loadKerasH5Weights', () => {
   test('Keras 2 layout (layer_names, <layer>/<layer>/kernel:0), full VGG-19', async () => {
     const w = await loadWeights(vgg19);
     checkAllLayers(w, 'vgg19');

@@ -12,7 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import envPaths from 'env-paths';
 import { isStyleError } from '../src/errors.js';
 import type { StyleError } from '../src/errors.js';
@@ -110,7 +110,7 @@ function cacheDirIn(env: Record<string, string>): string {
   return r.stdout;
 }
 
-describe('defaultCacheDir', () => {
+suite('defaultCacheDir', () => {
   test('PASTICHE_CACHE_DIR wins', () => {
     assert.equal(defaultCacheDir({ PASTICHE_CACHE_DIR: '/x/y', XDG_CACHE_HOME: '/c' }), '/x/y');
     assert.equal(defaultCacheDir({ PASTICHE_CACHE_DIR: 'D:\\c' }), 'D:\\c');
@@ -127,7 +127,7 @@ describe('defaultCacheDir', () => {
   });
 });
 
-describe('resolveWeights order', () => {
+suite('resolveWeights order', () => {
   test('flag, then PASTICHE_WEIGHTS, then the cache; no download when any exists', async () => {
     const cacheDir = await freshCache();
     const flag = join(tmp, 'flag.h5');
@@ -221,7 +221,7 @@ describe('resolveWeights order', () => {
   });
 });
 
-describe('fetchWeights', () => {
+suite('fetchWeights', () => {
   test('md5 or sha256, known or unknown length; atomic: only the final file remains', async () => {
     const cacheDir = await freshCache();
     const p = await fetchWeights({ url: `${base}/chunked.h5`, md5, cacheDir });

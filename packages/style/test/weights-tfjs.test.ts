@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import { isStyleError } from '../src/errors.js';
 import type { ConvWeights } from '../src/weights/types.js';
 import { countParameters, weightsVariant } from '../src/weights/vgg.js';
@@ -70,7 +70,7 @@ function checkLayer(w: ConvWeights, expectKernel: (s: number) => number, expectB
   for (const o of [0, w.outChannels - 1]) assert.equal(w.bias[o], Math.fround(expectBias(o)), `${w.name} bias[${o}]`);
 }
 
-describe('loadTfjsWeights', () => {
+suite('loadTfjsWeights', () => {
   test('float32 VGG-16: 13 layers in ONNX layout, transposed from [kh,kw,in,out]', async () => {
     const path = await writeTfjsModel(join(tmp, 'f32-vgg16'), { variant: 'vgg16', storage: 'float32' });
     const w = await loadTfjsWeights(path);
@@ -125,7 +125,7 @@ describe('loadTfjsWeights', () => {
     });
   });
 
-  describe('bad models', () => {
+  suite('bad models', () => {
     let good: string;
     before(async () => {
       good = join(tmp, 'good');
@@ -270,7 +270,7 @@ describe('loadTfjsWeights', () => {
   });
 });
 
-describe('loadWeights dispatch', () => {
+suite('loadWeights dispatch', () => {
   test('a folder holding model.json, and the model.json itself', async () => {
     const dir = join(tmp, 'dispatch');
     const path = await writeTfjsModel(dir, { variant: 'vgg16', storage: 'uint8' });

@@ -4,7 +4,7 @@
  * Chromium, where it decodes TensorFlow's files, runs CRC32C and round-trips
  * Examples through CompressionStream. Skips visibly without Chromium.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, suite, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -52,7 +52,7 @@ const GOLDEN: [string, 'example' | 'sequence'][] = [
 type Page = import('playwright-core').Page;
 type Browser = import('playwright-core').Browser;
 
-describe('browser (headless Chromium)', {
+suite('browser (headless Chromium)', {
   skip: haveChromium ? false : missing(`${CHROMIUM} not found (apt-get install chromium)`),
 }, () => {
   let server: Server;
@@ -117,7 +117,7 @@ describe('browser (headless Chromium)', {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('bundles without Node built-ins and computes CRC32C', async () => {
+  test('bundles without Node built-ins and computes CRC32C', async () => {
     const crc = await page.evaluate(async () => {
       const m = await import('/tfrecord.js' as string);
       return m.crc32c(new TextEncoder().encode('123456789')) as number;
@@ -125,7 +125,7 @@ describe('browser (headless Chromium)', {
     assert.equal(crc, 0xe3069283);
   });
 
-  it('round-trips Examples through framing and gzip CompressionStream', async () => {
+  test('round-trips Examples through framing and gzip CompressionStream', async () => {
     const out = await page.evaluate(async () => {
       const m = await import('/tfrecord.js' as string);
       const examples = [0, 1, 2].map((i) =>
@@ -163,7 +163,7 @@ describe('browser (headless Chromium)', {
     assert.deepEqual(out.decoded, out.expected);
   });
 
-  it('reads every member of a multi-member GZIP file with the real DecompressionStream', async () => {
+  test('reads every member of a multi-member GZIP file with the real DecompressionStream', async () => {
     const got = await page.evaluate(async (url) => {
       const m = await import('/tfrecord.js' as string);
       const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
@@ -187,7 +187,7 @@ describe('browser (headless Chromium)', {
     assert.deepEqual(got.streamed, want);
   });
 
-  it('decodes every TensorFlow-written golden file to its .jsonl', async (t) => {
+  test('decodes every TensorFlow-written golden file to its .jsonl', async (t) => {
     if (data === undefined) return t.skip(absent('data/tfrecord'));
     for (const [name, kind] of GOLDEN) {
       const got = await page.evaluate(
@@ -217,7 +217,7 @@ describe('browser (headless Chromium)', {
     }
   });
 
-  it('parses the lecture record with a FixedLen spec and decodeRaw', async (t) => {
+  test('parses the lecture record with a FixedLen spec and decodeRaw', async (t) => {
     if (data === undefined) return t.skip(absent('data/tfrecord'));
     const got = await page.evaluate(async (url) => {
       const m = await import('/tfrecord.js' as string);

@@ -1,6 +1,6 @@
 /** Exact error messages and codes for bad records (PARSE) and bad specs (INVALID_ARGUMENT). */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { isTFRecordError } from '../src/errors.js';
 import type { TFRecordErrorCode } from '../src/errors.js';
 import {
@@ -33,10 +33,10 @@ function throwsWith(fn: () => unknown, code: TFRecordErrorCode, message: string,
   });
 }
 
-describe('record errors (PARSE)', () => {
+suite('record errors (PARSE)', () => {
   const label = { label: fixedLen({ shape: [], dtype: 'int64' }) };
 
-  it('names the record and the kind mismatch', () => {
+  test('names the record and the kind mismatch', () => {
     const batch = [ex({ label: i64(1) }), ex({ label: i64(2) }), ex({ label: i64(3) }), ex({ label: f32(4) })];
     throwsWith(
       () => parseExamples(batch, label),
@@ -46,7 +46,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('names the value count and the shape', () => {
+  test('names the value count and the shape', () => {
     throwsWith(
       () => parseExample(ex({ x: f32(1, 2, 3, 4, 5) }), { x: fixedLen({ shape: [2, 3], dtype: 'float32' }) }),
       'PARSE',
@@ -55,7 +55,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('reports a required feature that is missing or has no kind', () => {
+  test('reports a required feature that is missing or has no kind', () => {
     const batch = [ex({ label: i64(1) }), ex({ label: i64(2) }), ex({ other: i64(3) })];
     throwsWith(
       () => parseExamples(batch, label),
@@ -72,7 +72,7 @@ describe('record errors (PARSE)', () => {
 
   // TF's fast parser (what parse_example runs) counts an int64_list with no values as
   // present: 0 values for a scalar is a count error, not the default.
-  it('counts an empty but typed list as present', () => {
+  test('counts an empty but typed list as present', () => {
     const spec = { age: fixedLen({ shape: [], dtype: 'int64', defaultValue: -1 }) };
     throwsWith(
       () => parseExamples([ex({ age: i64(0) }), ex({ age: i64() })], spec),
@@ -82,7 +82,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('uses the record index passed to a compiled parser', () => {
+  test('uses the record index passed to a compiled parser', () => {
     throwsWith(
       () => compileSpec(label).parse(ex({}), 41),
       'PARSE',
@@ -91,7 +91,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('reports kind mismatches for varLen, sparse and ragged keys', () => {
+  test('reports kind mismatches for varLen, sparse and ragged keys', () => {
     throwsWith(
       () => parseExample(ex({ t: i64(1) }), { t: varLen({ dtype: 'string' }) }),
       'PARSE',
@@ -111,7 +111,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('reports sparse length mismatch and out-of-range indices', () => {
+  test('reports sparse length mismatch and out-of-range indices', () => {
     const sp = { sp: sparse({ indexKey: ['a', 'b'], valueKey: 'v', dtype: 'int64', size: [2, 5] }) };
     throwsWith(
       () => parseExamples([ex({ a: i64(0), b: i64(1), v: i64(9) }), ex({ a: i64(0, 1), b: i64(1), v: i64(9, 8) })], sp),
@@ -126,7 +126,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('reports ragged partitions that do not fit the values', () => {
+  test('reports ragged partitions that do not fit the values', () => {
     const rg = { f2: ragged({ dtype: 'int64', valueKey: 'v', partitions: [rowSplits('s1')] }) };
     throwsWith(
       () => parseExamples([ex({ v: i64(1), s1: i64(0, 1) }), ex({ v: i64(1, 2, 3, 4, 5, 6), s1: i64(0, 2, 7) })], rg),
@@ -148,7 +148,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('reports a fixedLenSequence value count that is not a multiple of the row size', () => {
+  test('reports a fixedLenSequence value count that is not a multiple of the row size', () => {
     const spec = { p: fixedLenSequence({ shape: [3], dtype: 'float32', allowMissing: true }) };
     throwsWith(
       () => parseExample(ex({ p: f32(1, 2, 3, 4) }), spec),
@@ -157,7 +157,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('adds the record index to decoding errors', () => {
+  test('adds the record index to decoding errors', () => {
     const good = new Uint8Array(0); // an Example with no features
     const bad = Uint8Array.of(0x0a, 0x05, 0x0a);
     assert.throws(
@@ -166,7 +166,7 @@ describe('record errors (PARSE)', () => {
     );
   });
 
-  it('reports SequenceExample problems with the feature list and step', () => {
+  test('reports SequenceExample problems with the feature list and step', () => {
     const se = seqEx({ id: none }, { frames: [f32(1, 2), f32(3)], tokens: [i64(1), str('x')] });
     const seq = { frames: fixedLenSequence({ shape: [2], dtype: 'float32' }) };
     throwsWith(
@@ -203,11 +203,11 @@ describe('record errors (PARSE)', () => {
   });
 });
 
-describe('spec errors (INVALID_ARGUMENT)', () => {
+suite('spec errors (INVALID_ARGUMENT)', () => {
   const bad = (spec: unknown, message: string): void =>
     throwsWith(() => compileSpec(spec as ParseSpec), 'INVALID_ARGUMENT', message);
 
-  it('names the spec key and the option', () => {
+  test('names the spec key and the option', () => {
     bad(
       { x: { kind: 'fixedLen', shape: [], dtype: 'int32' } },
       `Expected one of 'int64', 'float32', 'string' for dtype of feature 'x' but received "int32" of type string`,
@@ -231,7 +231,7 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
     bad(null, 'Expected an object of feature specs for spec but received null of type null');
   });
 
-  it('applies TF rules for fixedLenSequence, sparse and ragged specs', () => {
+  test('applies TF rules for fixedLenSequence, sparse and ragged specs', () => {
     bad(
       { p: fixedLenSequence({ shape: [2], dtype: 'float32' }) },
       "feature 'p': fixedLenSequence in an Example spec requires allowMissing: true (as TF)",
@@ -250,7 +250,7 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
     );
   });
 
-  it('requires dense, sparse and ragged keys to be disjoint (TF _ParseOpParams)', () => {
+  test('requires dense, sparse and ragged keys to be disjoint (TF _ParseOpParams)', () => {
     bad(
       {
         v: fixedLen({ shape: [], dtype: 'int64' }),
@@ -264,7 +264,7 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
     );
   });
 
-  it('rejects kinds TF does not allow in SequenceExample specs', () => {
+  test('rejects kinds TF does not allow in SequenceExample specs', () => {
     throwsWith(
       () => compileSequenceSpec({ s: sparse({ indexKey: 'i', valueKey: 'v', dtype: 'int64', size: 3 }) }, {}),
       'INVALID_ARGUMENT',
@@ -278,8 +278,8 @@ describe('spec errors (INVALID_ARGUMENT)', () => {
   });
 });
 
-describe('decodeRaw and reshape errors', () => {
-  it('rejects lengths that are not a multiple of the element size', () => {
+suite('decodeRaw and reshape errors', () => {
+  test('rejects lengths that are not a multiple of the element size', () => {
     throwsWith(
       () => decodeRaw(new Uint8Array(7), 'int32'),
       'PARSE',
@@ -291,7 +291,7 @@ describe('decodeRaw and reshape errors', () => {
       'Expected one of uint8, int8, int16, uint16, int32, uint32, int64, float16, float32, float64 for dtype but received "int24" of type string',
     );
   });
-  it('rejects a shape that does not fit', () => {
+  test('rejects a shape that does not fit', () => {
     throwsWith(() => reshape(new Uint8Array(12), [5, -1]), 'INVALID_ARGUMENT', 'cannot reshape 12 values to [5, -1]');
     throwsWith(
       () => reshape(new Uint8Array(12), [2, 5]),

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { decodeRecords } from '../src/framing/decode.js';
 import {
@@ -41,8 +41,8 @@ function jsonl<T>(file: string): T[] {
 const fromB64 = (s: string): string => Buffer.from(s, 'base64').toString('latin1');
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 
-describe('golden files', () => {
-  it('tfx-penguin-train.tfrecord.gz: FixedLen float32 and int64 over 234 Examples', (t) => {
+suite('golden files', () => {
+  test('tfx-penguin-train.tfrecord.gz: FixedLen float32 and int64 over 234 Examples', (t) => {
     const file = sharedPath('data', 'tfrecord', 'tfx-penguin-train.tfrecord.gz');
     if (file === undefined) return t.skip(absent('data/tfrecord/tfx-penguin-train.tfrecord.gz'));
     const recs = records(file, true);
@@ -79,7 +79,7 @@ describe('golden files', () => {
     });
   });
 
-  it('pytorch-data-example.tfrecord: FixedLen [10] and VarLen', (t) => {
+  test('pytorch-data-example.tfrecord: FixedLen [10] and VarLen', (t) => {
     const file = sharedPath('data', 'tfrecord', 'pytorch-data-example.tfrecord');
     if (file === undefined) return t.skip(absent('data/tfrecord/pytorch-data-example.tfrecord'));
     const want = jsonl<{ features: Record<string, FeatureJSON> }>(file);
@@ -110,7 +110,7 @@ describe('golden files', () => {
     );
   });
 
-  it('pwnall-singles.tfrecords: VarLen over Examples that each hold one feature', (t) => {
+  test('pwnall-singles.tfrecords: VarLen over Examples that each hold one feature', (t) => {
     const file = sharedPath('data', 'tfrecord', 'pwnall-singles.tfrecords');
     if (file === undefined) return t.skip(absent('data/tfrecord/pwnall-singles.tfrecords'));
     const r = parseExamples(records(file), {
@@ -127,7 +127,7 @@ describe('golden files', () => {
     assert.deepEqual(plain(r.byte_feature.values), ['@ABCD']);
   });
 
-  it('pytorch-data-sequence_example.tfrecord: FixedLenSequence, Ragged and VarLen feature lists', (t) => {
+  test('pytorch-data-sequence_example.tfrecord: FixedLenSequence, Ragged and VarLen feature lists', (t) => {
     const file = sharedPath('data', 'tfrecord', 'pytorch-data-sequence_example.tfrecord');
     if (file === undefined) return t.skip(absent('data/tfrecord/pytorch-data-sequence_example.tfrecord'));
     const want = jsonl<{ context: Record<string, FeatureJSON>; feature_lists: Record<string, FeatureJSON[]> }>(file);
@@ -181,7 +181,7 @@ describe('golden files', () => {
     assert.deepEqual(b.context.x_int.shape, [4, 10]);
   });
 
-  it('cs20-friday.tfrecord: FixedLen string + decodeRaw gives the [322, 403, 3] image', (t) => {
+  test('cs20-friday.tfrecord: FixedLen string + decodeRaw gives the [322, 403, 3] image', (t) => {
     const file = sharedPath('data', 'tfrecord', 'cs20-friday.tfrecord');
     if (file === undefined) return t.skip(absent('data/tfrecord/cs20-friday.tfrecord'));
     const want = jsonl<{ features: Record<string, FeatureJSON> }>(file)[0]!;

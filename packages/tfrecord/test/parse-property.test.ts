@@ -1,6 +1,6 @@
 /** Property-based checks of the parse kernels: round trips and structural invariants. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import fc from 'fast-check';
 import { encodeExample } from '../src/example/encode.js';
 import type { Feature } from '../src/example/types.js';
@@ -22,8 +22,8 @@ import { ex, f32, i64, nested, plain } from './parse-helpers.js';
 
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 
-describe('properties', () => {
-  it('varLen: indices and values give back every record (objects and bytes)', () => {
+suite('properties', () => {
+  test('varLen: indices and values give back every record (objects and bytes)', () => {
     fc.assert(
       fc.property(
         fc.array(fc.option(fc.array(int64, { maxLength: 6 }), { nil: undefined }), { maxLength: 8 }),
@@ -48,7 +48,7 @@ describe('properties', () => {
     );
   });
 
-  it('ragged: every partition encoding rebuilds the rows, and row splits are consistent', () => {
+  test('ragged: every partition encoding rebuilds the rows, and row splits are consistent', () => {
     const rows = fc.array(fc.array(fc.integer({ min: -100, max: 100 }), { maxLength: 4 }), { maxLength: 5 });
     fc.assert(
       fc.property(fc.array(rows, { minLength: 1, maxLength: 4 }), (batch) => {
@@ -99,7 +99,7 @@ describe('properties', () => {
     );
   });
 
-  it('fixedLen: a batch equals the stacked single-record results', () => {
+  test('fixedLen: a batch equals the stacked single-record results', () => {
     fc.assert(
       fc.property(
         fc.array(fc.nat(3), { maxLength: 3 }).chain((shape) =>
@@ -128,7 +128,7 @@ describe('properties', () => {
     );
   });
 
-  it('sparse: output is the input entries, sorted row-major', () => {
+  test('sparse: output is the input entries, sorted row-major', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(4), fc.nat(6), fc.integer()), { maxLength: 12 }), (entries) => {
         const e = ex({

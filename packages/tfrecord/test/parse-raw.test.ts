@@ -1,14 +1,14 @@
 /** decodeRaw (tf.io.decode_raw) and reshape, with hand-worked byte layouts. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import fc from 'fast-check';
 import { decodeRaw, reshape } from '../src/parse/index.js';
 
-describe('decodeRaw', () => {
+suite('decodeRaw', () => {
   // The cs20 seed stores its image shape as int32 little-endian bytes: 322 = 0x142, 403 = 0x193.
   const shapeBytes = Uint8Array.of(0x42, 0x01, 0, 0, 0x93, 0x01, 0, 0, 3, 0, 0, 0);
 
-  it('reads int32 little-endian as a zero-copy view when aligned', () => {
+  test('reads int32 little-endian as a zero-copy view when aligned', () => {
     const buf = new Uint8Array(16);
     buf.set(shapeBytes, 4);
     const bytes = buf.subarray(4, 16);
@@ -19,7 +19,7 @@ describe('decodeRaw', () => {
     assert.equal(a.byteOffset, 4);
   });
 
-  it('copies when misaligned', () => {
+  test('copies when misaligned', () => {
     const buf = new Uint8Array(13);
     buf.set(shapeBytes, 1);
     const a = decodeRaw(buf.subarray(1), 'int32');
@@ -27,7 +27,7 @@ describe('decodeRaw', () => {
     assert.notEqual(a.buffer, buf.buffer);
   });
 
-  it('reads big-endian when asked (little_endian=False)', () => {
+  test('reads big-endian when asked (little_endian=False)', () => {
     assert.deepEqual(
       [...decodeRaw(Uint8Array.of(0, 0, 0x01, 0x42, 0xff, 0xff, 0xff, 0xfe), 'int32', false)],
       [322, -2],
@@ -35,7 +35,7 @@ describe('decodeRaw', () => {
     assert.deepEqual([...decodeRaw(Uint8Array.of(0x01, 0x42), 'uint16', false)], [322]);
   });
 
-  it('handles every element type', () => {
+  test('handles every element type', () => {
     assert.deepEqual([...decodeRaw(Uint8Array.of(0xff, 1), 'int8')], [-1, 1]);
     assert.deepEqual([...decodeRaw(Uint8Array.of(0xfe, 0xff), 'int16')], [-2]);
     assert.deepEqual([...decodeRaw(Uint8Array.of(0xfe, 0xff, 0xff, 0xff), 'uint32')], [0xfffffffe]);
@@ -49,7 +49,7 @@ describe('decodeRaw', () => {
 
   // IEEE 754 binary16: 0x3c00 = 1, 0xc000 = -2, 0x7bff = 65504 (max), 0x0001 = 2^-24
   // (smallest subnormal), 0x7c00 = +inf, 0x7e00 = NaN.
-  it('widens float16 to Float32Array', () => {
+  test('widens float16 to Float32Array', () => {
     const bytes = Uint8Array.of(0x00, 0x3c, 0x00, 0xc0, 0xff, 0x7b, 0x01, 0x00, 0x00, 0x7c, 0x00, 0x7e);
     const a = decodeRaw(bytes, 'float16');
     assert.ok(a instanceof Float32Array);
@@ -57,7 +57,7 @@ describe('decodeRaw', () => {
     assert.ok(Number.isNaN(a[5]));
   });
 
-  it('agrees with DataView for any bytes, offset and byte order', () => {
+  test('agrees with DataView for any bytes, offset and byte order', () => {
     const types = [
       ['int16', 2, 'getInt16'],
       ['uint16', 2, 'getUint16'],
@@ -89,8 +89,8 @@ describe('decodeRaw', () => {
   });
 });
 
-describe('reshape', () => {
-  it('infers one -1 dimension', () => {
+suite('reshape', () => {
+  test('infers one -1 dimension', () => {
     const r = reshape(new Uint8Array(24), [2, -1, 3]);
     assert.deepEqual(r.shape, [2, 4, 3]);
     assert.equal(r.values.length, 24);

@@ -4,7 +4,7 @@
  * values were written by hand from that documentation.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { suite, test } from 'node:test';
 import { encodeExample, encodeSequenceExample } from '../src/example/encode.js';
 import {
   compileSpec,
@@ -27,8 +27,8 @@ import {
 import type { RaggedTensor } from '../src/parse/index.js';
 import { ex, f32, i64, indexRows, nested, none, plain, seqEx, str } from './parse-helpers.js';
 
-describe('fixedLen', () => {
-  it('reads scalars and shaped values, zero-copy for one record', () => {
+suite('fixedLen', () => {
+  test('reads scalars and shaped values, zero-copy for one record', () => {
     const e = ex({ label: i64(7), x: f32(1, 2, 3, 4, 5, 6), name: str('cat') });
     const r = parseExample(e, {
       label: fixedLen({ shape: [], dtype: 'int64' }),
@@ -44,7 +44,7 @@ describe('fixedLen', () => {
 
   // parse_example docstring, dense case: "age" FixedLenFeature([], int64, default_value=-1)
   // and "gender" FixedLenFeature([], string); the second example lacks "age".
-  it('fills a missing feature from default_value in a batch', () => {
+  test('fills a missing feature from default_value in a batch', () => {
     const spec = {
       age: fixedLen({ shape: [], dtype: 'int64', defaultValue: -1 }),
       gender: fixedLen({ shape: [], dtype: 'string' }),
@@ -57,14 +57,14 @@ describe('fixedLen', () => {
 
   // example_proto_fast_parsing.cc: a dense feature whose Feature has no kind set is skipped,
   // so it counts as missing and takes the default.
-  it('treats a Feature with no kind set as missing', () => {
+  test('treats a Feature with no kind set as missing', () => {
     const spec = { x: fixedLen({ shape: [2], dtype: 'float32', defaultValue: [0.5, 1.5] }) };
     const r = parseExamples([ex({ x: none }), ex({ x: f32(1, 2) })], spec);
     assert.deepEqual([...r.x.values], [0.5, 1.5, 1, 2]);
     assert.deepEqual(r.x.shape, [2, 2]);
   });
 
-  it('flattens a nested default row-major (tf.reshape) and copies it per record', () => {
+  test('flattens a nested default row-major (tf.reshape) and copies it per record', () => {
     const spec = {
       m: fixedLen({
         shape: [2, 2],
@@ -82,24 +82,24 @@ describe('fixedLen', () => {
     assert.deepEqual([...p.parse(ex({})).m.values], [1n, 2n, 3n, 4n]);
   });
 
-  it('batches several records into [batch, ...shape]', () => {
+  test('batches several records into [batch, ...shape]', () => {
     const spec = { v: fixedLen({ shape: [3], dtype: 'float32' }) };
     const r = parseExamples([ex({ v: f32(1, 2, 3) }), ex({ v: f32(4, 5, 6) })], spec);
     assert.deepEqual(r.v.shape, [2, 3]);
     assert.deepEqual([...r.v.values], [1, 2, 3, 4, 5, 6]);
   });
 
-  it('parses serialized bytes as well as Example objects', () => {
+  test('parses serialized bytes as well as Example objects', () => {
     const bytes = encodeExample(ex({ a: i64(-5n, 2n ** 62n) }));
     const r = parseExample(bytes, { a: fixedLen({ shape: [2], dtype: 'int64' }) });
     assert.deepEqual([...r.a.values], [-5n, 2n ** 62n]);
   });
 });
 
-describe('varLen', () => {
+suite('varLen', () => {
   // parse_example docstring: "ft" VarLenFeature(float32) over [1.0, 2.0], {}, [3.0]
   // gives indices [[0, 0], [0, 1], [2, 0]], values [1, 2, 3], dense_shape (3, 2).
-  it('matches the parse_example docstring', () => {
+  test('matches the parse_example docstring', () => {
     const r = parseExamples([ex({ ft: f32(1, 2) }), ex({}), ex({ ft: f32(3) })], { ft: varLen({ dtype: 'float32' }) });
     assert.deepEqual(indexRows(r.ft.indices, 2), [
       [0, 0],
@@ -112,7 +112,7 @@ describe('varLen', () => {
 
   // parse_example docstring: kw/dank/gps VarLenFeatures; "gps" holds an empty float_list in
   // one example and a Feature with no kind in the other; both give no values.
-  it('matches the kw/dank/gps docstring example', () => {
+  test('matches the kw/dank/gps docstring example', () => {
     const r = parseExamples(
       [ex({ kw: str('knit', 'big'), gps: f32() }), ex({ kw: str('emmy'), dank: i64(42), gps: none })],
       { kw: varLen({ dtype: 'string' }), dank: varLen({ dtype: 'int64' }), gps: varLen({ dtype: 'float32' }) },
@@ -132,17 +132,17 @@ describe('varLen', () => {
     assert.deepEqual(r.gps.denseShape, [2, 0]);
   });
 
-  it('gives rank-1 indices for a single record', () => {
+  test('gives rank-1 indices for a single record', () => {
     const r = parseExample(ex({ t: str('a', 'b', 'c') }), { t: varLen({ dtype: 'string' }) });
     assert.deepEqual(indexRows(r.t.indices, 1), [[0], [1], [2]]);
     assert.deepEqual(r.t.denseShape, [3]);
   });
 });
 
-describe('sparse', () => {
+suite('sparse', () => {
   // tf.io.SparseFeature docstring: val [0.5, -1.0], ix0 [3, 20], ix1 [1, 0], size [100, 3]
   // -> SparseTensor(indices [[3, 1], [20, 0]], values [0.5, -1.0], dense_shape [100, 3]).
-  it('matches the SparseFeature docstring', () => {
+  test('matches the SparseFeature docstring', () => {
     const spec = { sp: sparse({ indexKey: ['ix0', 'ix1'], valueKey: 'val', dtype: 'float32', size: [100, 3] }) };
     const r = parseExample(ex({ val: f32(0.5, -1), ix0: i64(3, 20), ix1: i64(1, 0) }), spec);
     assert.deepEqual(indexRows(r.sp.indices, 2), [
@@ -153,7 +153,7 @@ describe('sparse', () => {
     assert.deepEqual(r.sp.denseShape, [100, 3]);
   });
 
-  it('sorts entries by index (sparse_reorder) unless alreadySorted', () => {
+  test('sorts entries by index (sparse_reorder) unless alreadySorted', () => {
     const e = ex({ val: f32(-1, 0.5, 2), ix0: i64(20, 3, 3), ix1: i64(0, 2, 1) });
     const sorted = parseExample(e, {
       sp: sparse({ indexKey: ['ix0', 'ix1'], valueKey: 'val', dtype: 'float32', size: [100, 3] }),
@@ -174,7 +174,7 @@ describe('sparse', () => {
     ]);
   });
 
-  it('prepends the batch index and the batch dimension', () => {
+  test('prepends the batch index and the batch dimension', () => {
     const spec = { sp: sparse({ indexKey: 'ix', valueKey: 'v', dtype: 'string', size: 10 }) };
     const r = parseExamples([ex({ ix: i64(4, 1), v: str('d', 'a') }), ex({}), ex({ ix: i64(9), v: str('z') })], spec);
     assert.deepEqual(indexRows(r.sp.indices, 2), [
@@ -187,7 +187,7 @@ describe('sparse', () => {
   });
 });
 
-describe('ragged', () => {
+suite('ragged', () => {
   // tf.io.RaggedFeature docstring: two Examples with v, s1, s2 and features f1 (no
   // partitions), f2 (RowSplits s1), f3 (RowSplits s2, RowSplits s1).
   const batch = [
@@ -200,7 +200,7 @@ describe('ragged', () => {
     f3: ragged({ valueKey: 'v', dtype: 'int64', partitions: [rowSplits('s2'), rowSplits('s1')] }),
   };
 
-  it('matches the docstring for parse_single_example', () => {
+  test('matches the docstring for parse_single_example', () => {
     const r = parseExample(batch[0]!, spec);
     assert.deepEqual(nested(r.f1), [3, 1, 4, 1, 5, 9]);
     assert.deepEqual(r.f1.shape, [6]);
@@ -212,7 +212,7 @@ describe('ragged', () => {
     assert.deepEqual(r.f3.shape, [3, null, null]);
   });
 
-  it('matches the docstring for parse_example', () => {
+  test('matches the docstring for parse_example', () => {
     const r = parseExamples(batch, spec);
     assert.deepEqual(nested(r.f1), [
       [3, 1, 4, 1, 5, 9],
@@ -234,7 +234,7 @@ describe('ragged', () => {
 
   // tf.RaggedTensor.from_row_lengths / from_row_starts / from_row_limits / from_value_rowids
   // docstrings all build [[3, 1, 4, 1], [], [5, 9, 2], [6], []] from [3, 1, 4, 1, 5, 9, 2, 6].
-  it('gives the same rows for every partition encoding (RaggedTensor docstrings)', () => {
+  test('gives the same rows for every partition encoding (RaggedTensor docstrings)', () => {
     const e = ex({
       v: f32(3, 1, 4, 1, 5, 9, 2, 6),
       splits: i64(0, 4, 4, 7, 8, 8),
@@ -267,7 +267,7 @@ describe('ragged', () => {
 
   // RaggedFeature docstring: trailing UniformRowLength partitions reshape the values
   // into dense inner dimensions; an outer one adds a uniform level (from_uniform_row_length).
-  it('reshapes for trailing UniformRowLength and partitions for outer ones', () => {
+  test('reshapes for trailing UniformRowLength and partitions for outer ones', () => {
     const e = ex({ v: i64(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), s: i64(0, 1, 2), l: i64(2, 1, 0, 9) });
     const r = parseExample(e, {
       dense: ragged({ valueKey: 'v', dtype: 'int64', partitions: [uniformRowLength(3)] }),
@@ -314,7 +314,7 @@ describe('ragged', () => {
     ]);
   });
 
-  it('batches a uniform inner dimension per record', () => {
+  test('batches a uniform inner dimension per record', () => {
     const spec = { p: ragged({ dtype: 'float32', partitions: [uniformRowLength(2)] }) };
     const r = parseExamples([ex({ p: f32(1, 2, 3, 4) }), ex({}), ex({ p: f32(5, 6) })], spec);
     assert.deepEqual(r.p.shape, [3, null, 2]);
@@ -329,24 +329,24 @@ describe('ragged', () => {
     ]);
   });
 
-  it('uses the spec key as value key by default and treats missing values as empty', () => {
+  test('uses the spec key as value key by default and treats missing values as empty', () => {
     const r: RaggedTensor = parseExample(ex({ other: i64(1) }), { tags: ragged({ dtype: 'string' }) }).tags;
     assert.deepEqual(r.shape, [0]);
     assert.equal(r.values.length, 0);
   });
 });
 
-describe('fixedLenSequence', () => {
+suite('fixedLenSequence', () => {
   // parse_example docstring: "ft" as FixedLenSequenceFeature(shape=[], default_value=-1.0,
   // allow_missing=True) over [1.0, 2.0] and [3.0] gives [[1.0, 2.0], [3.0, -1.0]].
-  it('pads a batch of Examples to the longest with default_value', () => {
+  test('pads a batch of Examples to the longest with default_value', () => {
     const spec = { ft: fixedLenSequence({ shape: [], dtype: 'float32', allowMissing: true, defaultValue: -1 }) };
     const r = parseExamples([ex({ ft: f32(1, 2) }), ex({ ft: f32(3) })], spec);
     assert.deepEqual(r.ft.shape, [2, 2]);
     assert.deepEqual([...r.ft.values], [1, 2, 3, -1]);
   });
 
-  it('reads k rows of shape for one Example, and zero rows when missing', () => {
+  test('reads k rows of shape for one Example, and zero rows when missing', () => {
     const spec = { p: fixedLenSequence({ shape: [2], dtype: 'int64', allowMissing: true }) };
     const one = parseExample(ex({ p: i64(1, 2, 3, 4, 5, 6) }), spec);
     assert.deepEqual(one.p.shape, [3, 2]);
@@ -358,7 +358,7 @@ describe('fixedLenSequence', () => {
   });
 });
 
-describe('parseSequenceExample', () => {
+suite('parseSequenceExample', () => {
   const se = seqEx(
     { id: str('s1'), dims: i64(3, 2), gone: none },
     {
@@ -381,7 +381,7 @@ describe('parseSequenceExample', () => {
     absent: fixedLenSequence({ shape: [], dtype: 'int64', allowMissing: true }),
   };
 
-  it('parses context, feature lists and lengths', () => {
+  test('parses context, feature lists and lengths', () => {
     for (const input of [se, encodeSequenceExample(se)]) {
       const r = parseSequenceExample(input, context, sequence);
       assert.deepEqual(plain(r.context.id.values), ['s1']);
@@ -407,7 +407,7 @@ describe('parseSequenceExample', () => {
   // parse_sequence_example (batched): context gains a batch dimension; FixedLenSequence
   // lists pad to the longest with zeros (the fast parser's PadFloatFeature) and report
   // feature_list_lengths; VarLen indices are [record, step, i].
-  it('parses a batch of SequenceExamples', () => {
+  test('parses a batch of SequenceExamples', () => {
     const batch = [
       seqEx({ id: str('s1') }, { frames: [f32(1, 2), f32(3, 4)], tokens: [i64(7)], words: [str('a')] }),
       seqEx(
