@@ -4,8 +4,13 @@
  * disagrees, an index out of range and a value that is not an integer.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { TFRecordWriter, buildExample, encodeExample, readExamples } from '@pastiche/tfrecord/node';
 import { NO_SCHEDULER_MESSAGE, inShard, parseShardArg, resolveShard } from '../src/shard.js';
+import { run } from './run.js';
 
 function fails(f: () => unknown, message: string): void {
   assert.throws(f, (e: Error & { exitCode?: number }) => {
@@ -193,5 +198,79 @@ test('inShard: every position in exactly one of n shards, round robin', () => {
       const owners = Array.from({ length: n }, (_, i) => i).filter((i) => inShard(p, { index: i, count: n }));
       assert.deepEqual(owners, [p % n]);
     }
+  }
+});
+
+test('commands: --shard with --shards/--max-shard-bytes refused; auto with no scheduler stops before reading', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pastiche-shard-'));
+  try {
+    const input = join(dir, 'in.tfrecord');
+    const w = await TFRecordWriter.open(input);
+    for (let i = 0; i < 5; i++) await w.write(encodeExample(buildExample({ i: [i] })));
+    await w.close();
+    const out = join(dir, 'o.tfrecord');
+    const hint = (c: string) => `\nSee 'pastiche ${c} --help'.\n`;
+    let r = await run(['tfrecord', 'convert', input, '-o', out, '--shard', '0/2', '--shards', '2']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `pastiche: Options --shard and --shards cannot be used together${hint('tfrecord convert')}`);
+    r = await run(['tfrecord', 'convert', input, '-o', out, '--shard', '0/2', '--max-shard-bytes', '1MB']);
+    assert.equal(
+      r.stderr,
+      `pastiche: Options --shard and --max-shard-bytes cannot be used together${hint('tfrecord convert')}`,
+    );
+    r = await run([
+      'tfrecord',
+      'from-images',
+      dir,
+      '-o',
+      join(dir, 'x', 'p.tfrecord'),
+      '--shard',
+      '1/3',
+      '--shards',
+      '3',
+    ]);
+    assert.equal(
+      r.stderr,
+      `pastiche: Options --shard and --shards cannot be used together${hint('tfrecord from-images')}`,
+    );
+    for (const argv of [
+      ['tfrecord', 'convert', input, '-o', out, '--shard', 'auto'],
+      ['stylize-dataset', input, '-s', join(dir, 'style.png'), '-o', out, '--shard', 'auto'],
+      ['tfrecord', 'from-images', dir, '-o', join(dir, 'x', 'p.tfrecord'), '--shard', 'auto'],
+    ]) {
+      r = await run(argv, { env: { SLURM_JOB_ID: '1' } });
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stderr, `pastiche: ${NO_SCHEDULER_MESSAGE}\n`);
+    }
+    r = await run(['tfrecord', 'convert', input, '-o', out, '--shard', 'auto'], {
+      env: { JOB_COMPLETION_INDEX: '2', PASTICHE_SHARD_COUNT: '2' },
+    });
+    assert.equal(
+      r.stderr,
+      'pastiche: --shard auto: shard index 2 from JOB_COMPLETION_INDEX=2 (Kubernetes Indexed Job) is out of range for PASTICHE_SHARD_COUNT=2 (expected 0..1)\n',
+    );
+    assert.deepEqual(readdirSync(dir).sort(), ['in.tfrecord']);
+
+    // A set of one shard is still named as a shard; the worker's share is records 1, 3 of 0..4 for 1/2.
+    r = await run(['tfrecord', 'convert', input, '-o', out, '--shard', '0/1']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await run(['tfrecord', 'convert', input, '-o', out, '--shard', 'auto', '--shard-count', '2'], {
+      env: { AWS_BATCH_JOB_ARRAY_INDEX: '1' },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'in.tfrecord',
+      'o-00000-of-00001.tfrecord',
+      'o-00001-of-00002.tfrecord',
+    ]);
+    const ids: bigint[] = [];
+    for await (const ex of readExamples(join(dir, 'o-00001-of-00002.tfrecord'))) {
+      const f = ex.features['i'];
+      assert.ok(f?.kind === 'int64');
+      ids.push(f.values[0]!);
+    }
+    assert.deepEqual(ids, [1n, 3n]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
