@@ -46,11 +46,11 @@ suite('pastiche stylize-dataset', () => {
       [['in.tfrecord', '-o', 'out.tfrecord'], 'Missing --style IMAGE for pastiche stylize-dataset'],
       [
         ['in.tfrecord', '-o', 'o', '-s', 's', '--shard', '3/3'],
-        'Expected i/n with 0 <= i < n <= 99999 for --shard but received 3/3 of type string',
+        'Expected auto or i/n with 0 <= i < n <= 99999 for --shard but received 3/3 of type string',
       ],
       [
         ['in.tfrecord', '-o', 'o', '-s', 's', '--shard', 'half'],
-        'Expected i/n with 0 <= i < n <= 99999 for --shard but received half of type string',
+        'Expected auto or i/n with 0 <= i < n <= 99999 for --shard but received half of type string',
       ],
       [
         ['in.tfrecord', '-o', 'o', '-s', 's', '--iterations', '0'],

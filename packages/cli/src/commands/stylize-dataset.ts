@@ -7,8 +7,9 @@ import type { NoOptions } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatDuration, plural } from '../format.js';
 import { guardOutputs } from '../guard.js';
-import { choiceOption, customOption, integerOption, invalidOption, numberOption, stringOption } from '../options.js';
+import { choiceOption, integerOption, numberOption, stringOption } from '../options.js';
 import { DownloadProgress, Progress } from '../progress.js';
+import { resolveShard, shardOptions } from '../shard.js';
 
 /** Defaults shown in help for {@link addStyleOptions}; the preset's values apply when an option is absent. */
 export interface StyleOptionDefaults {
@@ -88,20 +89,11 @@ export function defined<T extends Record<string, unknown>>(o: T): { [K in keyof 
   return out as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-/** Parses `--shard i/n` as { index, count }. */
-export function parseShardSpec(text: string, flag: string): { index: number; count: number } {
-  const m = /^(\d{1,5})\/(\d{1,5})$/.exec(text);
-  const index = m === null ? Number.NaN : Number(m[1]);
-  const count = m === null ? Number.NaN : Number(m[2]);
-  if (!(count >= 1 && index < count)) throw invalidOption(flag, 'i/n with 0 <= i < n <= 99999', text);
-  return { index, count };
-}
-
 /** Runs `stylizeDataset()` with the options of the command line; see its help text. */
 export const stylizeDatasetCommand = defineCommand({
   name: 'stylize-dataset',
   summary: 'stylise every image of a TFRecord dataset into a new dataset',
-  usage: 'IN... --style IMAGE -o OUT [stylize options] [--shard i/n]',
+  usage: 'IN... --style IMAGE -o OUT [stylize options] [--shard i/n | --shard auto [--shard-count N]]',
   description: `
 Reads the image records of IN (files, globs or name@N shard specs; either schema:
 cs20 raw pixels or encoded JPEG/PNG; compression detected), stylises each with
@@ -114,6 +106,12 @@ once per image size.
 --shard i/n takes records i, i+n, i+2n, ... (over all inputs in order) and
 writes OUT's shard i of n (out.tfrecord -> out-0000i-of-0000n.tfrecord), so n
 processes or machines split the work and their outputs form one dataset.
+--shard auto takes i and n from a batch scheduler: Kubernetes Indexed Jobs
+(JOB_COMPLETION_INDEX), Slurm job arrays (SLURM_ARRAY_TASK_ID -
+SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT), Google Cloud Batch
+(BATCH_TASK_INDEX, BATCH_TASK_COUNT), AWS Batch array jobs
+(AWS_BATCH_JOB_ARRAY_INDEX); on Kubernetes and AWS Batch n comes from
+--shard-count N or PASTICHE_SHARD_COUNT. See docs/cluster.md.
 
 Interrupted runs (Ctrl-C, a crash) continue where they stopped: finished
 records are kept in OUT.partial (with OUT.partial.json naming the inputs and
@@ -124,22 +122,24 @@ compression (.gz, .zz).`,
     addStyleOptions(c)
       .addOption(stringOption('-o, --output <OUT>', 'Output TFRecord file (or shard name); required'))
       .addOption(stringOption('-s, --style <IMAGE>', 'Style image; required'))
-      .addOption(customOption('--shard <i/n>', 'Do part i of n (0-based)', parseShardSpec).default(undefined, '0/1')),
+      .addOption(shardOptions()[0])
+      .addOption(shardOptions()[1]),
   positionals: { name: 'IN', min: 1 },
   examples: [
     'pastiche stylize-dataset photos.tfrecord --style starry_night.jpg -o starry.tfrecord',
     'pastiche stylize-dataset "train-*.tfrecord.gz" --style scream.jpg -o styled.tfrecord.gz --size 256 --shard 0/4',
+    'pastiche stylize-dataset /data/train-*.tfrecord --style scream.jpg -o /out/styled.tfrecord --shard auto --shard-count 8',
   ],
   async run({ opts, positionals, hint, commandPath }, ctx) {
     const outputArg = opts.output;
     if (outputArg === undefined) throw usageError(`Missing -o OUT for ${commandPath}`, hint);
     const styleArg = opts.style;
     if (styleArg === undefined) throw usageError(`Missing --style IMAGE for ${commandPath}`, hint);
-    const shard = opts.shard;
+    const shard = resolveShard(opts.shard, opts.shardCount, ctx.env);
     const settings = styleArgs(opts);
     const weightsArg = opts.weights;
-    const finalName =
-      shard === undefined || shard.count === 1 ? outputArg : shardNames(outputArg, shard.count)[shard.index]!;
+    // With --shard the output is always the shard's name, even for 1 shard, so every worker writes one file of the set.
+    const finalName = shard === undefined ? outputArg : shardNames(outputArg, shard.count)[shard.index]!;
     await guardOutputs({
       cwd: ctx.cwd,
       inputs: [...positionals, styleArg, ...(weightsArg === undefined ? [] : [weightsArg])],
@@ -153,7 +153,8 @@ compression (.gz, .zz).`,
     try {
       const result = await stylizeDataset({
         inputs: positionals.map((p) => resolve(ctx.cwd, p)),
-        output: resolve(ctx.cwd, outputArg),
+        // The library names shards itself when count > 1; a set of one shard is named here.
+        output: resolve(ctx.cwd, shard?.count === 1 ? finalName : outputArg),
         style: resolve(ctx.cwd, styleArg),
         ...(weightsArg === undefined ? {} : { weights: resolve(ctx.cwd, weightsArg) }),
         resolve: {
@@ -161,7 +162,7 @@ compression (.gz, .zz).`,
           onProgress: download.onProgress,
         },
         ...settings,
-        ...(shard === undefined ? {} : { shard }),
+        ...(shard === undefined || shard.count === 1 ? {} : { shard: { index: shard.index, count: shard.count } }),
         signal: ctx.signal,
         onStatus: () => {
           download.done();

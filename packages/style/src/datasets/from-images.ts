@@ -12,7 +12,7 @@ import { StyleError } from '../errors.js';
 import { describeBytes } from '../image/index.js';
 import { listByCsv, listByFolder, formatLabelMap, type ImageFile } from './labels.js';
 import { cs20Example, encodedExample, type ImageSchema } from './schema.js';
-import { writeDataset, type DatasetOutput } from './output.js';
+import { datasetShardPath, writeDataset, type DatasetOutput } from './output.js';
 
 /** Options for {@link imagesToTFRecord}. */
 export interface ImagesToTFRecordOptions {
@@ -26,6 +26,12 @@ export interface ImagesToTFRecordOptions {
   schema?: ImageSchema;
   /** Number of shards (default 1: a single file named `output`). */
   shards?: number;
+  /**
+   * This process's part of a shard set written by `count` processes: the files
+   * at positions p (in listing order) with p mod count == index, written as the
+   * one file `datasetShardPath(output, index, count)`. Not with `shards` > 1.
+   */
+  shard?: { index: number; count: number };
   /** Default: from the output's extension (.gz gzip, .zz zlib), else none. */
   compression?: Compression;
   /** What to do with a file that is not a readable image: 'skip' (default; reported) or 'fail'. */
@@ -156,11 +162,17 @@ export async function imagesToTFRecord(options: ImagesToTFRecordOptions): Promis
       );
     skip(name, `listed in ${labels} but not found`);
   }
-  const total = listing.files.length + unlisted.length;
+  const shard = options.shard;
+  if (shard !== undefined && (options.shards ?? 1) !== 1) {
+    throw new StyleError('INVALID_OPTION', 'Options shard and shards cannot be used together');
+  }
+  // Split by listing position, before decoding, so that the split does not depend on which files turn out unreadable.
+  const mine = shard === undefined ? listing.files : listing.files.filter((_, p) => p % shard.count === shard.index);
+  const total = mine.length + unlisted.length;
   let done = unlisted.length;
 
   async function* examples(): AsyncGenerator<Example> {
-    for (const file of listing.files) {
+    for (const file of mine) {
       let ex: Example | undefined;
       try {
         ex = await toExample(file, schema);
@@ -174,7 +186,8 @@ export async function imagesToTFRecord(options: ImagesToTFRecordOptions): Promis
     }
   }
 
-  const out = await writeDataset(options.output, examples(), {
+  const target = shard === undefined ? options.output : datasetShardPath(options.output, shard.index, shard.count);
+  const out = await writeDataset(target, examples(), {
     shards: options.shards ?? 1,
     ...(options.compression === undefined ? {} : { compression: options.compression }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),

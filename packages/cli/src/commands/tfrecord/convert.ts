@@ -6,6 +6,7 @@ import { formatBytes, plural } from '../../format.js';
 import { guardOutputs } from '../../guard.js';
 import { byteSizeOption, choiceOption, integerOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
+import { inShard, resolveShard, shardOptions } from '../../shard.js';
 import {
   compressionFromPath,
   ensureDirectory,
@@ -30,7 +31,7 @@ class InputError extends Error {
 export const convertCommand = defineCommand({
   name: 'convert',
   summary: 'recompress, merge or shard TFRecord files',
-  usage: 'IN... -o OUT [--compression gzip|zlib|none] [--shards N | --max-shard-bytes B]',
+  usage: 'IN... -o OUT [--compression gzip|zlib|none] [--shards N | --max-shard-bytes B | --shard i/n|auto]',
   description: `
 Copies every record of the inputs, in order and unchanged, into OUT (checksums
 verified on the way). The output compression defaults to OUT's extension
@@ -42,7 +43,13 @@ gives out/train-00000-of-00004.tfrecord.gz, ... Everything is written under
 temporary names and renamed at the end; on any error no output is left behind.
 IN may be - (or /dev/stdin) for standard input; its compression is detected.
 An output that is one of the inputs (any shard name, through symlinks and hard
-links) is refused.`,
+links) is refused.
+
+--shard i/n (for n workers on a cluster) reads every input but writes only
+records i, i+n, i+2n, ... to shard i of the set (out-0000i-of-0000n.tfrecord):
+n workers together write the files --shards n writes. --shard auto takes i
+and n from a batch scheduler (Kubernetes, Slurm, Google Cloud Batch, AWS
+Batch; see stylize-dataset --help and docs/cluster.md).`,
   options: (c) =>
     c
       .addOption(stringOption('-o, --output <OUT>', 'Output file (or the name shards are derived from)'))
@@ -57,12 +64,15 @@ links) is refused.`,
         byteSizeOption('--max-shard-bytes <B>', 'Start a new shard before B framed bytes (e.g. 100MB, 1GiB)', {
           min: 1,
         }),
-      ),
+      )
+      .addOption(shardOptions()[0])
+      .addOption(shardOptions()[1]),
   positionals: { name: 'IN', min: 1 },
   examples: [
     'pastiche tfrecord convert train.tfrecord -o train.tfrecord.gz',
     'pastiche tfrecord convert part-*.tfrecord -o train.tfrecord --shards 8',
     'pastiche tfrecord convert big.tfrecord.gz -o shards/big.tfrecord --max-shard-bytes 256MB --compression none',
+    'pastiche tfrecord convert /data/train-*.tfrecord -o /out/train.tfrecord.gz --shard auto',
   ],
   async run({ opts, positionals, hint, commandPath }, ctx) {
     const output = opts.output;
@@ -73,11 +83,18 @@ links) is refused.`,
     if (shards !== undefined && maxShardBytes !== undefined) {
       throw usageError('Options --shards and --max-shard-bytes cannot be used together', hint);
     }
+    if (opts.shard !== undefined && (shards !== undefined || maxShardBytes !== undefined)) {
+      const other = shards !== undefined ? '--shards' : '--max-shard-bytes';
+      throw usageError(`Options --shard and ${other} cannot be used together`, hint);
+    }
+    const shard = resolveShard(opts.shard, opts.shardCount, ctx.env);
     const sharded = shards !== undefined || maxShardBytes !== undefined;
+    // One worker of a cluster writes one file of the shard set.
+    const single = shard === undefined ? output : shardNames(output, shard.count)[shard.index]!;
     await guardOutputs({
       cwd: ctx.cwd,
       inputs: positionals,
-      outputs: shards !== undefined ? shardNames(output, shards) : [output],
+      outputs: shards !== undefined ? shardNames(output, shards) : [single],
       ...(maxShardBytes !== undefined ? { patterns: [shardPattern(output)] } : {}),
     });
 
@@ -92,14 +109,21 @@ links) is refused.`,
     });
     let records = 0;
     let bytes = 0;
+    // Records and framed bytes read (all shards'), for the bar and the split.
+    let position = 0;
+    let readBytes = 0;
     const signal = ctx.signal;
     async function* source(): AsyncGenerator<Uint8Array, void, undefined> {
       for (const path of positionals) {
         try {
           for await (const record of readFileRecords(path, { signal, stdin: ctx.stdin })) {
+            const mine = shard === undefined || inShard(position, shard);
+            position++;
+            readBytes += record.length + 16;
+            progress.update(plain ? readBytes : position);
+            if (!mine) continue;
             records++;
             bytes += record.length + 16;
-            progress.update(plain ? bytes : records);
             yield record;
           }
         } catch (e) {
@@ -122,7 +146,7 @@ links) is refused.`,
         });
         written = infos.map((s) => s.path);
       } else {
-        const writer = await openWriter(output, compression);
+        const writer = await openWriter(single, compression);
         try {
           for await (const record of source()) await writer.write(record);
           await writer.close();
@@ -130,7 +154,7 @@ links) is refused.`,
           await writer.abort().catch(() => undefined);
           throw e;
         }
-        written = [output];
+        written = [single];
       }
     } catch (e) {
       progress.clear();
@@ -140,7 +164,9 @@ links) is refused.`,
     }
     progress.done();
     const where = written.length === 1 ? written[0]! : `${plural(written.length, 'shard')} (${written[0]!} ...)`;
-    await ctx.stdout.write(`${plural(records, 'record')}, ${formatBytes(bytes)} framed -> ${where}\n`);
+    const of =
+      shard === undefined ? '' : ` (shard ${shard.index} of ${shard.count}, of ${plural(position, 'input record')})`;
+    await ctx.stdout.write(`${plural(records, 'record')}, ${formatBytes(bytes)} framed -> ${where}${of}\n`);
     return 0;
   },
 });

@@ -7,13 +7,14 @@ import { guardOutputs } from '../../guard.js';
 import { choiceOption, integerOption, stringOption } from '../../options.js';
 import { shardNames } from '../../tfrecord/output.js';
 import { Progress } from '../../progress.js';
+import { resolveShard, shardOptions } from '../../shard.js';
 
 /** Converts image folders into TFRecord files; see the help text. */
 export const fromImagesCommand = defineCommand({
   name: 'from-images',
   summary: 'write folders of images as a TFRecord dataset',
   usage:
-    'DIR... -o OUT [--labels dir|FILE.csv] [--schema cs20|encoded] [--shards N] [--compression gzip|zlib|none] [--on-error skip|fail]',
+    'DIR... -o OUT [--labels dir|FILE.csv] [--schema cs20|encoded] [--shards N | --shard i/n|auto] [--compression gzip|zlib|none] [--on-error skip|fail]',
   description: `
 Reads every image under the folders (recursively; hidden files ignored), one
 Example per image, streamed (one image in memory at a time).
@@ -35,7 +36,13 @@ OUT.labels.txt ("0:name" lines); --labels FILE.csv reads "filename,label" rows
 sorted and numbered).
 
 Files that are not readable images are reported by name and skipped
-(--on-error skip, default) or stop the run with no output left (fail).`,
+(--on-error skip, default) or stop the run with no output left (fail).
+
+--shard i/n (for n workers on a cluster) lists every image but converts only
+the files at positions i, i+n, i+2n, ... of the sorted listing, writing shard i
+of the set (out-0000i-of-0000n.tfrecord); every worker writes the same label
+map. --shard auto takes i and n from a batch scheduler (Kubernetes, Slurm,
+Google Cloud Batch, AWS Batch; see stylize-dataset --help and docs/cluster.md).`,
   options: (c) =>
     c
       .addOption(stringOption('-o, --output <OUT>', 'Output file (or the name shards are derived from); required'))
@@ -65,24 +72,35 @@ Files that are not readable images are reported by name and skipped
           'skip',
           'fail',
         ] as const).default('skip' as const, 'skip'),
-      ),
+      )
+      .addOption(shardOptions()[0])
+      .addOption(shardOptions()[1]),
   positionals: { name: 'DIR', min: 1 },
   examples: [
     'pastiche tfrecord from-images photos/ -o photos.tfrecord',
     'pastiche tfrecord from-images train/ -o out/train.tfrecord.gz --shards 4 --schema encoded',
     'pastiche tfrecord from-images pics/ -o pics.tfrecord --labels pics/labels.csv --on-error fail',
+    'pastiche tfrecord from-images /data/train/ -o /out/train.tfrecord --shard auto',
   ],
   async run({ opts, positionals, hint, commandPath }, ctx) {
     const outputArg = opts.output;
     if (outputArg === undefined) throw usageError(`Missing -o OUT for ${commandPath}`, hint);
     const labelsArg = opts.labels;
     const { schema, shards, compression, onError } = opts;
+    if (opts.shard !== undefined && shards !== 1) {
+      throw usageError('Options --shard and --shards cannot be used together', hint);
+    }
+    const shard = resolveShard(opts.shard, opts.shardCount, ctx.env);
     await guardOutputs({
       cwd: ctx.cwd,
       inputs: labelsArg === 'dir' ? [] : [labelsArg],
       inputFolders: positionals,
       outputs: [
-        ...(shards === 1 ? [outputArg] : shardNames(outputArg, shards)),
+        ...(shard !== undefined
+          ? [shardNames(outputArg, shard.count)[shard.index]!]
+          : shards === 1
+            ? [outputArg]
+            : shardNames(outputArg, shards)),
         ...(labelsArg === 'dir' ? [`${outputArg}.labels.txt`] : []),
       ],
     });
@@ -99,6 +117,7 @@ Files that are not readable images are reported by name and skipped
         labels: labelsArg === 'dir' ? 'dir' : resolve(ctx.cwd, labelsArg),
         schema,
         shards,
+        ...(shard === undefined ? {} : { shard: { index: shard.index, count: shard.count } }),
         ...(compression === undefined ? {} : { compression }),
         onError,
         signal: ctx.signal,
@@ -118,7 +137,11 @@ Files that are not readable images are reported by name and skipped
     bar.done();
     for (const w of warnings) await ctx.stderr.write(w);
     const where =
-      result.files.length === 1 ? outputArg : `${plural(result.files.length, 'shard')} (${result.files[0]!.path} ...)`;
+      shard !== undefined
+        ? `${result.files[0]!.path} (shard ${shard.index} of ${shard.count})`
+        : result.files.length === 1
+          ? outputArg
+          : `${plural(result.files.length, 'shard')} (${result.files[0]!.path} ...)`;
     const skipped = result.skipped.length === 0 ? '' : `; skipped ${plural(result.skipped.length, 'file')}`;
     await ctx.stdout.write(`wrote ${plural(result.records, 'record')} (${schema}) to ${where}${skipped}\n`);
     if (result.labelMap !== undefined) {
