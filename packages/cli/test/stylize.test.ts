@@ -63,6 +63,16 @@ suite('pastiche stylize: option errors (exit 2, exact messages)', () => {
     [['--scales', '0'], 'Expected integer between 1 and 8 for --scales but received 0 of type string'],
     [['--min-size', '8'], 'Expected integer between 16 and 4096 for --min-size but received 8 of type string'],
     [['--pooling', 'min'], 'Expected one of: max, avg, same-avg for --pooling but received min of type string'],
+    [['--tile', '8'], 'Expected integer between 16 and 4096 for --tile but received 8 of type string'],
+    [['--tile', '1.5k'], 'Expected integer between 16 and 4096 for --tile but received 1.5k of type string'],
+    [
+      ['--max-memory', '0'],
+      'Expected size of at least 1 bytes (e.g. 64MB, 1GiB) for --max-memory but received 0 of type string',
+    ],
+    [
+      ['--max-memory', '3X'],
+      'Expected size of at least 1 bytes (e.g. 64MB, 1GiB) for --max-memory but received 3X of type string',
+    ],
     [
       ['--style-blend-weights', '5,x'],
       'Expected number greater than 0 for --style-blend-weights but received x of type string',
@@ -216,4 +226,12 @@ suite('pastiche stylize: real runs with the shared weights', () => {
       assert.deepEqual([(await sharp(out).metadata()).width, (await sharp(out).metadata()).height], [24, 19]);
     });
   });
+});
+
+test('pastiche stylize --help lists --tile and --max-memory with their defaults', async () => {
+  const r = await run(['stylize', '--help']);
+  assert.equal(r.code, 0);
+  const line = (flag: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(flag)) ?? '';
+  assert.match(line('--tile <PX>'), /Tiles of at most PX px .*\(default: from --max-memory\)$/);
+  assert.match(line('--max-memory <BYTES>'), /e\.g\. 3G, 2GiB\) \(default: half of the free memory\)$/);
 });

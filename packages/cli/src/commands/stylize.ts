@@ -6,6 +6,7 @@ import { CliError, usageError } from '../errors.js';
 import { formatDuration } from '../format.js';
 import { guardOutputs, literal } from '../guard.js';
 import {
+  byteSizeOption,
   choiceOption,
   customOption,
   flagOption,
@@ -50,6 +51,12 @@ With --json, stdout gets one JSON line per iteration:
 {"iteration","content","style","tv","total","seconds","scale","width","height"};
 iteration 0 is the loss of the initial image before any step.
 
+Large outputs are evaluated in tiles with one receptive field of overlap (the
+same loss and gradient, at bounded memory): automatically when a scale's
+estimated peak memory exceeds --max-memory, or at every scale larger than
+--tile PX. --pooling same-avg and --style-masks have no tiled form: they run
+untiled (with a note when over budget) and refuse --tile.
+
 Ctrl-C writes the best image so far to OUT (upsampled to the output size when
 interrupted at a coarser scale), says so on stderr and exits 130.`,
   options: (c) =>
@@ -91,6 +98,21 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
           undefined,
           '256',
         ),
+      )
+      .addOption(
+        integerOption('--tile <PX>', 'Tiles of at most PX px at scales larger than PX (VGG-19: 192+)', {
+          min: 16,
+          max: 4096,
+        }).default(undefined, 'from --max-memory'),
+      )
+      .addOption(
+        byteSizeOption(
+          '--max-memory <BYTES>',
+          'Memory budget: tile a scale whose estimate exceeds it (e.g. 3G, 2GiB)',
+          {
+            min: 1,
+          },
+        ).default(undefined, 'half of the free memory'),
       ),
   positionals: { name: 'CONTENT STYLE', min: 2, max: 2 },
   examples: [
@@ -186,6 +208,8 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
           styleLayerWeights: opts.styleLayerWeights,
           scales: opts.scales,
           minSize: opts.minSize,
+          tile: opts.tile,
+          maxMemory: opts.maxMemory,
         }),
         signal: ctx.signal,
         onStatus: () => {

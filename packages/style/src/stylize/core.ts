@@ -27,11 +27,22 @@ import type { TensorData, RuntimeAdapter } from '../runtime/adapter.js';
 import { poolRounding } from '../graph/style-graph.js';
 import { fromPixels, toPixels, VGG_MEAN_BGR } from '../image/preprocess.js';
 import { MIN_IMAGE_SIDE } from '../limits.js';
-import { resolveLayers, type LayerName, type VggVariant } from '../network/vgg.js';
+import {
+  VGG_ARCHITECTURES,
+  resolveLayers,
+  type LayerName,
+  type VggArchitecture,
+  type VggVariant,
+} from '../network/vgg.js';
 import { Adam } from '../optim/adam.js';
 import { LBFGS } from '../optim/lbfgs.js';
 import { project, type Bounds, type Optimizer } from '../optim/types.js';
 import { StyleModel, type Evaluation, type GuidedTargets, type Targets } from '../runtime/style-model.js';
+import { createTiledEvaluator, type ImageEvaluator } from '../tiles/evaluator.js';
+import { shouldTile } from '../tiles/memory.js';
+import { tileContext } from '../tiles/receptive-field.js';
+import { MAX_OUTPUT_SIDE } from '../limits.js';
+import { checkInteger, invalidOption } from '../validate.js';
 import type { VggWeights } from '../weights/types.js';
 import { originalColors } from './color.js';
 import { initialImage } from './init.js';
@@ -74,6 +85,8 @@ export interface StyleCoreOptions {
   weights: VggWeights;
   /** 'vgg19' (default) or 'vgg16'. */
   variant?: VggVariant;
+  /** A custom VGG-like architecture (tests, tiny networks); overrides `variant`. */
+  architecture?: VggArchitecture;
   /** From resolveSettings. */
   settings: ResolvedSettings;
   /** The style images at any size (their longer side is set per scale). */
@@ -116,13 +129,27 @@ export interface StyleCore {
 }
 
 interface Entry {
-  model: StyleModel;
+  /** StyleModel, or a TiledEvaluator when the scale is evaluated in tiles. */
+  model: ImageEvaluator;
+  /** The same model as a StyleModel when untiled (guided targets need it). */
+  untiled: StyleModel | undefined;
+  /** What the user should know about how this size is evaluated (tiled, or untiled over budget). */
+  note: string | undefined;
   style: Targets | GuidedTargets;
   styleWidth: number;
   styleHeight: number;
 }
 
 type Eval = Evaluation & { loss: number };
+
+/** Evaluates at an entry: guided targets (style masks) exist only on untiled entries. */
+function evaluateAt(entry: Entry, image: Float32Array, content: Targets): Promise<Evaluation> {
+  if ('regions' in entry.style) {
+    if (entry.untiled === undefined) throw new StyleError('RUNTIME', 'Guided style targets need an untiled model');
+    return entry.untiled.evaluate(image, content, entry.style);
+  }
+  return entry.model.evaluate(image, content, entry.style);
+}
 
 function abortError(signal: AbortSignal): StyleError {
   return new StyleError('ABORTED', 'Style transfer aborted', { cause: signal.reason });
@@ -225,6 +252,23 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     throw new StyleError('INVALID_OPTION', "Expected an init image for init 'image' but received none");
   }
   const blend = normaliseBlend(s.styleBlendWeights, o.styles.length);
+  const arch = o.architecture ?? VGG_ARCHITECTURES[o.variant ?? 'vgg19'];
+  if (s.tile !== undefined) {
+    // Tiles are laid on the 16 px grid of floor-rounding pools; TF SAME pooling and guided Grams have no tiled form.
+    if (s.loss.pooling === 'same-avg')
+      throw invalidOption('pooling with tile', "'max' or 'avg' (same-avg has no tiled evaluation)", s.loss.pooling);
+    if (o.masks !== undefined)
+      throw new StyleError(
+        'INVALID_OPTION',
+        'Expected no style masks with tile: guided Grams have no tiled evaluation',
+      );
+    const ctx = tileContext(
+      arch,
+      [...s.loss.contentLayers, ...s.loss.styleLayers].map((l) => l.layer),
+    );
+    checkInteger('tile', s.tile, 2 * ctx.margin + 2 * ctx.align, MAX_OUTPUT_SIDE);
+  }
+  const canTile = s.loss.pooling !== 'same-avg' && o.masks === undefined;
   const maxModels = o.maxModels ?? 4;
   const bounded = s.preset !== 'cs20';
   const models = new Map<string, Promise<Entry>>();
@@ -256,17 +300,42 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
       await (await old).model.release();
     }
     entry = (async (): Promise<Entry> => {
-      o.onStatus?.(`building the graph for ${width}x${height}`);
-      const model = await StyleModel.create({
+      // Forced tiles only where the image is larger than one; otherwise tiles when the budget asks for them.
+      const forced = s.tile !== undefined && (width > s.tile || height > s.tile);
+      const auto =
+        !forced &&
+        s.tile === undefined &&
+        s.maxMemory !== undefined &&
+        shouldTile(width, height, s.maxMemory, { arch, loss: s.loss });
+      let model: ImageEvaluator;
+      let styleModel: StyleModel | undefined;
+      let tiled: string | undefined;
+      const common = {
         weights: o.weights,
         ...(o.variant === undefined ? {} : { variant: o.variant }),
+        ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
         height,
         width,
         loss: s.loss,
         runtime: env.runtime,
         ...(o.threads === undefined ? {} : { threads: o.threads }),
-        ...(o.masks === undefined ? {} : { guides: { weights: blend } }),
-      });
+      };
+      if (forced || (auto && canTile)) {
+        const t = await createTiledEvaluator({
+          ...common,
+          ...(forced ? { tile: s.tile! } : { maxMemory: s.maxMemory! }),
+        });
+        tiled = `${t.window.width}x${t.window.height}`;
+        o.onStatus?.(`building the tile graphs for ${width}x${height} (windows of ${tiled})`);
+        model = t;
+      } else {
+        o.onStatus?.(`building the graph for ${width}x${height}`);
+        styleModel = await StyleModel.create({
+          ...common,
+          ...(o.masks === undefined ? {} : { guides: { weights: blend } }),
+        });
+        model = styleModel;
+      }
       try {
         o.onStatus?.(`computing the style targets for ${width}x${height}`);
         const targets: Targets[] = [];
@@ -280,8 +349,8 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         let style: Targets | GuidedTargets;
         if (o.masks === undefined) style = blendTargets(targets, blend);
         else {
-          const shapes = model.styleLayerShapes();
-          const infos = resolveLayers(o.variant ?? 'vgg19', [...shapes.keys()]);
+          const shapes = styleModel!.styleLayerShapes();
+          const infos = resolveLayers(arch, [...shapes.keys()]);
           const pools = new Map(infos.map((l) => [l.name, l.pools]));
           const regions: GuidedTargets['regions'] = [];
           for (const [k, mask] of o.masks.entries()) {
@@ -291,7 +360,13 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
           }
           style = { regions };
         }
-        return { model, style, styleWidth: first.width, styleHeight: first.height };
+        const note =
+          tiled !== undefined
+            ? `${width}x${height} evaluated in tiles (windows of ${tiled} px)`
+            : auto
+              ? `${width}x${height} evaluated untiled although its estimate exceeds maxMemory: ${s.loss.pooling === 'same-avg' ? "'same-avg' pooling has" : 'style masks have'} no tiled evaluation`
+              : undefined;
+        return { model, untiled: styleModel, note, style, styleWidth: first.width, styleHeight: first.height };
       } catch (e) {
         await model.release();
         throw e;
@@ -372,6 +447,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         const scale = k + 1;
         current = scale;
         const entry = await entryFor(width, height);
+        if (entry.note !== undefined) notes.push(`scale ${scale}: ${entry.note}`);
         if (k === schedule.length - 1) {
           settings.styleWidth = entry.styleWidth;
           settings.styleHeight = entry.styleHeight;
@@ -423,7 +499,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
           if (signal?.aborted) throw abortError(signal);
           evaluations += 1;
           work += (width * height) / outPixels;
-          const e = await entry.model.evaluate(image, contentTargets, entry.style);
+          const e = await evaluateAt(entry, image, contentTargets);
           return { ...e, loss: e.total };
         };
         const report = async (e: Eval): Promise<void> => {
@@ -534,7 +610,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     const written = fromPixels(pixels, W, H);
     evaluations += 1;
     work += 1;
-    const e = await entry.model.evaluate(written, contentTargets, entry.style);
+    const e = await evaluateAt(entry, written, contentTargets);
     const final: LossRecord = {
       iteration: best.iteration,
       content: e.content,

@@ -154,6 +154,10 @@ export type ResolvedSettings = Omit<
   onAbort: 'throw' | 'return';
   contentDetail: boolean;
   lbfgsHistory: number;
+  /** Forced tile (window) side, px; see StylizeControls.tile. */
+  tile: number | undefined;
+  /** Memory budget, bytes; see StylizeControls.maxMemory. */
+  maxMemory: number | undefined;
 };
 
 /**
@@ -211,6 +215,20 @@ export interface StylizeControls {
   saveEvery?: number;
   /** onnxruntime intra-op threads; default all cores. */
   threads?: number;
+  /**
+   * Evaluate in tiles (windows) of at most this side, px, at every scale larger
+   * than it (tiles/evaluator.ts; at least 192 for VGG-19 to conv5_1, up to
+   * 4096). Not with 'same-avg' pooling or style masks. Default: from maxMemory.
+   */
+  tile?: number;
+  /**
+   * Memory budget for the process's peak RSS, bytes: a scale whose untiled
+   * evaluation is estimated to exceed it is evaluated in tiles that fit
+   * (tiles/memory.ts). Node default: half of the free memory
+   * (tiles/node.ts defaultMaxMemory); web default: none (never tile unless
+   * `tile` is given).
+   */
+  maxMemory?: number;
   /**
    * On abort: 'throw' (default) rejects with StyleError ABORTED; 'return'
    * resolves with the best image so far (`interrupted` true).
@@ -343,6 +361,8 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
               throw invalidOption('contentDetail', 'boolean', o.contentDetail);
             })(),
     lbfgsHistory: o.lbfgsHistory === undefined ? p.lbfgsHistory : checkInteger('lbfgsHistory', o.lbfgsHistory, 1, 200),
+    tile: o.tile === undefined ? undefined : checkInteger('tile', o.tile, MIN_IMAGE_SIDE, MAX_OUTPUT_SIDE),
+    maxMemory: o.maxMemory === undefined ? undefined : checkNumber('maxMemory', o.maxMemory, 0, Number.MAX_VALUE, true),
     onAbort: o.onAbort === undefined ? 'throw' : checkChoice('onAbort', o.onAbort, ['throw', 'return'] as const),
   };
 }

@@ -24,6 +24,7 @@ import { loadWeights } from '../weights/load.js';
 import { resolveWeights, type ResolveWeightsOptions } from '../weights/resolve.js';
 import type { VggWeights } from '../weights/types.js';
 import { weightsVariant } from '../weights/vgg.js';
+import { defaultMaxMemory } from '../tiles/node.js';
 import { createStyleCore, type RgbImage } from './core.js';
 import { nodeEnvironment } from './node-env.js';
 import {
@@ -163,7 +164,12 @@ export async function createStylizer(options: StylizerOptions): Promise<Stylizer
     ? (options.style as readonly ImageSource[])
     : [options.style as ImageSource];
   checkStyleCount('style', styleList.length);
-  const s = resolveSettings({ ...options, styleCount: styleList.length });
+  // Node has a free-memory figure to budget from; the web entry leaves maxMemory unset (never tiles unless told).
+  const s = resolveSettings({
+    ...options,
+    maxMemory: options.maxMemory ?? defaultMaxMemory(),
+    styleCount: styleList.length,
+  });
   const keepSize = options.keepSize === true;
   if (options.keepSize !== undefined && typeof options.keepSize !== 'boolean')
     throw invalidOption('keepSize', 'boolean', options.keepSize);
