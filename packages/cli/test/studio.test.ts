@@ -12,7 +12,9 @@ import { repoRoot } from './shared.js';
 
 const BIN = join(repoRoot, 'packages/cli/bin/pastiche.js');
 
-test('pastiche studio prints its address, serves with the token, and ends on SIGTERM', async () => {
+test('pastiche studio prints its address, serves with the token, and ends on SIGTERM', {
+  timeout: 60_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pastiche-studio-cli-'));
   const child = spawn(process.execPath, [BIN, 'studio', '--no-open', '--workspace', join(dir, 'ws')], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,8 +32,12 @@ test('pastiche studio prints its address, serves with the token, and ends on SIG
     const m = /^Pastiche Studio: (http:\/\/127\.0\.0\.1:\d+)\/\?token=([\w-]+)$/.exec(line);
     assert.ok(m, line);
     const [, origin, token] = m;
-    assert.equal((await fetch(`${origin}/?token=${token}`)).status, 200);
-    assert.equal((await fetch(`${origin}/?token=wrong`)).status, 403);
+    // The first load with the token answers (it may redirect to drop the token from the
+    // address) and sets the session cookie; a wrong token is refused.
+    const first = await fetch(`${origin}/?token=${token}`, { redirect: 'manual' });
+    assert.ok(first.status < 400, `status ${first.status}`);
+    assert.match(first.headers.get('set-cookie') ?? '', /HttpOnly/i);
+    assert.ok([401, 403].includes((await fetch(`${origin}/?token=wrong`, { redirect: 'manual' })).status));
     const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     assert.equal(await exit, 130);

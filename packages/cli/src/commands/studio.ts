@@ -37,6 +37,8 @@ otherwise.`,
     });
     const w = ctx.stdout.write(`Pastiche Studio: ${studio.url}\n`);
     if (w) await w;
+    // The address is the user's way in: print it now, not when the command ends.
+    await ctx.stdout.flush();
     // Serve until interrupted; closing is the normal end, so the exit code is 0.
     await new Promise<void>((done) => {
       if (ctx.signal.aborted) done();
