@@ -71,16 +71,14 @@ function summaries(events: Event[]) {
       if (v.image !== undefined) {
         if (!imgs.has(v.tag!)) imgs.set(v.tag!, []);
         const { width, height, encodedImageString } = v.image;
-        imgs
-          .get(v.tag!)!
-          .push([
-            step,
-            {
-              ...(width === undefined ? {} : { width }),
-              ...(height === undefined ? {} : { height }),
-              png: encodedImageString!,
-            },
-          ]);
+        imgs.get(v.tag!)!.push([
+          step,
+          {
+            ...(width === undefined ? {} : { width }),
+            ...(height === undefined ? {} : { height }),
+            png: encodedImageString!,
+          },
+        ]);
       }
     }
   }
