@@ -7,7 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeEvent, openRecordStream } from '@pastiche/tfrecord/node';
+import { TFRecordWriter, buildExample, decodeEvent, encodeExample, openRecordStream } from '@pastiche/tfrecord/node';
 import type { Event } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { run } from './run.js';
@@ -145,5 +145,54 @@ test('stylize --logdir: loss scalars of every iteration, snapshots and the outpu
     assert.ok(a.equals(b));
     const listed = await run(['events', 'scalars', join(dir, 'logs'), '--tag', 'loss/total']);
     assert.equal(listed.stdout.split('\n').filter((l) => l.startsWith('run1,loss/total,')).length, 4);
+  });
+});
+
+test('stylize-dataset --logdir: losses on one step axis over the records, record/loss, snapshots', async (t) => {
+  if (weights === undefined) return t.skip(absent(WEIGHTS));
+  await withDir(async (dir) => {
+    const file = join(dir, 'in.tfrecord');
+    const w = await TFRecordWriter.open(file);
+    for (let p = 0; p < 2; p++) {
+      const px = new Uint8Array(24 * 24 * 3).map((_, i) => (i * 5 + p * 40) & 255);
+      const shape = new Uint8Array(new Int32Array([24, 24, 3]).buffer);
+      await w.write(encodeExample(buildExample({ label: p, shape, image: px })));
+    }
+    await w.close();
+    const { style } = await images(dir);
+    const logdir = join(dir, 'logs');
+    const args = ['stylize-dataset', file, '--style', style, '-o', join(dir, 'out.tfrecord'), '-n', '2'];
+    const bad = await run([...args, '--save-every', '1']);
+    assert.deepEqual(
+      [bad.code, bad.stderr],
+      [
+        2,
+        "pastiche: --save-every needs --logdir (pastiche stylize-dataset logs its snapshots there)\nSee 'pastiche stylize-dataset --help'.\n",
+      ],
+    );
+    const r = await run([...args, '--weights', weights, '--logdir', logdir, '--save-every', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const { scalars, imgs } = summaries(await eventsOf(logdir));
+    // Two records of iterations 0..2 each: steps 0..5.
+    for (const tag of ['loss/total', 'loss/content', 'loss/style', 'loss/tv']) {
+      assert.deepEqual(
+        scalars.get(tag)!.map(([s]) => s),
+        [0, 1, 2, 3, 4, 5],
+        tag,
+      );
+    }
+    assert.deepEqual(
+      scalars.get('record/loss')!.map(([s]) => s),
+      [0, 1],
+    );
+    const snaps = imgs.get('snapshot')!;
+    assert.deepEqual(
+      snaps.map(([s]) => s),
+      [2, 5],
+    );
+    for (const [, img] of snaps) {
+      const meta = await sharp(img.png).metadata();
+      assert.deepEqual([meta.format, meta.width, meta.height], ['png', 24, 24]);
+    }
   });
 });

@@ -53,6 +53,11 @@ export class RunLog {
     if (typeof e.scale === 'number') this.writer.addScalar('scale', e.scale, step, t);
   }
 
+  /** Logs one scalar. */
+  scalar(tag: string, value: number, step: number): void {
+    this.writer.addScalar(tag, value, step);
+  }
+
   /** Logs PNG bytes as image `tag` at `step`. */
   image(tag: string, png: Uint8Array, step: number): void {
     this.writer.addImage(tag, png, step);
