@@ -4,7 +4,7 @@
  * files written by EventFileWriter.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -158,4 +158,16 @@ test('errors: a missing path, a logdir without event files, a file that is not o
   const e = await run(['events', 'scalars', empty, '--format', 'xml']);
   assert.equal(e.code, 2);
   assert.match(e.stderr, /^pastiche: Expected one of: csv, jsonl for --format but received xml of type string\n/);
+});
+
+test('a file that ends inside a record (still being written) is read up to that record', async () => {
+  const logdir = join(tmp, 'growing');
+  const w = await EventFileWriter.open(logdir);
+  for (let s = 0; s < 3; s++) w.addScalar('x', s, s, T0 + s);
+  await w.close();
+  const bytes = readFileSync(w.path);
+  writeFileSync(w.path, bytes.subarray(0, bytes.length - 5));
+  const r = await run(['events', 'scalars', logdir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'run,tag,step,wall_time,value\n.,x,0,1700000000.0,0.0\n.,x,1,1700000001.0,1.0\n');
 });

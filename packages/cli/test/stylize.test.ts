@@ -166,7 +166,17 @@ describe('pastiche stylize: real runs with the shared weights', () => {
         [0, 1, 2, 3],
       );
       for (const l of lines) {
-        assert.deepEqual(Object.keys(l), ['iteration', 'content', 'style', 'tv', 'total', 'seconds']);
+        assert.deepEqual(Object.keys(l), [
+          'iteration',
+          'content',
+          'style',
+          'tv',
+          'total',
+          'seconds',
+          'scale',
+          'width',
+          'height',
+        ]);
         for (const v of Object.values(l)) assert.equal(typeof v, 'number');
       }
       assert.ok(lines[3]!['total']! < lines[0]!['total']!);

@@ -111,14 +111,15 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
     const styleArgs = nameList(styleList, 'STYLE');
     const masks = opts.styleMasks;
     if (masks !== undefined && masks.length !== styleArgs.length) {
-      throw invalidOption('style-masks', `${styleArgs.length} masks (one per style image)`, masks.join(','));
+      throw invalidOption('style-masks', `${styleArgs.length} masks (one per style image)`, masks.join(','), hint);
     }
     const blend = opts.styleBlendWeights;
     if (blend !== undefined && blend.length !== styleArgs.length) {
       throw invalidOption(
-        '--style-blend-weights',
+        'style-blend-weights',
         `${styleArgs.length} weights (one per style image)`,
         blend.join(','),
+        hint,
       );
     }
     const outputArg = opts.output;
