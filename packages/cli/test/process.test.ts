@@ -189,7 +189,13 @@ test('help and the tfrecord commands load no onnxruntime, sharp or h5wasm', () =
   const register = join(tmp, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
   const heavy = /onnxruntime|[/\\]sharp[/\\]|@img[/\\]|h5wasm|@pastiche[/\\]style|packages[/\\]style[/\\]/;
-  for (const args of [['--help'], ['tfrecord', '--help'], ['tfrecord', 'count', small], ['stylize', '--help']]) {
+  for (const args of [
+    ['--help'],
+    ['tfrecord', '--help'],
+    ['tfrecord', 'count', small],
+    ['stylize', '--help'],
+    ['events', '--help'],
+  ]) {
     rmSync(log, { force: true });
     const r = spawnSync(process.execPath, ['--import', register, BIN, ...args], { cwd: tmp, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

@@ -98,7 +98,7 @@ suite('tfrecord cat', () => {
     assert.equal(r.code, 2);
     assert.equal(
       r.stderr,
-      "pastiche: Expected one of: example, sequence, raw, auto for --kind but received json of type string\nSee 'pastiche tfrecord cat --help'.\n",
+      "pastiche: Expected one of: example, sequence, raw, event, auto for --kind but received json of type string\nSee 'pastiche tfrecord cat --help'.\n",
     );
     r = await run(['tfrecord', 'cat']);
     assert.equal(r.code, 2);
@@ -265,7 +265,7 @@ suite('tfrecord --help', () => {
     const r = await run(['tfrecord', 'cat', '-h']);
     assert.match(
       r.stdout,
-      /-k, --kind <KIND> +Record kind: example, sequence, raw, or auto \(detected per record\) \(default: auto\)/,
+      /-k, --kind <KIND> +Record kind: example, sequence, raw, event \(TensorBoard\), or auto \(detected\) \(default: auto\)/,
     );
     assert.match(r.stdout, /-n, --limit <N> +Stop after N records/);
   });

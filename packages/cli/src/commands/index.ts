@@ -5,6 +5,7 @@
 import type { CommandGroup } from '../command.js';
 import { defineGroup } from '../command.js';
 import { tfrecordGroup } from './tfrecord/index.js';
+import { eventsGroup } from './events/index.js';
 import { stylizeCommand } from './stylize.js';
 import { stylizeDatasetCommand } from './stylize-dataset.js';
 import { demoCommand } from './demo.js';
@@ -24,6 +25,14 @@ SIGHUP (Ctrl-C, kill, timeout, docker stop, a closed terminal) all interrupt a
 command the same way: its temporary files are removed, every final name is
 left as it was (outputs appear only when complete), and it exits with 130.
 A second signal, or a command still running ${INTERRUPT_GRACE_MS / 1000} s after the first, ends it at once.`,
-  commands: [tfrecordGroup, stylizeCommand, stylizeDatasetCommand, demoCommand, studioCommand, weightsGroup],
+  commands: [
+    tfrecordGroup,
+    eventsGroup,
+    stylizeCommand,
+    stylizeDatasetCommand,
+    demoCommand,
+    studioCommand,
+    weightsGroup,
+  ],
   examples: ['pastiche tfrecord cat data.tfrecord | head -n 2', 'pastiche tfrecord verify shards/*.tfrecord.gz'],
 });

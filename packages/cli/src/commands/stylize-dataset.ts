@@ -10,6 +10,7 @@ import { guardOutputs } from '../guard.js';
 import { choiceOption, integerOption, numberOption, stringOption } from '../options.js';
 import { DownloadProgress, Progress } from '../progress.js';
 import { resolveShard, shardOptions } from '../shard.js';
+import { RunLog, SNAPSHOT_TAG } from '../events/run-log.js';
 
 /** Defaults shown in help for {@link addStyleOptions}; the preset's values apply when an option is absent. */
 export interface StyleOptionDefaults {
@@ -117,13 +118,27 @@ Interrupted runs (Ctrl-C, a crash) continue where they stopped: finished
 records are kept in OUT.partial (with OUT.partial.json naming the inputs and
 settings) and the same command resumes; with other settings it starts over.
 The output appears under its name only when complete. OUT's extension sets the
-compression (.gz, .zz).`,
+compression (.gz, .zz).
+
+With --logdir DIR, a new TensorBoard event file in DIR (made if missing) gets
+the scalars loss/total, loss/content, loss/style, loss/tv (and scale) of every
+iteration, at a step counting the iterations of this run over all records, and
+record/loss (the loss of each image written) at the record's index; with
+--save-every N also image "snapshot" every N iterations and at each record's
+last iteration (PNG), at the same step as the losses.`,
   options: (c) =>
     addStyleOptions(c)
       .addOption(stringOption('-o, --output <OUT>', 'Output TFRecord file (or shard name); required'))
       .addOption(stringOption('-s, --style <IMAGE>', 'Style image; required'))
       .addOption(shardOptions()[0])
-      .addOption(shardOptions()[1]),
+      .addOption(shardOptions()[1])
+      .addOption(stringOption('--logdir <DIR>', 'Log losses (and --save-every images) for TensorBoard to DIR'))
+      .addOption(
+        integerOption('--save-every <N>', 'With --logdir: log an image every N iterations of each record', {
+          min: 1,
+          max: 10000,
+        }),
+      ),
   positionals: { name: 'IN', min: 1 },
   examples: [
     'pastiche stylize-dataset photos.tfrecord --style starry_night.jpg -o starry.tfrecord',
@@ -146,10 +161,17 @@ compression (.gz, .zz).`,
       outputs: [finalName, `${finalName}.partial`, `${finalName}.partial.json`, `${finalName}.lock`],
     });
 
-    const { stylizeDataset } = await import('@pastiche/style');
+    const saveEvery = opts.saveEvery;
+    if (saveEvery !== undefined && opts.logdir === undefined) {
+      throw usageError(`--save-every needs --logdir (${commandPath} logs its snapshots there)`, hint);
+    }
+    const { stylizeDataset, encodeImage } = await import('@pastiche/style');
     const started = ctx.now();
     const download = new DownloadProgress(ctx.stderr, ctx.now);
     let bar: Progress | undefined;
+    const log = opts.logdir === undefined ? undefined : await RunLog.open(resolve(ctx.cwd, opts.logdir));
+    // One step axis for the whole run: each record's iterations restart at 0.
+    let step = -1;
     try {
       const result = await stylizeDataset({
         inputs: positionals.map((p) => resolve(ctx.cwd, p)),
@@ -163,6 +185,18 @@ compression (.gz, .zz).`,
         },
         ...settings,
         ...(shard === undefined || shard.count === 1 ? {} : { shard: { index: shard.index, count: shard.count } }),
+        ...(log === undefined
+          ? {}
+          : {
+              onIteration: (e) => log.losses(e, ++step),
+              ...(saveEvery === undefined
+                ? {}
+                : {
+                    saveEvery,
+                    onImage: async (img) =>
+                      log.image(SNAPSHOT_TAG, await encodeImage(img.data, img.width, img.height), step),
+                  }),
+            }),
         signal: ctx.signal,
         onStatus: () => {
           download.done();
@@ -181,7 +215,10 @@ compression (.gz, .zz).`,
             now: ctx.now,
           });
         },
-        onRecord: (p) => bar?.update(p.thisRun),
+        onRecord: (p) => {
+          log?.scalar('record/loss', p.loss, p.index);
+          bar?.update(p.thisRun);
+        },
       });
       bar?.done();
       const resumed = result.resumed > 0 ? `, ${result.resumed} from the interrupted run` : '';
@@ -197,6 +234,8 @@ compression (.gz, .zz).`,
         throw new CliError(`interrupted: ${e.message}`, { exitCode: 130, cause: e });
       }
       throw e;
+    } finally {
+      await log?.close();
     }
   },
 });

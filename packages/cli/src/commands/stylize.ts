@@ -18,6 +18,7 @@ import {
 } from '../options.js';
 import { addStyleOptions, defined } from './stylize-dataset.js';
 import { DownloadProgress, Progress } from '../progress.js';
+import { OUTPUT_TAG, RunLog, SNAPSHOT_TAG } from '../events/run-log.js';
 
 /** Runs `stylize()` with the options of the command line; see its help text. */
 export const stylizeCommand = defineCommand({
@@ -47,6 +48,12 @@ one 512 px step, roughly 1.5 minutes at 512 px on this 2-core machine when idle;
 Weights: --weights PATH (a model.json, a folder holding one, or a Keras .h5),
 else PASTICHE_WEIGHTS, else the cache, else a download (see 'pastiche weights').
 
+With --logdir DIR, a new TensorBoard event file in DIR (made if missing) gets
+the scalars loss/total, loss/content, loss/style, loss/tv (and scale with
+--scales) of every iteration, the --save-every snapshots as image "snapshot"
+and the image written as image "output" (PNG), also when interrupted; it is
+flushed every 2 s, so 'tensorboard --logdir DIR' shows the run as it goes.
+
 With --json, stdout gets one JSON line per iteration:
 {"iteration","content","style","tv","total","seconds","scale","width","height"};
 iteration 0 is the loss of the initial image before any step.
@@ -69,6 +76,7 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
         }),
       )
       .addOption(flagOption('--json', 'Print one JSON line of losses per iteration to stdout'))
+      .addOption(stringOption('--logdir <DIR>', 'Log losses and images for TensorBoard to a new event file in DIR'))
       .addOption(customOption('--style-blend-weights <W,...>', 'One weight per style image', numberList))
       .addOption(
         numberOption('--style-scale <X>', "Style images sized to X times the output's longer side", {
@@ -174,6 +182,9 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
     };
     const download = new DownloadProgress(ctx.stderr, ctx.now);
     let bar: Progress | undefined;
+    const log = opts.logdir === undefined ? undefined : await RunLog.open(resolve(ctx.cwd, opts.logdir));
+    const png = (img: { data: Float32Array; width: number; height: number }): Promise<Uint8Array> =>
+      style.encodeImage(img.data, img.width, img.height, { format: 'png' });
     try {
       const result = await style.stylize({
         content: resolve(ctx.cwd, contentArg),
@@ -215,7 +226,11 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
         onStatus: () => {
           download.done();
         },
+        ...(log === undefined
+          ? {}
+          : { onImage: async (img) => log.image(SNAPSHOT_TAG, await png(img), img.iteration) }),
         onProgress: async (e) => {
+          log?.losses(e, e.iteration);
           if (json) {
             const line = {
               iteration: e.iteration,
@@ -240,6 +255,7 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
       bar?.done();
       for (const n of result.notes) await note(n);
       await style.saveImage(output, result.best.data, result.best.width, result.best.height);
+      log?.image(OUTPUT_TAG, await png(result.best), result.history.at(-1)?.iteration ?? result.best.iteration);
       if (result.interrupted) {
         await ctx.stderr.write(`pastiche: interrupted: wrote the best image so far to ${outputArg}\n`);
         return 130;
@@ -257,6 +273,8 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
       download.clear();
       bar?.clear();
       throw e;
+    } finally {
+      await log?.close();
     }
   },
 });

@@ -5,12 +5,17 @@
  * summaries.
  */
 import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import {
   ProtoReader,
+  decodeEvent,
   decodeExample,
   decodeSequenceExample,
   decompress,
   detectCompression,
+  eventToJSONLine,
+  isEventFileName,
+  isEventRecord,
   isTFRecordError,
   openRecordStream,
   readRecords,
@@ -20,23 +25,25 @@ import { CliError, ExitCode } from '../errors.js';
 import { plural } from '../format.js';
 import { exampleText, rawText, sequenceExampleText } from './canonical.js';
 
-/** How a record's bytes are interpreted. */
-export type RecordKind = 'example' | 'sequence' | 'raw';
+/** How a record's bytes are interpreted: `event` is a TensorBoard `tensorflow.Event`. */
+export type RecordKind = 'example' | 'sequence' | 'raw' | 'event';
 
 /**
  * Values of `--kind` for commands that read records. `auto` (the default of
- * cat, head, inspect and verify) reads a file as raw bytes when its first
- * record is no protobuf message of either shape, and otherwise each record as
- * a SequenceExample when it carries feature_lists (field 2), else as an
- * Example, so no field is ever left out.
+ * cat, head, inspect and verify) reads a TensorBoard event file (first record
+ * a `file_version: "brain.Event:..."` Event, or a file name containing
+ * "tfevents" whose first record decodes as an Event) as events, a file as raw
+ * bytes when its first record is no protobuf message of either Example shape,
+ * and otherwise each record as a SequenceExample when it carries feature_lists
+ * (field 2), else as an Example, so no field is ever left out.
  */
-export const KIND_CHOICES = ['example', 'sequence', 'raw', 'auto'] as const;
+export const KIND_CHOICES = ['example', 'sequence', 'raw', 'event', 'auto'] as const;
 
 /** A `--kind` value. */
 export type KindChoice = (typeof KIND_CHOICES)[number];
 
 /** Help text of `--kind` for the reading commands. */
-export const KIND_HELP = 'Record kind: example, sequence, raw, or auto (detected per record)';
+export const KIND_HELP = 'Record kind: example, sequence, raw, event (TensorBoard), or auto (detected)';
 
 /**
  * True if `record`, a protobuf message, carries field 2 as a message at the
@@ -70,17 +77,20 @@ export class RecordKinds {
   /** Index of the first such record, if any. */
   firstHidden: number | undefined;
   private index = 0;
+  private readonly eventName: boolean;
 
-  constructor(choice: KindChoice) {
+  /** `path` (optional) lets `auto` take a file named like a TensorBoard event file for one. */
+  constructor(choice: KindChoice, path?: string) {
     this.choice = choice;
+    this.eventName = path !== undefined && isEventFileName(basename(path));
   }
 
   /** The kind to read `record` as (records in file order). */
   of(record: Uint8Array): RecordKind {
     const i = this.index++;
     if (this.choice === 'auto') {
-      this.fileKind ??= detectKind(record);
-      if (this.fileKind === 'raw') return 'raw';
+      this.fileKind ??= detectFileKind(record, this.eventName);
+      if (this.fileKind === 'raw' || this.fileKind === 'event') return this.fileKind;
       return hasFeatureLists(record) ? 'sequence' : 'example';
     }
     if (this.choice === 'example' && hasFeatureLists(record)) {
@@ -128,6 +138,24 @@ export function detectKind(record: Uint8Array): RecordKind {
   }
 }
 
+/**
+ * The kind of a file from its first record: `event` when it is TensorBoard's
+ * opening `file_version` Event, or when the file is named like an event file
+ * (`named`) and the record decodes as an Event; else {@link detectKind}.
+ */
+export function detectFileKind(first: Uint8Array, named = false): RecordKind {
+  if (isEventRecord(first)) return 'event';
+  if (named) {
+    try {
+      decodeEvent(first);
+      return 'event';
+    } catch {
+      // Not an Event after all: read it as the bytes say.
+    }
+  }
+  return detectKind(first);
+}
+
 /** The canonical JSON line (without newline) of `record` read as `kind`. */
 export function recordText(kind: RecordKind, record: Uint8Array): string {
   switch (kind) {
@@ -137,6 +165,8 @@ export function recordText(kind: RecordKind, record: Uint8Array): string {
       return sequenceExampleText(decodeSequenceExample(record));
     case 'raw':
       return rawText(record);
+    case 'event':
+      return eventToJSONLine(decodeEvent(record));
   }
 }
 
@@ -356,7 +386,7 @@ export function recordLine(kind: RecordKind, record: Uint8Array, path: string, i
     return recordText(kind, record);
   } catch (e) {
     if (isTFRecordError(e)) {
-      const what = kind === 'sequence' ? 'SequenceExample' : 'Example';
+      const what = kind === 'sequence' ? 'SequenceExample' : kind === 'event' ? 'Event' : 'Example';
       throw new CliError(
         `${path}: record ${index} is not a valid ${what}: ${e.message} (try --kind raw or --kind auto)`,
         { cause: e },

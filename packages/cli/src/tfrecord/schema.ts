@@ -97,6 +97,8 @@ export class Schema {
   sequences = 0;
   /** Raw (undecodable or --kind raw) records seen. */
   raw = 0;
+  /** TensorBoard Events seen (their features are not Example features). */
+  events = 0;
   /** Bytes per record. */
   readonly recordBytes = new Range();
   /** Features of Examples, and the context of SequenceExamples. */
@@ -140,11 +142,19 @@ export class Schema {
     this.recordBytes.add(bytes);
   }
 
-  /** The kind summary: `Example`, `SequenceExample`, `raw` or a mix such as `Example (3), raw (1)`. */
+  /** Adds a TensorBoard Event of `bytes` bytes. */
+  addEvent(bytes: number): void {
+    this.records++;
+    this.events++;
+    this.recordBytes.add(bytes);
+  }
+
+  /** The kind summary: `Example`, `SequenceExample`, `Event`, `raw` or a mix such as `Example (3), raw (1)`. */
   kindText(): string {
     const parts: Array<[string, number]> = [
       ['Example', this.examples],
       ['SequenceExample', this.sequences],
+      ['Event', this.events],
       ['raw', this.raw],
     ];
     const seen = parts.filter(([, n]) => n > 0);
@@ -172,7 +182,12 @@ export function schemaToJSON(schema: Schema, files: readonly string[]): Record<s
   const out: Record<string, unknown> = {
     files: [...files],
     records: schema.records,
-    kinds: { example: schema.examples, sequence_example: schema.sequences, raw: schema.raw },
+    kinds: {
+      example: schema.examples,
+      sequence_example: schema.sequences,
+      raw: schema.raw,
+      ...(schema.events > 0 ? { event: schema.events } : {}),
+    },
     record_bytes: schema.recordBytes.toJSON() ?? null,
   };
   const contextKey = schema.sequences > 0 && schema.examples === 0 ? 'context' : 'features';

@@ -20,13 +20,18 @@ Each record is printed as one JSON object on its own line, in the canonical form
 of tf.train.Example: {"features": {NAME: FEATURE}} where FEATURE is
 {"int64": ["-3", "7"]} (exact decimal strings), {"float": [0.5]},
 {"bytes_b64": ["..."]} or {} (no kind set). A SequenceExample prints as
-{"context": {...}, "feature_lists": {NAME: [FEATURE, ...]}}, and --kind raw
-prints {"bytes_b64": "..."} per record. Keys are sorted, so the output can be
+{"context": {...}, "feature_lists": {NAME: [FEATURE, ...]}}, --kind raw
+prints {"bytes_b64": "..."} per record, and --kind event prints each
+TensorBoard Event as protobuf's JSON mapping does with the proto field names
+({"step": "12", "summary": {"value": [{"simple_value": 0.5, "tag": "loss"}]},
+"wall_time": 1700000001.0}). Keys are sorted, so the output can be
 compared with jq or diff. Checksums are verified.
 
 --kind auto (the default) prints each record in the form that keeps all of it:
-a SequenceExample when it carries feature_lists, else an Example (raw bytes for
-a file whose first record is neither). With --kind example, records carrying
+an Event for a TensorBoard event file (its first record is the file_version
+Event, or its name contains "tfevents"), a SequenceExample when it carries
+feature_lists, else an Example (raw bytes for a file whose first record is
+neither). With --kind example, records carrying
 feature_lists are printed without them and counted in a warning on stderr.
 FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
   options: (c) =>
@@ -38,6 +43,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
     'pastiche tfrecord cat train.tfrecord --limit 2',
     'pastiche tfrecord cat clips.tfrecord.gz | jq .feature_lists',
     'pastiche tfrecord cat --kind raw data.tfrecord | head -n 1',
+    'pastiche tfrecord cat runs/a/events.out.tfevents.1700000000.host.1.0 | jq .summary',
     'gzip -dc data.tfrecord.gz | pastiche tfrecord cat -',
   ],
   async run({ opts, positionals }, ctx) {
@@ -45,7 +51,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
     let printed = 0;
     for (const path of positionals) {
       if (printed >= limit) break;
-      const kinds = new RecordKinds(opts.kind);
+      const kinds = new RecordKinds(opts.kind, path);
       const name = displayName(path);
       let index = 0;
       for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {

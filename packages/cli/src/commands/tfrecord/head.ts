@@ -1,5 +1,5 @@
 /** `pastiche tfrecord head`: the first records, for people. */
-import { decodeExample, decodeSequenceExample } from '@pastiche/tfrecord/node';
+import { decodeEvent, decodeExample, decodeSequenceExample, eventToJSONLine } from '@pastiche/tfrecord/node';
 import type { Feature, Features } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { choiceOption, integerOption } from '../../options.js';
@@ -89,7 +89,7 @@ feature_lists are shown without them and counted in a warning on stderr.`,
       const name = displayName(path);
       if (many) await ctx.stdout.write(`${fileIndex > 0 ? '\n' : ''}==> ${name} <==\n`);
       if (n === 0) continue;
-      const kinds = new RecordKinds(opts.kind);
+      const kinds = new RecordKinds(opts.kind, path);
       let index = 0;
       let offset = 0;
       for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
@@ -107,7 +107,8 @@ feature_lists are shown without them and counted in a warning on stderr.`,
               shown.forEach((f, i) => out.push(`      [${i}] ${featureValueText(f)}`));
               if (steps.length > shown.length) out.push(`      ... (${steps.length - shown.length} more steps)`);
             }
-          } else out.push(`  ${bytesValueText(record)}`);
+          } else if (kind === 'event') out.push(`  ${eventToJSONLine(decodeEvent(record))}`);
+          else out.push(`  ${bytesValueText(record)}`);
         } catch {
           recordLine(kind, record, name, index); // rethrows naming the file and record
         }

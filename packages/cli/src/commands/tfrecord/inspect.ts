@@ -1,5 +1,5 @@
 /** `pastiche tfrecord inspect`: the schema of the records, as observed. */
-import { decodeExample, decodeSequenceExample } from '@pastiche/tfrecord/node';
+import { decodeEvent, decodeExample, decodeSequenceExample } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { formatBytes } from '../../format.js';
 import { choiceOption, flagOption, integerOption } from '../../options.js';
@@ -46,13 +46,20 @@ carrying SequenceExample feature_lists are counted in a warning on stderr.`,
     try {
       for (const path of positionals) {
         if (schema.records >= limit) break;
-        const kinds = new RecordKinds(opts.kind);
+        const kinds = new RecordKinds(opts.kind, path);
         const name = displayName(path);
         let index = 0;
         for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
           const kind = kinds.of(record);
           if (kind === 'raw') schema.addRaw(record.length);
-          else {
+          else if (kind === 'event') {
+            try {
+              decodeEvent(record);
+            } catch {
+              recordLine(kind, record, name, index); // rethrows with file and record number
+            }
+            schema.addEvent(record.length);
+          } else {
             try {
               if (kind === 'example') schema.addExample(decodeExample(record), record.length);
               else schema.addSequenceExample(decodeSequenceExample(record), record.length);

@@ -36,7 +36,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
     c.addOption(
       choiceOption(
         '-k, --kind <KIND>',
-        'Check each record as: example, sequence, raw (framing only), or auto',
+        'Check each record as: example, sequence, raw (framing only), event, or auto',
         KIND_CHOICES,
       ).default('auto' as const, 'auto'),
     ),
@@ -54,7 +54,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
       for (const path of positionals) {
         const facts = await fileFacts(path);
         const name = displayName(path);
-        const kinds = new RecordKinds(opts.kind);
+        const kinds = new RecordKinds(opts.kind, path);
         let stdinBytes = 0;
         let index = 0;
         try {
