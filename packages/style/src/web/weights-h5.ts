@@ -4,14 +4,9 @@
  * written to h5wasm's in-memory file system, read with the loader shared with
  * Node (weights/keras-h5-layers.ts), and removed.
  */
-import {
-  failWeights,
-  hdf5Reason,
-  hdf5SignatureOffsets,
-  isHdf5SignatureAt,
-  readKerasLayers,
-} from '../weights/keras-h5-layers.js';
+import { hdf5Reason, hdf5SignatureOffsets, isHdf5SignatureAt, readKerasLayers } from '../weights/keras-h5-layers.js';
 import type { VggWeights } from '../weights/types.js';
+import { failWeights } from '../weights/vgg.js';
 import { type Bytes, toUint8 } from './weights-tfjs.js';
 
 type H5 = typeof import('h5wasm');

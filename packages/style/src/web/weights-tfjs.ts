@@ -6,8 +6,14 @@
  */
 import { StyleError } from '../errors.js';
 import type { VggWeights } from '../weights/types.js';
-import { detectVariant, fromKerasKernel, validateVggWeights, vggLayers } from '../weights/vgg.js';
-import { decodeEntry, entryBytes, fail, parseManifest, splitName } from '../weights/tfjs-manifest.js';
+import {
+  assembleVggWeights,
+  decodeGroup,
+  entryBytes,
+  fail,
+  parseManifest,
+  vggEntries,
+} from '../weights/tfjs-manifest.js';
 import type { ManifestEntry, ManifestGroup } from '../weights/tfjs-manifest.js';
 
 /** Bytes of one shard: an ArrayBuffer or a view of one. */
@@ -45,53 +51,6 @@ function parseJson(modelJson: TfjsWeightsInput['modelJson'], file: string): unkn
   } catch (e) {
     return fail(`${file} is not valid JSON: ${(e as Error).message}`, file, e);
   }
-}
-
-/**
- * The VGG conv layers a manifest must hold, checked by name and shape before
- * any shard is read (a wrong model fails without downloading its weights).
- */
-function neededEntries(
-  groups: ManifestGroup[],
-  file: string,
-): { variant: ReturnType<typeof detectVariant>; entries: Map<string, ManifestEntry> } {
-  const entries = new Map<string, ManifestEntry>();
-  for (const g of groups) {
-    for (const e of g.weights) {
-      const split = splitName(e.name);
-      if (
-        split !== undefined &&
-        (split.part === 'kernel' || split.part === 'bias') &&
-        /^block\d_conv\d$/.test(split.layer)
-      ) {
-        entries.set(`${split.layer}/${split.part}`, e);
-      }
-    }
-  }
-  const layerNames = [...entries.keys()].filter((k) => k.endsWith('/kernel')).map((k) => k.slice(0, -'/kernel'.length));
-  const variant = detectVariant(layerNames);
-  for (const spec of vggLayers(variant)) {
-    const kernel = entries.get(`${spec.name}/kernel`);
-    const bias = entries.get(`${spec.name}/bias`);
-    if (kernel === undefined && bias === undefined)
-      fail(`Missing layer ${spec.name} in ${file} (needed by ${variant.toUpperCase()})`, file);
-    if (kernel === undefined) fail(`Missing ${spec.name}/kernel in ${file}`, file);
-    if (bias === undefined) fail(`Missing ${spec.name}/bias in ${file}`, file);
-    const want = [3, 3, spec.inChannels, spec.outChannels];
-    if (kernel.shape.length !== 4 || kernel.shape.some((d, i) => d !== want[i])) {
-      fail(
-        `${spec.name}/kernel in ${file} has shape [${kernel.shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out])`,
-        file,
-      );
-    }
-    if (bias.shape.length !== 1 || bias.shape[0] !== spec.outChannels) {
-      fail(
-        `${spec.name}/bias in ${file} has shape [${bias.shape.join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`,
-        file,
-      );
-    }
-  }
-  return { variant, entries };
 }
 
 /** One group's shards concatenated, checked against the manifest's byte count. */
@@ -134,34 +93,12 @@ async function groupBytes(group: ManifestGroup, shards: ShardSource, file: strin
 export async function parseTfjsWeights(input: TfjsWeightsInput): Promise<VggWeights> {
   const file = input.name ?? 'model.json';
   const groups = parseManifest(parseJson(input.modelJson, file), file);
-  const { variant, entries } = neededEntries(groups, file);
-  const needed = new Set<ManifestEntry>();
-  for (const spec of vggLayers(variant)) {
-    needed
-      .add(entries.get(`${spec.name}/kernel`) as ManifestEntry)
-      .add(entries.get(`${spec.name}/bias`) as ManifestEntry);
-  }
+  const found = vggEntries(groups, file);
   const values = new Map<ManifestEntry, Float32Array>();
   for (const g of groups) {
     // A group without VGG tensors is never fetched.
-    if (!g.weights.some((e) => needed.has(e))) continue;
-    const all = await groupBytes(g, input.shards, file);
-    let offset = 0;
-    for (const e of g.weights) {
-      const size = entryBytes(e);
-      if (needed.has(e)) values.set(e, decodeEntry(all.subarray(offset, offset + size), e));
-      offset += size;
-    }
+    if (!g.weights.some((e) => found.needed.has(e))) continue;
+    decodeGroup(g, await groupBytes(g, input.shards, file), found.needed, values);
   }
-  const weights: VggWeights = new Map();
-  for (const spec of vggLayers(variant)) {
-    const kernel = entries.get(`${spec.name}/kernel`) as ManifestEntry;
-    const bias = entries.get(`${spec.name}/bias`) as ManifestEntry;
-    weights.set(
-      spec.name,
-      fromKerasKernel(spec.name, values.get(kernel) as Float32Array, kernel.shape, values.get(bias) as Float32Array),
-    );
-  }
-  validateVggWeights(weights, file);
-  return weights;
+  return assembleVggWeights(found, values, file);
 }

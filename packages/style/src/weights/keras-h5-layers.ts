@@ -16,7 +16,7 @@
 import type { Dataset, Group } from 'h5wasm';
 import { StyleError } from '../errors.js';
 import type { VggWeights } from './types.js';
-import { detectVariant, fromKerasKernel, validateVggWeights, vggLayers } from './vgg.js';
+import { detectVariant, failWeights, fromKerasKernel, validateVggWeights, vggLayers } from './vgg.js';
 
 /**
  * The h5wasm classes used for `instanceof` checks. h5wasm's Node and browser
@@ -53,11 +53,6 @@ export function hdf5Reason(e: unknown): string {
     return `truncated file: it is ${truncated[1]} bytes but its HDF5 superblock says ${truncated[2]}`;
   const lines = [...text.matchAll(/ in [A-Za-z0-9_]+\(\): (.*)$/gm)].map((m) => (m[1] as string).trim());
   return lines[lines.length - 1] ?? text.split('\n')[0] ?? 'unknown HDF5 error';
-}
-
-/** Throws StyleError WEIGHTS naming `file`. */
-export function failWeights(message: string, file: string, cause?: unknown): never {
-  throw new StyleError('WEIGHTS', message, cause === undefined ? { file } : { file, cause });
 }
 
 function attrStrings(obj: Group, name: string): string[] | undefined {

@@ -7,14 +7,9 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StyleError } from '../errors.js';
-import {
-  failWeights,
-  hdf5Reason,
-  hdf5SignatureOffsets,
-  isHdf5SignatureAt,
-  readKerasLayers,
-} from './keras-h5-layers.js';
+import { hdf5Reason, hdf5SignatureOffsets, isHdf5SignatureAt, readKerasLayers } from './keras-h5-layers.js';
 import type { VggWeights } from './types.js';
+import { failWeights } from './vgg.js';
 
 type H5 = typeof import('h5wasm/node').default;
 let h5Promise: Promise<H5> | undefined;

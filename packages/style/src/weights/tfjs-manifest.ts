@@ -4,7 +4,15 @@
  * Shared by the Node loader (weights/tfjs.ts) and the browser one (web/weights-tfjs.ts),
  * which differ only in where the bytes come from.
  */
-import { StyleError } from '../errors.js';
+import type { VggWeights } from './types.js';
+import {
+  type VggWeightsVariant,
+  detectVariant,
+  failWeights as fail,
+  fromKerasKernel,
+  validateVggWeights,
+  vggLayers,
+} from './vgg.js';
 
 export interface ManifestEntry {
   name: string;
@@ -20,9 +28,8 @@ export interface ManifestGroup {
 
 export const STORAGE_BYTES: Record<string, number> = { float32: 4, int32: 4, uint16: 2, uint8: 1, float16: 2, bool: 1 };
 
-export function fail(message: string, file: string, cause?: unknown): never {
-  throw new StyleError('WEIGHTS', message, cause === undefined ? { file } : { file, cause });
-}
+/** StyleError WEIGHTS naming `file` (vgg.ts's failWeights, under the name the loaders use). */
+export { fail };
 
 export function parseManifest(json: unknown, file: string): ManifestGroup[] {
   const manifest = (json as { weightsManifest?: unknown } | null)?.weightsManifest;
@@ -112,4 +119,94 @@ export function splitName(name: string): { layer: string; part: string } | undef
   const parts = name.replace(/:\d+$/, '').split('/');
   if (parts.length < 2) return undefined;
   return { layer: parts[parts.length - 2] as string, part: parts[parts.length - 1] as string };
+}
+
+/** The VGG conv tensors a manifest lists, found by name and checked by shape. */
+export interface VggEntries {
+  readonly variant: VggWeightsVariant;
+  /** 'block1_conv1/kernel' -> its manifest entry. */
+  readonly entries: ReadonlyMap<string, ManifestEntry>;
+  /** The entries to decode; every other tensor is skipped by size. */
+  readonly needed: ReadonlySet<ManifestEntry>;
+}
+
+/**
+ * The VGG conv layers a manifest must hold, checked by name and shape before
+ * any shard is read, so a wrong model fails without reading (or downloading)
+ * its weights. Throws StyleError WEIGHTS naming the layer and `file`.
+ */
+export function vggEntries(groups: readonly ManifestGroup[], file: string): VggEntries {
+  const entries = new Map<string, ManifestEntry>();
+  for (const g of groups) {
+    for (const e of g.weights) {
+      const split = splitName(e.name);
+      if (
+        split !== undefined &&
+        (split.part === 'kernel' || split.part === 'bias') &&
+        /^block\d_conv\d$/.test(split.layer)
+      ) {
+        entries.set(`${split.layer}/${split.part}`, e);
+      }
+    }
+  }
+  const layerNames = [...entries.keys()].filter((k) => k.endsWith('/kernel')).map((k) => k.slice(0, -'/kernel'.length));
+  const variant = detectVariant(layerNames);
+  const needed = new Set<ManifestEntry>();
+  for (const spec of vggLayers(variant)) {
+    const kernel = entries.get(`${spec.name}/kernel`);
+    const bias = entries.get(`${spec.name}/bias`);
+    if (kernel === undefined && bias === undefined)
+      fail(`Missing layer ${spec.name} in ${file} (needed by ${variant.toUpperCase()})`, file);
+    if (kernel === undefined) fail(`Missing ${spec.name}/kernel in ${file}`, file);
+    if (bias === undefined) fail(`Missing ${spec.name}/bias in ${file}`, file);
+    const want = [3, 3, spec.inChannels, spec.outChannels];
+    if (kernel.shape.length !== 4 || kernel.shape.some((d, i) => d !== want[i])) {
+      fail(
+        `${spec.name}/kernel in ${file} has shape [${kernel.shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out])`,
+        file,
+      );
+    }
+    if (bias.shape.length !== 1 || bias.shape[0] !== spec.outChannels) {
+      fail(
+        `${spec.name}/bias in ${file} has shape [${bias.shape.join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`,
+        file,
+      );
+    }
+    needed.add(kernel).add(bias);
+  }
+  return { variant, entries, needed };
+}
+
+/** Decodes the needed entries of one group from its concatenated shard bytes into `values`. */
+export function decodeGroup(
+  group: ManifestGroup,
+  all: Uint8Array,
+  needed: ReadonlySet<ManifestEntry>,
+  values: Map<ManifestEntry, Float32Array>,
+): void {
+  let offset = 0;
+  for (const e of group.weights) {
+    const size = entryBytes(e);
+    if (needed.has(e)) values.set(e, decodeEntry(all.subarray(offset, offset + size), e));
+    offset += size;
+  }
+}
+
+/** The VGG weights from decoded entries, validated (StyleError WEIGHTS naming `file`). */
+export function assembleVggWeights(
+  found: VggEntries,
+  values: ReadonlyMap<ManifestEntry, Float32Array>,
+  file: string,
+): VggWeights {
+  const weights: VggWeights = new Map();
+  for (const spec of vggLayers(found.variant)) {
+    const kernel = found.entries.get(`${spec.name}/kernel`) as ManifestEntry;
+    const bias = found.entries.get(`${spec.name}/bias`) as ManifestEntry;
+    weights.set(
+      spec.name,
+      fromKerasKernel(spec.name, values.get(kernel) as Float32Array, kernel.shape, values.get(bias) as Float32Array),
+    );
+  }
+  validateVggWeights(weights, file);
+  return weights;
 }

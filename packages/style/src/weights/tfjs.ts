@@ -7,10 +7,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StyleError } from '../errors.js';
 import { checkSha256Sums } from './checksums.js';
-import { decodeEntry, entryBytes, fail, parseManifest, splitName } from './tfjs-manifest.js';
+import { assembleVggWeights, decodeGroup, entryBytes, fail, parseManifest, vggEntries } from './tfjs-manifest.js';
 import type { ManifestEntry, ManifestGroup } from './tfjs-manifest.js';
 import type { VggWeights } from './types.js';
-import { detectVariant, fromKerasKernel, validateVggWeights, vggLayers } from './vgg.js';
 
 /** Options of {@link loadTfjsWeights}. */
 export interface TfjsLoadOptions {
@@ -87,45 +86,8 @@ export async function loadTfjsWeights(modelJsonPath: string, options: TfjsLoadOp
   }
   const groups = parseManifest(json, file);
 
-  // Check names and shapes from the manifest first: a wrong model fails before any shard is read.
-  const entries = new Map<string, ManifestEntry>();
-  for (const g of groups) {
-    for (const e of g.weights) {
-      const split = splitName(e.name);
-      if (
-        split !== undefined &&
-        (split.part === 'kernel' || split.part === 'bias') &&
-        /^block\d_conv\d$/.test(split.layer)
-      ) {
-        entries.set(`${split.layer}/${split.part}`, e);
-      }
-    }
-  }
-  const layerNames = [...entries.keys()].filter((k) => k.endsWith('/kernel')).map((k) => k.slice(0, -'/kernel'.length));
-  const variant = detectVariant(layerNames);
-  const needed = new Set<ManifestEntry>();
-  for (const spec of vggLayers(variant)) {
-    const kernel = entries.get(`${spec.name}/kernel`);
-    const bias = entries.get(`${spec.name}/bias`);
-    if (kernel === undefined && bias === undefined)
-      fail(`Missing layer ${spec.name} in ${file} (needed by ${variant.toUpperCase()})`, file);
-    if (kernel === undefined) fail(`Missing ${spec.name}/kernel in ${file}`, file);
-    if (bias === undefined) fail(`Missing ${spec.name}/bias in ${file}`, file);
-    const want = [3, 3, spec.inChannels, spec.outChannels];
-    if (kernel.shape.length !== 4 || kernel.shape.some((d, i) => d !== want[i])) {
-      fail(
-        `${spec.name}/kernel in ${file} has shape [${kernel.shape.join(', ')}] but ${variant.toUpperCase()} needs [${want.join(', ')}] ([kh, kw, in, out])`,
-        file,
-      );
-    }
-    if (bias.shape.length !== 1 || bias.shape[0] !== spec.outChannels) {
-      fail(
-        `${spec.name}/bias in ${file} has shape [${bias.shape.join(', ')}] but ${variant.toUpperCase()} needs [${spec.outChannels}]`,
-        file,
-      );
-    }
-    needed.add(kernel).add(bias);
-  }
+  // Names and shapes first: a wrong model fails before any shard is read.
+  const found = vggEntries(groups, file);
 
   for (const g of groups)
     await checkShards(
@@ -150,25 +112,7 @@ export async function loadTfjsWeights(modelJsonPath: string, options: TfjsLoadOp
   const values = new Map<ManifestEntry, Float32Array>();
   for (const g of groups) {
     const buffers = await Promise.all(g.paths.map((p) => readFile(join(dir, p))));
-    const all = buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers);
-    let offset = 0;
-    for (const e of g.weights) {
-      const size = entryBytes(e);
-      // Tensors other than the VGG convs' are skipped by size.
-      if (needed.has(e)) values.set(e, decodeEntry(all.subarray(offset, offset + size), e));
-      offset += size;
-    }
+    decodeGroup(g, buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers), found.needed, values);
   }
-
-  const weights: VggWeights = new Map();
-  for (const spec of vggLayers(variant)) {
-    const kernel = entries.get(`${spec.name}/kernel`) as ManifestEntry;
-    const bias = entries.get(`${spec.name}/bias`) as ManifestEntry;
-    weights.set(
-      spec.name,
-      fromKerasKernel(spec.name, values.get(kernel) as Float32Array, kernel.shape, values.get(bias) as Float32Array),
-    );
-  }
-  validateVggWeights(weights, file);
-  return weights;
+  return assembleVggWeights(found, values, file);
 }

@@ -15,6 +15,11 @@ export interface VggLayerSpec {
   outChannels: number;
 }
 
+/** Throws StyleError WEIGHTS naming `file`, the one way every weights loader fails. */
+export function failWeights(message: string, file: string, cause?: unknown): never {
+  throw new StyleError('WEIGHTS', message, cause === undefined ? { file } : { file, cause });
+}
+
 /** Which VGG network a set of weights belongs to. */
 export type VggWeightsVariant = 'vgg16' | 'vgg19';
 
