@@ -13,7 +13,6 @@ import {
   floatList,
   int64List,
 } from '@pastiche/tfrecord/node';
-import { shardPrefix } from '../src/tfrecord/output.js';
 import { bytesValueText } from '../src/commands/tfrecord/head.js';
 import { run } from './run.js';
 import { absent, sharedPath } from './shared.js';
@@ -405,18 +404,6 @@ suite('tfrecord from-jsonl', () => {
     const r = await run(['tfrecord', 'from-jsonl', missing, '-o', out]);
     assert.deepEqual(r, { code: 1, stdout: '', stderr: `pastiche: ${missing}: no such file or directory\n` });
     assert.equal(existsSync(out), false);
-  });
-});
-
-suite('shardPrefix', () => {
-  test('keeps TFRecord extensions at the end of shard names', () => {
-    assert.deepEqual(shardPrefix(join('d', 'train.tfrecord.gz')), {
-      prefix: join('d', 'train'),
-      suffix: '.tfrecord.gz',
-    });
-    assert.deepEqual(shardPrefix('train.tfrecords'), { prefix: 'train', suffix: '.tfrecords' });
-    assert.deepEqual(shardPrefix('data'), { prefix: 'data', suffix: '' });
-    assert.deepEqual(shardPrefix('.gz'), { prefix: '.gz', suffix: '' });
   });
 });
 

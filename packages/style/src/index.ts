@@ -75,7 +75,7 @@ export { listByFolder, listByCsv, formatLabelMap } from './datasets/labels.js';
 export type { ImageFile, ImageListing } from './datasets/labels.js';
 export { imagesToTFRecord, decodeRgb } from './datasets/from-images.js';
 export type { ImagesToTFRecordOptions, ImagesToTFRecordResult } from './datasets/from-images.js';
-export { writeDataset, datasetShardPath, splitShardName } from './datasets/output.js';
+export { writeDataset } from './datasets/output.js';
 export type { DatasetOutputOptions, DatasetOutput } from './datasets/output.js';
 export { CS20_SPEC, parseCs20, cs20Records, locatedRecords, decodeLocated, imageRecords } from './datasets/read.js';
 export type { Cs20Image, LocatedRecord, LocatedImageRecord } from './datasets/read.js';

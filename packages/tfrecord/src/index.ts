@@ -60,6 +60,7 @@ export type { RecordReaderOptions, RecordSpan } from './framing/decode.js';
 export type { ByteSource } from './framing/source.js';
 export {
   detectCompression,
+  compressionFromPath,
   decompress,
   compress,
   compressBytes,

@@ -7,7 +7,8 @@ import { isTFRecordError } from '../src/errors.js';
 import { buildExample } from '../src/example/build.js';
 import { Dataset } from '../src/dataset/dataset.js';
 import { readExampleFiles, readRecordFiles, detectFileCompression } from '../src/node/dataset.js';
-import { shardPath, writeShards } from '../src/node/shards.js';
+import { outputShardPath, shardPath, splitShardName, writeShards } from '../src/node/shards.js';
+import { compressionFromPath } from '../src/compression/detect.js';
 
 const enc = new TextEncoder();
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -33,6 +34,27 @@ async function rejectsCode(p: Promise<unknown>, code: string, message: string | 
 test('shard names follow TensorFlow', () => {
   assert.equal(shardPath('out/train', 3, 10), 'out/train-00003-of-00010');
   assert.equal(shardPath('t', 0, 1, '.tfrecord'), 't-00000-of-00001.tfrecord');
+});
+
+test('splitShardName keeps TFRecord extensions at the end of shard names', () => {
+  assert.deepEqual(splitShardName(join('d', 'train.tfrecord.gz')), {
+    prefix: join('d', 'train'),
+    suffix: '.tfrecord.gz',
+  });
+  assert.deepEqual(splitShardName('train.tfrecords'), { prefix: 'train', suffix: '.tfrecords' });
+  assert.deepEqual(splitShardName('data'), { prefix: 'data', suffix: '' });
+  assert.deepEqual(splitShardName('.gz'), { prefix: '.gz', suffix: '' });
+  assert.equal(outputShardPath(join('d', 'x.tfrecord.zz'), 1, 4), join('d', 'x-00001-of-00004.tfrecord.zz'));
+});
+
+test('compressionFromPath: .gz gzip, .zz zlib, anything else none', () => {
+  assert.deepEqual(['a.tfrecord.gz', 'a.zz', 'a.tfrecord', 'a.gzip', 'gz'].map(compressionFromPath), [
+    'gzip',
+    'zlib',
+    'none',
+    'none',
+    'none',
+  ]);
 });
 
 test('numShards writes round-robin; interleaving the shards restores the order', async () => {

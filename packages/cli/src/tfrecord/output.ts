@@ -5,40 +5,11 @@
  * renamed into place only when complete.
  */
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { TFRecordWriter, isTFRecordError, shardPath } from '@pastiche/tfrecord/node';
+import { basename, dirname } from 'node:path';
+import { TFRecordWriter, isTFRecordError, outputShardPath, splitShardName } from '@pastiche/tfrecord/node';
 import type { Compression } from '@pastiche/tfrecord/node';
 import { CliError } from '../errors.js';
 import { literal } from '../guard.js';
-
-/** Known TFRecord-ish extensions, longest first, kept at the end of shard names. */
-const EXTENSIONS = [
-  '.tfrecord.gz',
-  '.tfrecord.zz',
-  '.tfrecords.gz',
-  '.tfrecords.zz',
-  '.tfrecord',
-  '.tfrecords',
-  '.gz',
-  '.zz',
-];
-
-/**
- * Splits an output path into a shard prefix and suffix, so that shards of
- * `out/train.tfrecord.gz` are `out/train-00000-of-00004.tfrecord.gz` (TensorFlow's convention).
- */
-export function shardPrefix(path: string): { prefix: string; suffix: string } {
-  const name = basename(path);
-  const suffix = EXTENSIONS.find((e) => name.length > e.length && name.endsWith(e)) ?? '';
-  return { prefix: join(dirname(path), name.slice(0, name.length - suffix.length)), suffix };
-}
-
-/** The compression a path implies by its extension: gzip for .gz, zlib for .zz, else none. */
-export function compressionFromPath(path: string): Compression {
-  if (path.endsWith('.gz')) return 'gzip';
-  if (path.endsWith('.zz')) return 'zlib';
-  return 'none';
-}
 
 /** Creates the directory that will hold `path` (as tf.io and most shard writers do). */
 export async function ensureDirectory(path: string): Promise<void> {
@@ -61,13 +32,12 @@ export async function openWriter(path: string, compression: Compression): Promis
 
 /** Every file name of a shard set of `count` shards for `output` (`d.tfrecord` -> `d-00000-of-00002.tfrecord`, ...). */
 export function shardNames(output: string, count: number): string[] {
-  const { prefix, suffix } = shardPrefix(output);
-  return Array.from({ length: count }, (_, i) => shardPath(prefix, i, count, suffix));
+  return Array.from({ length: count }, (_, i) => outputShardPath(output, i, count));
 }
 
 /** A pattern matching every shard name of `output` whatever the count (for shards cut by size). */
 export function shardPattern(output: string): { dir: string; name: RegExp; shown: string } {
-  const { prefix, suffix } = shardPrefix(output);
+  const { prefix, suffix } = splitShardName(output);
   const base = basename(prefix);
   return {
     dir: dirname(output),

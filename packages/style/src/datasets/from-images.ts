@@ -7,12 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import type { Compression, Example } from '@pastiche/tfrecord';
-import { writeFileAtomic } from '@pastiche/tfrecord/node';
+import { outputShardPath, writeFileAtomic } from '@pastiche/tfrecord/node';
 import { StyleError } from '../errors.js';
 import { describeBytes } from '../image/index.js';
 import { listByCsv, listByFolder, formatLabelMap, type ImageFile } from './labels.js';
 import { cs20Example, encodedExample, type ImageSchema } from './schema.js';
-import { datasetShardPath, writeDataset, type DatasetOutput } from './output.js';
+import { writeDataset, type DatasetOutput } from './output.js';
 
 /** Options for {@link imagesToTFRecord}. */
 export interface ImagesToTFRecordOptions {
@@ -29,7 +29,7 @@ export interface ImagesToTFRecordOptions {
   /**
    * This process's part of a shard set written by `count` processes: the files
    * at positions p (in listing order) with p mod count == index, written as the
-   * one file `datasetShardPath(output, index, count)`. Not with `shards` > 1.
+   * one file `outputShardPath(output, index, count)`. Not with `shards` > 1.
    */
   shard?: { index: number; count: number };
   /** Default: from the output's extension (.gz gzip, .zz zlib), else none. */
@@ -186,7 +186,7 @@ export async function imagesToTFRecord(options: ImagesToTFRecordOptions): Promis
     }
   }
 
-  const target = shard === undefined ? options.output : datasetShardPath(options.output, shard.index, shard.count);
+  const target = shard === undefined ? options.output : outputShardPath(options.output, shard.index, shard.count);
   const out = await writeDataset(target, examples(), {
     shards: options.shards ?? 1,
     ...(options.compression === undefined ? {} : { compression: options.compression }),

@@ -3,11 +3,12 @@
  * atomically either way.
  */
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import {
   TFRecordWriter,
+  compressionFromPath,
   encodeExample,
-  shardPath,
+  splitShardName,
   writeShards,
   type Compression,
   type Example,
@@ -17,7 +18,7 @@ import { StyleError } from '../errors.js';
 
 /** Options for {@link writeDataset}. */
 export interface DatasetOutputOptions {
-  /** 1 (default): one file named exactly as the output; N > 1: shards named by {@link datasetShardPath}. */
+  /** 1 (default): one file named exactly as the output; N > 1: shards named by tfrecord's `outputShardPath`. */
   shards?: number;
   /** Default: from the output's extension (.gz gzip, .zz zlib), else none. */
   compression?: Compression;
@@ -33,39 +34,6 @@ export interface DatasetOutput {
   records: number;
 }
 
-/** TFRecord-ish extensions, longest first, kept at the end of shard names. */
-const EXTENSIONS = [
-  '.tfrecord.gz',
-  '.tfrecord.zz',
-  '.tfrecords.gz',
-  '.tfrecords.zz',
-  '.tfrecord',
-  '.tfrecords',
-  '.gz',
-  '.zz',
-];
-
-/**
- * Splits an output path into a shard prefix and the extension kept after the
- * shard number, as TensorFlow names shards: `out/train.tfrecord.gz` ->
- * `{ prefix: 'out/train', suffix: '.tfrecord.gz' }`.
- */
-export function splitShardName(output: string): { prefix: string; suffix: string } {
-  const name = basename(output);
-  const suffix = EXTENSIONS.find((e) => name.length > e.length && name.endsWith(e)) ?? '';
-  return { prefix: join(dirname(output), name.slice(0, name.length - suffix.length)), suffix };
-}
-
-/** The path of shard `index` of `count` for `output`: `out/train.tfrecord` -> `out/train-00001-of-00004.tfrecord`. */
-export function datasetShardPath(output: string, index: number, count: number): string {
-  const { prefix, suffix } = splitShardName(output);
-  return shardPath(prefix, index, count, suffix);
-}
-
-function compressionOf(path: string): Compression {
-  return path.endsWith('.gz') ? 'gzip' : path.endsWith('.zz') ? 'zlib' : 'none';
-}
-
 /** Writes `examples` to `output` (see {@link DatasetOutputOptions.shards}). */
 export async function writeDataset(
   output: string,
@@ -79,7 +47,7 @@ export async function writeDataset(
       `Expected integer between 1 and 99999 for shards but received ${String(shards)} of type ${typeof shards}`,
     );
   }
-  const compression = options.compression ?? compressionOf(output);
+  const compression = options.compression ?? compressionFromPath(output);
   // As tf.io and most shard writers do: the output's folder is created.
   await mkdir(dirname(output), { recursive: true });
   if (shards > 1) {

@@ -33,8 +33,9 @@ import {
   floatList,
   maskCrc,
   openRecordStream,
+  outputShardPath,
+  compressionFromPath,
   readRecordHeader,
-  type Compression,
   type Example,
   type Feature,
 } from '@pastiche/tfrecord/node';
@@ -43,7 +44,6 @@ import { StyleError } from '../errors.js';
 import type { LossRecord } from '../stylize/settings.js';
 import { createStylizer, type Stylizer, type StylizerOptions } from '../stylize/stylizer.js';
 import { cs20Example, encodedExample, type ImageRecord } from './schema.js';
-import { datasetShardPath } from './output.js';
 import { decodeLocated, locatedRecords } from './read.js';
 
 /** Options for {@link stylizeDataset}. */
@@ -108,10 +108,6 @@ export interface StylizeDatasetResult {
   sizes: number;
   /** Records of the input in all shards. */
   inputRecords: number;
-}
-
-function compressionOf(path: string): Compression {
-  return path.endsWith('.gz') ? 'gzip' : path.endsWith('.zz') ? 'zlib' : 'none';
 }
 
 /** Features that record how a stylised image was made. */
@@ -234,7 +230,7 @@ export async function stylizeDataset(options: StylizeDatasetOptions): Promise<St
       `Expected a path for output but received ${String(options.output)} of type ${typeof options.output}`,
     );
   }
-  const finalPath = shard.count === 1 ? options.output : datasetShardPath(options.output, shard.index, shard.count);
+  const finalPath = shard.count === 1 ? options.output : outputShardPath(options.output, shard.index, shard.count);
   // One run per output at a time: two would append to the same partial file.
   await mkdir(dirname(finalPath), { recursive: true });
   const lock = await acquireLock(finalPath, { what: 'stylize-dataset' });
@@ -375,7 +371,7 @@ async function stylizeLocked(
       );
     }
 
-    const compression = compressionOf(finalPath);
+    const compression = compressionFromPath(finalPath);
     if (compression === 'none') {
       await rename(partial, finalPath);
     } else {

@@ -7,6 +7,17 @@ export type Compression = 'none' | 'gzip' | 'zlib';
 /** All values of {@link Compression}. */
 export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zlib'];
 
+/**
+ * The compression a file name implies, as TensorFlow's writers are usually
+ * named: `.gz` gzip, `.zz` zlib, anything else none. Used when writing, where
+ * there are no bytes to look at yet.
+ */
+export function compressionFromPath(path: string): Compression {
+  if (path.endsWith('.gz')) return 'gzip';
+  if (path.endsWith('.zz')) return 'zlib';
+  return 'none';
+}
+
 /** Bytes {@link detectCompression} wants to see: one record header. */
 export const DETECT_BYTES = 12;
 

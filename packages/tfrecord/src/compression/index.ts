@@ -14,7 +14,7 @@ import type { Compression } from './detect.js';
 import { gunzipMembers, gzipStreamReadsAllMembers } from './gzip-members.js';
 import type { WebTransform } from './gzip-members.js';
 
-export { detectCompression, COMPRESSIONS, DETECT_BYTES } from './detect.js';
+export { detectCompression, compressionFromPath, COMPRESSIONS, DETECT_BYTES } from './detect.js';
 export type { Compression } from './detect.js';
 
 /** Checks a `compression` argument; `allowAuto` also accepts 'auto'. */

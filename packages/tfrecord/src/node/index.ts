@@ -37,7 +37,7 @@ export {
   recordRange,
 } from './index-file.js';
 export type { IndexOptions, RecordFileOptions, RecordRangeOptions } from './index-file.js';
-export { writeShards, shardPath } from './shards.js';
+export { writeShards, shardPath, splitShardName, outputShardPath } from './shards.js';
 export type { WriteShardsOptions, ShardInfo } from './shards.js';
 export { EventFileWriter } from './events.js';
 export type { EventFileWriterOptions } from './events.js';

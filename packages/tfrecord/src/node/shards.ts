@@ -20,7 +20,7 @@
  * no final name appears.
  */
 import { rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { TFRecordError } from '../errors.js';
 import { checkCompression } from '../compression/index.js';
 import type { Compression } from '../compression/index.js';
@@ -62,6 +62,36 @@ export interface ShardInfo {
 /** TensorFlow's shard name: `prefix-00003-of-00010` + suffix. */
 export function shardPath(prefix: string, index: number, count: number, suffix = ''): string {
   return `${prefix}-${String(index).padStart(5, '0')}-of-${String(count).padStart(5, '0')}${suffix}`;
+}
+
+/** TFRecord-ish extensions, longest first, kept at the end of shard names. */
+const EXTENSIONS = [
+  '.tfrecord.gz',
+  '.tfrecord.zz',
+  '.tfrecords.gz',
+  '.tfrecords.zz',
+  '.tfrecord',
+  '.tfrecords',
+  '.gz',
+  '.zz',
+];
+
+/**
+ * Splits an output path into a shard prefix and the extension kept after the
+ * shard number, as TensorFlow names shards: `out/train.tfrecord.gz` ->
+ * `{ prefix: 'out/train', suffix: '.tfrecord.gz' }` (so its shards are
+ * `out/train-00000-of-00004.tfrecord.gz` and keep their compression's extension).
+ */
+export function splitShardName(output: string): { prefix: string; suffix: string } {
+  const name = basename(output);
+  const suffix = EXTENSIONS.find((e) => name.length > e.length && name.endsWith(e)) ?? '';
+  return { prefix: join(dirname(output), name.slice(0, name.length - suffix.length)), suffix };
+}
+
+/** Shard `index` of `count` of an output path: `out/train.tfrecord` -> `out/train-00001-of-00004.tfrecord`. */
+export function outputShardPath(output: string, index: number, count: number): string {
+  const { prefix, suffix } = splitShardName(output);
+  return shardPath(prefix, index, count, suffix);
 }
 
 interface Part {

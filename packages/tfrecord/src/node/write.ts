@@ -14,7 +14,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { createDeflate, createGzip } from 'node:zlib';
 import { TFRecordError, isTFRecordError } from '../errors.js';
-import { checkCompression } from '../compression/index.js';
+import { checkCompression, compressionFromPath } from '../compression/index.js';
 import type { Compression } from '../compression/index.js';
 import { encodeRecord, frameInPlace, recordSize, writeRecordInto } from '../framing/encode.js';
 import { describe } from '../framing/options.js';
@@ -37,12 +37,6 @@ const STREAM_BUFFER_BYTES = 4 * BATCH_BYTES;
 const DONE: Promise<void> = Promise.resolve();
 
 type State = 'open' | 'closing' | 'closed' | 'aborted' | 'failed';
-
-function defaultCompression(path: string): Compression {
-  if (path.endsWith('.gz')) return 'gzip';
-  if (path.endsWith('.zz')) return 'zlib';
-  return 'none';
-}
 
 function ioError(e: unknown, file: string | undefined, what: string): TFRecordError {
   if (isTFRecordError(e)) return file === undefined ? e : e.withFile(file);
@@ -324,7 +318,7 @@ export async function openFileWriter(
 ): Promise<TFRecordWriter> {
   const name = finalPath ?? tmp;
   checkWriterOptions(options);
-  const compression = options.compression ?? defaultCompression(name);
+  const compression = options.compression ?? compressionFromPath(name);
   registerTemp(tmp);
   let fh: FileHandle;
   try {

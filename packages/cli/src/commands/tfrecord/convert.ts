@@ -1,5 +1,5 @@
 /** `pastiche tfrecord convert`: recompress, merge and shard TFRecord files. */
-import { writeShards } from '@pastiche/tfrecord/node';
+import { compressionFromPath, splitShardName, writeShards } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
 import { formatBytes, plural } from '../../format.js';
@@ -7,15 +7,7 @@ import { guardOutputs } from '../../guard.js';
 import { byteSizeOption, choiceOption, integerOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
 import { inShard, resolveShard, shardOptions } from '../../shard.js';
-import {
-  compressionFromPath,
-  ensureDirectory,
-  openWriter,
-  shardNames,
-  shardPattern,
-  shardPrefix,
-  writeError,
-} from '../../tfrecord/output.js';
+import { ensureDirectory, openWriter, shardNames, shardPattern, writeError } from '../../tfrecord/output.js';
 import { fileFacts, isStdin, readFileRecords } from '../../tfrecord/records.js';
 
 const COMPRESSIONS = ['gzip', 'zlib', 'none'] as const;
@@ -136,7 +128,7 @@ Batch; see stylize-dataset --help and docs/cluster.md).`,
     try {
       if (sharded) {
         await ensureDirectory(output);
-        const { prefix, suffix } = shardPrefix(output);
+        const { prefix, suffix } = splitShardName(output);
         const infos = await writeShards(prefix, source(), {
           compression,
           suffix,

@@ -9,6 +9,7 @@ import {
   isTFRecordError,
   sequenceExampleFromJSON,
   base64ToBytes,
+  compressionFromPath,
 } from '@pastiche/tfrecord/node';
 import { defineCommand } from '../../command.js';
 import { CliError, usageError } from '../../errors.js';
@@ -16,7 +17,7 @@ import { formatBytes, plural } from '../../format.js';
 import { guardOutputs } from '../../guard.js';
 import { choiceOption, stringOption } from '../../options.js';
 import { Progress } from '../../progress.js';
-import { compressionFromPath, openWriter, writeError } from '../../tfrecord/output.js';
+import { openWriter, writeError } from '../../tfrecord/output.js';
 import { STDIN_NAME, fileError, isStdin } from '../../tfrecord/records.js';
 
 const JSON_KINDS = ['example', 'sequence', 'raw', 'auto'] as const;
