@@ -51,8 +51,6 @@ const CHUNK_BYTES = 1024 * 1024;
 const MAX_FILES = 10000;
 /** Folder depth walked below a logdir, at most. */
 const MAX_DEPTH = 32;
-/** A refresh asked for within this many ms of the last one reuses it (several requests per page poll). */
-const FRESH_MS = 250;
 
 const utf8 = new TextDecoder();
 
@@ -198,29 +196,50 @@ export class LogStore {
   readonly logdirs: readonly LogdirInfo[];
   readonly #runs = new Map<string, RunState>();
   #gen = 0;
-  #refreshing: Promise<void> | undefined;
-  #last = -Infinity;
+  #chain: Promise<void> = Promise.resolve();
+  #pending: Promise<void> | undefined;
 
   constructor(o: LogStoreOptions) {
     this.logdirs = o.logdirs;
   }
 
   /**
-   * Looks for new runs and files and reads what was appended, once for all
-   * requests arriving together. Errors of a single file are kept in its
+   * Looks for new runs and files and reads what was appended. Reads never
+   * overlap (one file is never read twice at once); a refresh asked for while
+   * one waits to start shares it. Errors of a single file are kept in its
    * listing, not thrown.
    */
   refresh(): Promise<void> {
-    if (this.#refreshing !== undefined) return this.#refreshing;
-    if (performance.now() - this.#last < FRESH_MS) return Promise.resolve();
-    this.#refreshing = this.#refresh().finally(() => {
-      this.#last = performance.now();
-      this.#refreshing = undefined;
+    if (this.#pending !== undefined) return this.#pending;
+    const p = this.#chain.then(() => {
+      this.#pending = undefined;
+      return this.#refreshAll();
     });
-    return this.#refreshing;
+    this.#pending = p;
+    this.#chain = p.catch(() => undefined);
+    return p;
   }
 
-  async #refresh(): Promise<void> {
+  /** Reads what was appended to the files of run `key` (a full refresh if it is unknown or changed). */
+  #refreshRun(key: string): Promise<void> {
+    const p = this.#chain.then(async () => {
+      const run = this.#runs.get(key);
+      if (
+        run === undefined ||
+        !(await this.#stillValid(
+          run,
+          run.files.map((f) => f.path),
+        ))
+      ) {
+        return this.#refreshAll();
+      }
+      for (const f of run.files) await this.#readFile(run, f.path);
+    });
+    this.#chain = p.catch(() => undefined);
+    return p;
+  }
+
+  async #refreshAll(): Promise<void> {
     const present = new Set<string>();
     for (let i = 0; i < this.logdirs.length; i++) {
       const runs = await walk(this.logdirs[i]!.path);
@@ -352,10 +371,11 @@ export class LogStore {
 
   /**
    * The run's scalar points from index `since` on (all of them when `gen` is
-   * not the run's current one), by tag. Throws NOT_FOUND.
+   * not the run's current one), by tag, after reading what its files gained.
+   * Throws NOT_FOUND.
    */
   async scalars(key: string, since = 0, gen?: number): Promise<LogScalarsAnswer> {
-    await this.refresh();
+    await this.#refreshRun(key);
     const run = this.#run(key);
     const from = gen === run.gen ? Math.min(since, run.points.length) : 0;
     const tags: Record<string, ScalarColumns> = {};
@@ -372,7 +392,7 @@ export class LogStore {
 
   /** The run's images (where they are, not their bytes). Throws NOT_FOUND. */
   async images(key: string): Promise<LogImagesAnswer> {
-    await this.refresh();
+    await this.#refreshRun(key);
     const run = this.#run(key);
     const images = run.images.map(
       (m, i): LogImageInfo => ({
