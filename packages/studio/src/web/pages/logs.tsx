@@ -333,7 +333,7 @@ export function LogsPage() {
                 ))}
               </select>
             </div>
-            <Images run={imageOf} />
+            <Images key={imageOf.key} run={imageOf} />
           </div>
         ) : null}
       </section>
