@@ -6,14 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, suite, test } from 'node:test';
 import { decodeRecordSpans } from '@pastiche/tfrecord';
 import sharp from 'sharp';
 import { type Studio, startStudio } from '../src/index.js';
+import { LogStore } from '../src/server/logdirs.js';
+import { OUTPUT_TAG, RunEventLog, SNAPSHOT_TAG } from '../src/server/runlog.js';
 import type { LogImagesAnswer, LogRunInfo, LogRunsAnswer, LogScalarsAnswer, WireValue } from '../src/shared/logs.js';
-import { tempDir } from './fixtures.js';
+import { patternPng, tempDir } from './fixtures.js';
 import { request } from './http.js';
 import { absent, repoRoot, sharedPath } from './shared.js';
 
@@ -314,4 +316,38 @@ suite('TensorBoard logdirs over HTTP', { skip: golden === undefined ? absent('da
       message: `Expected an existing folder for logdir but received '${missing}' (no such file or directory)`,
     });
   });
+});
+
+test("a studio run's event log: the loss terms per iteration and its images, as the Logs API reads them", async () => {
+  const dir = await tempDir('pastiche-runlog-');
+  try {
+    const runDir = join(dir.dir, '20261201-120000-abcdef');
+    const log = await RunEventLog.open(runDir);
+    for (let i = 0; i <= 3; i++) log.losses({ total: 10 - i, content: 2, style: 3 + i, tv: 0.5, scale: 1 }, i);
+    log.image(SNAPSHOT_TAG, await patternPng(20, 10), 2);
+    log.image(OUTPUT_TAG, await patternPng(20, 10, 3), 3);
+    await log.close();
+    assert.equal(log.failure, undefined);
+    const store = new LogStore({ logdirs: [{ label: 'studio runs', path: await realpath(dir.dir) }] });
+    const { runs } = await store.runs();
+    assert.deepEqual(
+      runs.map((r) => [r.name, r.tags, r.imageTags, r.points, r.images]),
+      [
+        [
+          '20261201-120000-abcdef',
+          ['loss/content', 'loss/style', 'loss/total', 'loss/tv', 'scale'],
+          ['output', 'snapshot'],
+          20,
+          2,
+        ],
+      ],
+    );
+    const a = await store.scalars(runs[0]!.key);
+    assert.deepEqual(a.tags['loss/total']?.value, [10, 9, 8, 7]);
+    assert.deepEqual(a.tags['loss/style']?.step, [0, 1, 2, 3]);
+    const img = await store.image(runs[0]!.key, 1);
+    assert.deepEqual(img, await patternPng(20, 10, 3));
+  } finally {
+    await dir.remove();
+  }
 });

@@ -284,6 +284,8 @@ export class LogStore {
         index = run.files.length - 1;
       }
       const f = run.files[index]!;
+      // Replaced since it was judged (perhaps by a link out of the logdir): the next walk judges it again.
+      if (s.dev !== f.dev || s.ino !== f.ino) return;
       f.size = s.size;
       while (f.error === undefined && f.read < s.size) {
         const want = Math.min(CHUNK_BYTES, s.size - f.read);
@@ -424,6 +426,10 @@ export class LogStore {
     const bytes = new Uint8Array(ref.length + OVERHEAD);
     const fh = await open(real, 'r');
     try {
+      const s = await fh.stat();
+      if (s.dev !== f.dev || s.ino !== f.ino) {
+        throw new StudioError('NOT_FOUND', `The event file of image ${i} of '${key}' was replaced`);
+      }
       await fh.read(bytes, 0, bytes.length, ref.offset);
     } finally {
       await fh.close();

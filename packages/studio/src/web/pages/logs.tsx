@@ -156,6 +156,7 @@ function Images(props: { run: LogRunInfo }) {
                 <span class="hint">none yet</span>
               ) : (
                 <img
+                  class="log-shot"
                   src={`/api/logs/image?run=${encodeURIComponent(run.key)}&i=${m.i}&gen=${answer.gen}`}
                   alt={tag}
                   data-testid="log-image"
