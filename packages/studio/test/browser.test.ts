@@ -307,7 +307,8 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     if (images === undefined) return t.skip(absent('data/images'));
     const runs = await page.evaluate(async () => (await (await fetch('/api/runs')).json()).runs);
     const done = (runs as { id: string; status: string }[]).find((r) => r.status === 'done');
-    assert.ok(done !== undefined, 'the stylise test left a finished run');
+    // The stylise test above leaves one (it fails on its own if it cannot); run alone, this has none to look at.
+    if (done === undefined) return t.skip('SKIPPED: no finished studio run (the stylise test did not run)');
     const a = await page.evaluate(async () => (await fetch('/api/logs/runs')).json());
     const logged = (
       a.runs as { name: string; logdir: number; tags: string[]; imageTags: string[]; points: number }[]

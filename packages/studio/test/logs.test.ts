@@ -13,6 +13,7 @@ import { decodeRecordSpans } from '@pastiche/tfrecord';
 import sharp from 'sharp';
 import { type Studio, startStudio } from '../src/index.js';
 import { LogStore } from '../src/server/logdirs.js';
+import { smoothSeries } from '../src/shared/logs.js';
 import { OUTPUT_TAG, RunEventLog, SNAPSHOT_TAG } from '../src/server/runlog.js';
 import type { LogImagesAnswer, LogRunInfo, LogRunsAnswer, LogScalarsAnswer, WireValue } from '../src/shared/logs.js';
 import { patternPng, tempDir } from './fixtures.js';
@@ -350,4 +351,16 @@ test("a studio run's event log: the loss terms per iteration and its images, as 
   } finally {
     await dir.remove();
   }
+});
+
+test("smoothing is TensorBoard's debiased moving average; constant lines and non-finite values pass through", () => {
+  // By hand, weight 0.5: 0.5 / 0.5, (0.25 + 1) / 0.75, (0.625 + 1.5) / 0.875.
+  const got = smoothSeries([1, 2, 3], 0.5);
+  const want = [1, 1.25 / 0.75, 2.125 / 0.875];
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(got[i]! - want[i]!) < 1e-12, `${i}: ${got[i]} vs ${want[i]}`);
+  assert.deepEqual(smoothSeries([1, 2, 3], 0), [1, 2, 3]);
+  assert.deepEqual(smoothSeries([4, 4, 4], 0.9), [4, 4, 4]);
+  const withNaN = smoothSeries([2, Number.NaN, 2, Infinity], 0.6);
+  assert.deepEqual([withNaN[0], withNaN[1], withNaN[3]], [2, Number.NaN, Infinity]);
+  assert.ok(Math.abs(withNaN[2]! - 2) < 1e-12);
 });

@@ -103,3 +103,22 @@ export function toWire(v: number): WireValue {
 export function fromWire(v: WireValue): number {
   return typeof v === 'number' ? v : v === 'NaN' ? Number.NaN : v === 'Infinity' ? Infinity : -Infinity;
 }
+
+/**
+ * TensorBoard's smoothing of one line (its scalar dashboard's algorithm): an
+ * exponential moving average with `weight` in [0, 1) (0 = none), debiased so
+ * the first points are not pulled towards 0. Non-finite values, and every value
+ * of a constant line, pass through and do not enter the average.
+ */
+export function smoothSeries(values: readonly number[], weight: number): number[] {
+  if (!(weight > 0)) return [...values];
+  const constant = values.every((v) => v === values[0]);
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (constant || !Number.isFinite(v)) return v;
+    last = last * weight + (1 - weight) * v;
+    n++;
+    return weight === 1 ? last : last / (1 - weight ** n);
+  });
+}

@@ -15,6 +15,7 @@ import {
   type LogScalarsAnswer,
   type ScalarColumns,
   fromWire,
+  smoothSeries,
 } from '../../shared/logs.js';
 import { api } from '../api.js';
 import { Chart, type ChartSeries } from '../components.js';
@@ -65,8 +66,19 @@ function byStep(c: ScalarColumns): Map<number, number> {
   return m;
 }
 
+function smooth(line: Map<number, number>, w: number): Map<number, number> {
+  if (w <= 0) return line;
+  const steps = [...line.keys()].sort((a, b) => a - b);
+  const values = smoothSeries(
+    steps.map((s) => line.get(s)!),
+    w,
+  );
+  return new Map(steps.map((s, i) => [s, values[i]!]));
+}
+
 /** uPlot's aligned data for several runs' lines of one tag: the union of their steps, gaps as null. */
-function aligned(lines: Map<number, number>[], log: boolean): uPlot.AlignedData {
+function aligned(raw: Map<number, number>[], log: boolean, smoothing: number): uPlot.AlignedData {
+  const lines = raw.map((l) => smooth(l, smoothing));
   const steps = [...new Set(lines.flatMap((l) => [...l.keys()]))].sort((a, b) => a - b);
   const ok = (v: number | undefined): number | null =>
     v === undefined || !Number.isFinite(v) || (log && v <= 0) ? null : v;
@@ -83,6 +95,7 @@ function TagChart(props: {
   runs: LogRunInfo[];
   held: Map<string, Held>;
   log: boolean;
+  smoothing: number;
   colour: (key: string) => string;
 }) {
   const { tag, runs, held, log } = props;
@@ -92,8 +105,8 @@ function TagChart(props: {
   const raw = columns.map((c) => c.step.length).join(',');
   const { data, points } = useMemo(() => {
     const lines = columns.map(byStep);
-    return { data: aligned(lines, log), points: lines.reduce((n, l) => n + l.size, 0) };
-  }, [raw, log, withTag.map((r) => `${r.key}@${held.get(r.key)!.gen}`).join('\n')]);
+    return { data: aligned(lines, log, props.smoothing), points: lines.reduce((n, l) => n + l.size, 0) };
+  }, [raw, log, props.smoothing, withTag.map((r) => `${r.key}@${held.get(r.key)!.gen}`).join('\n')]);
   const series: ChartSeries[] = withTag.map((r) => ({ label: r.name, stroke: props.colour(r.key), width: 1.75 }));
   return (
     <div class="tag-card panel">
@@ -183,6 +196,7 @@ export function LogsPage() {
   const [off, setOff] = useState<Set<string>>(new Set());
   const [filter, setFilter] = useState('');
   const [log, setLog] = useState(false);
+  const [smoothing, setSmoothing] = useState(0);
   const [imageRun, setImageRun] = useState<string>();
   const [, setVersion] = useState(0);
   const held = useRef(new Map<string, Held>());
@@ -305,6 +319,18 @@ export function LogsPage() {
             <input type="checkbox" checked={log} data-testid="log-scale" onChange={() => setLog(!log)} />
             log scale
           </label>
+          <label class="row smoothing">
+            smoothing {smoothing.toFixed(2)}
+            <input
+              type="range"
+              min={0}
+              max={0.99}
+              step={0.01}
+              value={smoothing}
+              data-testid="smoothing"
+              onInput={(e) => setSmoothing(Number((e.currentTarget as HTMLInputElement).value))}
+            />
+          </label>
           {error !== undefined ? <span class="error">{error}</span> : null}
         </div>
         {tags.length === 0 ? <p class="hint">No scalars {shown.length === 0 ? '(no run chosen)' : 'yet'}.</p> : null}
@@ -313,7 +339,15 @@ export function LogsPage() {
             <h3>{group}</h3>
             <div class="tag-grid">
               {list.map((t) => (
-                <TagChart key={t} tag={t} runs={shown} held={held.current} log={log} colour={colour} />
+                <TagChart
+                  key={t}
+                  tag={t}
+                  runs={shown}
+                  held={held.current}
+                  log={log}
+                  smoothing={smoothing}
+                  colour={colour}
+                />
               ))}
             </div>
           </div>
