@@ -3,15 +3,17 @@
  * changes while it runs, the result lands in the gallery), a cancelled run
  * that keeps its best image, the dataset page on the lecture's TFRecord (in
  * the workspace, and dropped into the page), the in-browser page's isolation
- * check. Screenshots of each page go to docs/screenshots/.
+ * check, the Logs page on a TensorBoard logdir (TensorBoard's own files, and
+ * a run that is still writing). Screenshots of each page go to docs/screenshots/.
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, suite, test } from 'node:test';
+import { EventFileWriter } from '@pastiche/tfrecord/node';
 import { type Studio, startStudio } from '../src/index.js';
-import { NEEDS_WEIGHTS, WEIGHTS, tempDir } from './fixtures.js';
+import { NEEDS_WEIGHTS, WEIGHTS, patternPng, tempDir } from './fixtures.js';
 import { absent, repoRoot, sharedPath } from './shared.js';
 
 const CHROMIUM = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -19,12 +21,14 @@ const haveChromium = existsSync(CHROMIUM);
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
 const images = sharedPath('data', 'images');
 const friday = sharedPath('data', 'tfrecord', 'cs20-friday.tfrecord');
+const tfevents = sharedPath('data', 'tfevents');
 
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
 
 suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${CHROMIUM} not found` }, () => {
   let ws: Awaited<ReturnType<typeof tempDir>>;
+  let logs: Awaited<ReturnType<typeof tempDir>>;
   let studio: Studio;
   let browser: Browser;
   let page: Page;
@@ -35,9 +39,25 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
       await mkdir(join(ws.dir, 'datasets'), { recursive: true });
       await copyFile(friday, join(ws.dir, 'datasets', 'cs20-friday.tfrecord'));
     }
+    // A TensorBoard logdir: TensorBoard's and PyTorch's own files, one run per folder.
+    logs = await tempDir('pastiche-logdir-');
+    if (tfevents !== undefined) {
+      await mkdir(join(logs.dir, 'pytorch', 'images'), { recursive: true });
+      await mkdir(join(logs.dir, 'tensorboard-tf2'), { recursive: true });
+      await copyFile(join(tfevents, 'tb-scalars.tfevents'), join(logs.dir, 'pytorch', 'events.out.tfevents.1.sc'));
+      await copyFile(
+        join(tfevents, 'tb-images.tfevents'),
+        join(logs.dir, 'pytorch', 'images', 'events.out.tfevents.1.img'),
+      );
+      await copyFile(
+        join(tfevents, 'tb-tensor-scalars.tfevents'),
+        join(logs.dir, 'tensorboard-tf2', 'events.out.tfevents.1.tf2'),
+      );
+    }
     // One onnxruntime thread leaves a core to Chromium on a small, shared machine.
     studio = await startStudio({
       workspace: ws.dir,
+      logdir: logs.dir,
       threads: 1,
       ...(WEIGHTS === undefined ? {} : { weights: WEIGHTS }),
     });
@@ -70,6 +90,7 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     await browser?.close();
     await studio?.close();
     await ws?.remove();
+    await logs?.remove();
   });
 
   /** Records every preview iteration and status the page shows, as the DOM changes. */
@@ -219,6 +240,84 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
     assert.deepEqual(await naturalSize('[data-testid=record-image]'), [403, 322]);
     assert.match((await page.getAttribute('[data-testid=record-image]', 'src')) ?? '', /^blob:/);
     await page.screenshot({ path: join(SHOTS, 'datasets-browser.png') });
+  });
+
+  /** The legend labels of the chart of `tag`: its runs (uPlot leaves out the x series when the legend is not live). */
+  async function legend(tag: string): Promise<string[]> {
+    return page.$$eval(`[data-testid=scalar-chart][data-tag="${tag}"] .u-legend .u-label`, (ls) =>
+      ls.map((l) => l.textContent ?? ''),
+    );
+  }
+
+  test('the Logs page plots every scalar tag of a logdir per run, follows a run that is writing, shows its images', async () => {
+    // A run still being written, as `pastiche stylize --logdir` writes one.
+    const live = await EventFileWriter.open(join(logs.dir, 'live'));
+    try {
+      for (let step = 0; step < 10; step++) live.addScalar('loss/total', 50 / (step + 1), step);
+      live.addImage('snapshot', await patternPng(48, 32, 1), 9);
+      await live.flush();
+      await page.goto(`${studio.origin}/#/logs`);
+      await page.waitForSelector('[data-testid=log-run][data-name=live]');
+      // The studio's own runs (from the tests above, when they ran) are shown too; this test looks at the logdir's.
+      const own = await page.$$('[data-testid=logdir][data-label="studio runs"] [data-testid=log-run] input');
+      for (const box of own) await box.click();
+      // loss/total: 10 live, and 50 (PyTorch) + 21 (PyTorch images run) + 20 (TensorBoard TF2 tensors).
+      const golden = tfevents === undefined ? 0 : 91;
+      await page.waitForSelector(`[data-testid=scalar-chart][data-tag="loss/total"][data-points="${10 + golden}"]`);
+      if (tfevents !== undefined) {
+        const names = await page.$$eval(`[data-testid=logdir][data-label="${logs.dir}"] [data-testid=log-run]`, (rs) =>
+          rs.map((r) => r.getAttribute('data-name')),
+        );
+        assert.deepEqual(names, ['live', 'pytorch', 'pytorch/images', 'tensorboard-tf2']);
+        assert.deepEqual(await legend('loss/total'), ['live', 'pytorch', 'pytorch/images', 'tensorboard-tf2']);
+        await page.waitForSelector(
+          '[data-testid=scalar-chart][data-tag="loss/style"][data-series="2"][data-points="70"]',
+        );
+        assert.deepEqual(await legend('loss/style'), ['pytorch', 'tensorboard-tf2']);
+        await page.waitForSelector('[data-testid=scalar-chart][data-tag="lr"][data-series="1"][data-points="4"]');
+      }
+      // More points arrive while the page is open: the chart grows without a reload.
+      for (let step = 10; step < 25; step++) live.addScalar('loss/total', 50 / (step + 1), step);
+      live.addImage('snapshot', await patternPng(48, 32, 2), 24);
+      await live.flush();
+      await page.waitForSelector(`[data-testid=scalar-chart][data-tag="loss/total"][data-points="${25 + golden}"]`);
+      // Images of the live run: the newest step unless another is chosen.
+      await page.selectOption('[data-testid=image-run]', { label: `${logs.dir} · live` });
+      await page.waitForSelector('[data-testid=log-image][data-tag=snapshot][data-step="24"]');
+      assert.deepEqual(await naturalSize('[data-testid=log-image][data-tag=snapshot]'), [48, 32]);
+      await page.$eval('[data-testid=image-step]', (el) => {
+        (el as HTMLInputElement).value = '0';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await page.waitForSelector('[data-testid=log-image][data-tag=snapshot][data-step="9"]');
+      if (tfevents !== undefined) {
+        await page.selectOption('[data-testid=image-run]', { label: `${logs.dir} · pytorch/images` });
+        await page.waitForSelector('[data-testid=log-image][data-tag=output][data-step="20"]');
+        assert.deepEqual(await naturalSize('[data-testid=log-image][data-tag=output]'), [16, 12]);
+      }
+      await page.evaluate(() => scrollTo(0, 0));
+      await page.screenshot({ path: join(SHOTS, 'studio-logdir.png'), fullPage: true });
+    } finally {
+      await live.close();
+    }
+  });
+
+  test('runs started in the studio log to an event file the Logs page shows', async (t) => {
+    if (NEEDS_WEIGHTS) return t.skip(NEEDS_WEIGHTS);
+    if (images === undefined) return t.skip(absent('data/images'));
+    const runs = await page.evaluate(async () => (await (await fetch('/api/runs')).json()).runs);
+    const done = (runs as { id: string; status: string }[]).find((r) => r.status === 'done');
+    // The stylise test above leaves one (it fails on its own if it cannot); run alone, this has none to look at.
+    if (done === undefined) return t.skip('SKIPPED: no finished studio run (the stylise test did not run)');
+    const a = await page.evaluate(async () => (await fetch('/api/logs/runs')).json());
+    const logged = (
+      a.runs as { name: string; logdir: number; tags: string[]; imageTags: string[]; points: number }[]
+    ).find((r) => r.name === done.id && a.logdirs[r.logdir].label === 'studio runs');
+    assert.ok(logged !== undefined, JSON.stringify(a.runs.map((r: { name: string }) => r.name)));
+    assert.deepEqual(logged.tags, ['loss/content', 'loss/style', 'loss/total', 'loss/tv', 'scale']);
+    assert.deepEqual(logged.imageTags, ['output', 'snapshot']);
+    // At least the 40 iterations and the initial image, each with all five tags.
+    assert.ok(logged.points >= 41 * 5 && logged.points % 5 === 0, `${logged.points} points`);
   });
 
   test('the page is cross-origin isolated (wasm threads can run)', async () => {

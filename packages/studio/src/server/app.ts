@@ -11,11 +11,12 @@ import { basename, extname, join } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { StudioError, isStudioError } from '../errors.js';
-import { mimeOf } from '../shared/records.js';
+import { mimeOf, sniffFormat } from '../shared/records.js';
 import type { Capabilities } from './capabilities.js';
 import { type DatasetBrowser, listDatasets } from './datasets.js';
 import { type EventHub, sseFrame } from './events.js';
 import { checkImage, extensionOf, pngOf } from './images.js';
+import type { LogStore } from './logdirs.js';
 import type { DatasetRequest, JobManager, StyliseRequest } from './jobs.js';
 import { listRuns, loadRun, readLines, runDir } from './runs.js';
 import { SECURITY_HEADERS, checkRequest, tokenCookie } from './security.js';
@@ -30,6 +31,8 @@ export interface AppContext {
   jobs: JobManager;
   events: EventHub;
   datasets: DatasetBrowser;
+  /** TensorBoard log directories: the `logdir` option's, then the workspace's runs. */
+  logs: LogStore;
   capabilities: Capabilities;
   limits: { uploadBytes: number; pixels: number };
   /** Whether startStudio was given weights, or the engine must find them. */
@@ -126,6 +129,19 @@ const datasetQuery = {
   type: 'object',
   required: ['path'],
   properties: { path: pathList, i: { type: 'integer', minimum: 0 } },
+};
+
+const logRun = { type: 'string', minLength: 1, maxLength: 2000 };
+const logScalarsQuery = {
+  type: 'object',
+  required: ['run'],
+  properties: { run: logRun, since: { type: 'integer', minimum: 0 }, gen: { type: 'integer', minimum: 0 } },
+};
+const logImagesQuery = { type: 'object', required: ['run'], properties: { run: logRun } };
+const logImageQuery = {
+  type: 'object',
+  required: ['run', 'i'],
+  properties: { run: logRun, i: { type: 'integer', minimum: 0 } },
 };
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -360,6 +376,27 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       if (img.schema === 'encoded') return reply.type(mimeOf(img.format)).send(Buffer.from(img.bytes));
       const png = await pngOf(img.pixels, img.width, img.height, img.channels as 1 | 2 | 3 | 4);
       return reply.type('image/png').send(Buffer.from(png));
+    },
+  );
+
+  // TensorBoard runs: named by key, never by path, so no request can name a file outside the logdirs.
+  app.get('/api/logs/runs', async () => ctx.logs.runs());
+  app.get<{ Querystring: { run: string; since?: number; gen?: number } }>(
+    '/api/logs/scalars',
+    { schema: { querystring: logScalarsQuery } },
+    async (req) => ctx.logs.scalars(req.query.run, req.query.since ?? 0, req.query.gen),
+  );
+  app.get<{ Querystring: { run: string } }>(
+    '/api/logs/images',
+    { schema: { querystring: logImagesQuery } },
+    async (req) => ctx.logs.images(req.query.run),
+  );
+  app.get<{ Querystring: { run: string; i: number } }>(
+    '/api/logs/image',
+    { schema: { querystring: logImageQuery } },
+    async (req, reply) => {
+      const bytes = await ctx.logs.image(req.query.run, req.query.i);
+      return reply.type(mimeOf(sniffFormat(bytes))).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
 

@@ -21,6 +21,7 @@ import type { Capabilities } from './capabilities.js';
 import type { EventHub } from './events.js';
 import { pngOf } from './images.js';
 import { JobQueue } from './queue.js';
+import { OUTPUT_TAG, RunEventLog, SNAPSHOT_TAG } from './runlog.js';
 import { appendLine, createRun, loadRun, newRunId, runDir, saveRun, type RunKind, type RunRecord } from './runs.js';
 import { type Workspace, resolveExisting, toRelative, writeAtomic, writeJsonAtomic } from './workspace.js';
 
@@ -263,9 +264,14 @@ export class JobManager {
     const previewEvery = req.previewEvery ?? 2;
     let best: StylizedImage | undefined;
     let lastPreview = 0;
-    const writePng = async (name: string, img: StylizedImage): Promise<string> => {
-      await writeAtomic(join(dir, name), await pngOf(img.pixels, img.width, img.height, 3));
-      return `${toRelative(ws, dir)}/${name}`;
+    let lastSnapshot = Number.NEGATIVE_INFINITY;
+    // Previews come every few iterations; about ten snapshots per run keep the event file small.
+    const snapshotEvery = (total: number): number => Math.max(previewEvery, Math.ceil(total / 10));
+    const log = await RunEventLog.open(dir);
+    const writePng = async (name: string, img: StylizedImage): Promise<{ rel: string; png: Uint8Array }> => {
+      const png = await pngOf(img.pixels, img.width, img.height, 3);
+      await writeAtomic(join(dir, name), png);
+      return { rel: `${toRelative(ws, dir)}/${name}`, png };
     };
     const options: Record<string, unknown> = {
       ...this.#engineOptions(req),
@@ -284,6 +290,7 @@ export class JobManager {
           seconds: p.seconds,
         };
         await appendLine(ws, run.id, 'losses.jsonl', rec);
+        log.losses(p, p.iteration);
         this.#o.events.publish({
           type: 'progress',
           id: run.id,
@@ -296,7 +303,12 @@ export class JobManager {
         if (best === undefined || img.total < best.total) best = img;
         if (img.iteration - lastPreview >= previewEvery || img.iteration === run.progress?.total) {
           lastPreview = img.iteration;
-          run.files.preview = await writePng('preview.png', img);
+          const written = await writePng('preview.png', img);
+          run.files.preview = written.rel;
+          if (img.iteration - lastSnapshot >= snapshotEvery(run.progress?.total ?? 0)) {
+            lastSnapshot = img.iteration;
+            log.image(SNAPSHOT_TAG, written.png, img.iteration);
+          }
           this.#o.events.publish({ type: 'preview', id: run.id, iteration: img.iteration, path: run.files.preview });
         }
       },
@@ -305,7 +317,11 @@ export class JobManager {
     if (this.#o.weights !== undefined) options['weights'] = this.#o.weights;
     try {
       const result = await stylize(options as unknown as StylizeOptions);
-      run.files.result = await writePng('result.png', result.best);
+      const written = await writePng('result.png', result.best);
+      run.files.result = written.rel;
+      log.image(OUTPUT_TAG, written.png, result.best.iteration);
+      await log.close();
+      if (log.failure !== undefined) run.notes = [...run.notes, `The TensorBoard log stopped: ${log.failure}`];
       // The full history, rewritten at once: the appended log may hold a torn line.
       await writeAtomic(join(dir, 'losses.jsonl'), result.history.map((h) => `${JSON.stringify(h)}\n`).join(''));
       await writeJsonAtomic(join(dir, 'settings.json'), {
@@ -321,13 +337,17 @@ export class JobManager {
       });
     } catch (e) {
       if (signal.aborted && best !== undefined) {
-        run.files.result = await writePng('result.png', best);
+        const written = await writePng('result.png', best);
+        run.files.result = written.rel;
+        log.image(OUTPUT_TAG, written.png, best.iteration);
         run.notes = [
           ...run.notes,
           `Cancelled at iteration ${run.progress?.done ?? 0}; the result is the best image so far (iteration ${best.iteration})`,
         ];
       }
       throw e;
+    } finally {
+      await log.close();
     }
   }
 
@@ -341,11 +361,15 @@ export class JobManager {
     const ws = this.#o.workspace;
     const dir = runDir(ws, run.id);
     const output = join(dir, 'output.tfrecord');
+    const log = await RunEventLog.open(dir);
+    // One step axis for the whole run: each record's iterations restart at 0 (as the CLI logs it).
+    let step = -1;
     const o: Record<string, unknown> = {
       inputs,
       output,
       style,
       signal,
+      onIteration: (e: StylizeProgress) => log.losses(e, ++step),
       onStart: (total: number, kept: number) => {
         run.progress = { done: kept, total, remaining: 0 };
         this.#o.events.publish({ type: 'progress', id: run.id, done: kept, total, remaining: 0 });
@@ -362,7 +386,13 @@ export class JobManager {
     if (req.styleWeight !== undefined) o['styleWeight'] = req.styleWeight;
     if (this.#o.weights !== undefined) o['weights'] = this.#o.weights;
     if (this.#o.threads !== undefined) o['threads'] = this.#o.threads;
-    const result = await stylizeDataset(o as unknown as Parameters<typeof stylizeDataset>[0]);
+    let result: Awaited<ReturnType<typeof stylizeDataset>>;
+    try {
+      result = await stylizeDataset(o as unknown as Parameters<typeof stylizeDataset>[0]);
+    } finally {
+      await log.close();
+    }
+    if (log.failure !== undefined) run.notes = [...run.notes, `The TensorBoard log stopped: ${log.failure}`];
     await stat(result.path);
     run.files.output = toRelative(ws, result.path);
     await this.#update(run, {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveWeights } from '@pastiche/style';
 import { StudioError } from '../errors.js';
@@ -16,9 +16,10 @@ import { detectCapabilities } from './capabilities.js';
 import { DatasetBrowser } from './datasets.js';
 import { EventHub } from './events.js';
 import { JobManager } from './jobs.js';
+import { LogStore, openLogdirs, workspaceLogdir } from './logdirs.js';
 import { recoverRuns } from './runs.js';
 import { allowedHosts, newToken } from './security.js';
-import { openWorkspace } from './workspace.js';
+import { RUNS, openWorkspace } from './workspace.js';
 
 /** Options of {@link startStudio}. */
 export interface StudioOptions {
@@ -44,6 +45,11 @@ export interface StudioOptions {
   maxQueued?: number;
   /** onnxruntime threads per job; default all cores. */
   threads?: number;
+  /**
+   * TensorBoard log directories whose runs the Logs page shows (read only, and
+   * only below these folders); default none. The workspace's own runs are always shown.
+   */
+  logdir?: string | readonly string[];
 }
 
 /** A running studio. */
@@ -145,6 +151,9 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
   }
   options.signal?.throwIfAborted();
 
+  const logdirs = await openLogdirs(
+    options.logdir === undefined ? [] : typeof options.logdir === 'string' ? [options.logdir] : options.logdir,
+  );
   const workspace = await openWorkspace(options.workspace ?? 'pastiche-studio');
   const interrupted = await recoverRuns(workspace);
   const token = options.token ?? newToken();
@@ -159,6 +168,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     ...(options.threads === undefined ? {} : { threads: options.threads }),
   });
   const datasets = new DatasetBrowser(workspace);
+  const logs = new LogStore({ logdirs: [...logdirs, workspaceLogdir(join(workspace.root, RUNS))] });
   let bound = { hosts: new Set<string>(), port };
   const app = await buildApp({
     workspace,
@@ -167,6 +177,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     jobs,
     events,
     datasets,
+    logs,
     capabilities,
     limits,
     weights: options.weights,

@@ -168,7 +168,8 @@ export function mimeOf(format: string): string {
   return /^(jpeg|png|gif|webp|avif|bmp)$/.test(f) ? `image/${f}` : 'application/octet-stream';
 }
 
-function sniffFormat(b: Uint8Array): string {
+/** The image format of encoded bytes by their magic number: jpeg, png, gif, webp or unknown. */
+export function sniffFormat(b: Uint8Array): string {
   if (b[0] === 0xff && b[1] === 0xd8) return 'jpeg';
   if (b[0] === 0x89 && b[1] === 0x50) return 'png';
   if (b[0] === 0x47 && b[1] === 0x49) return 'gif';

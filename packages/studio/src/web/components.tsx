@@ -1,5 +1,5 @@
 /** Small shared parts of the pages: the image picker (drop or choose), the loss chart, a progress bar. */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
@@ -64,19 +64,43 @@ export function ImagePick(props: {
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
 
-/** Loss curves (total, content, style; log scale) drawn with uPlot. */
-export function LossChart(props: { losses: Loss[]; height?: number }) {
+/** One line of a {@link Chart}. */
+export interface ChartSeries {
+  label: string;
+  stroke: string;
+  /** Line width in CSS px; default 1.5. */
+  width?: number;
+}
+
+/**
+ * Lines over a shared x axis, drawn with uPlot: `data` is uPlot's aligned
+ * data (x values first, then one array per series; null is a gap, bridged).
+ * The plot is rebuilt when the series or the scale change, and only given new
+ * data otherwise, so a chart that polls keeps its zoom-free redraws cheap.
+ */
+export function Chart(props: {
+  xLabel: string;
+  series: ChartSeries[];
+  data: uPlot.AlignedData;
+  /** Log y axis (values must be positive; others are gaps); default linear. */
+  log?: boolean;
+  height?: number;
+  testId: string;
+  attrs?: Record<string, string | number>;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
+  const height = props.height ?? 220;
+  const shape = `${props.log === true}|${props.series.map((s) => `${s.label}\u0000${s.stroke}`).join('|')}`;
   useEffect(() => {
     const el = box.current;
     if (el === null) return;
     const opts: uPlot.Options = {
       width: el.clientWidth || 480,
-      height: props.height ?? 220,
-      scales: { x: { time: false }, y: { distr: 3 } },
+      height,
+      scales: { x: { time: false }, y: props.log === true ? { distr: 3 } : {} },
       axes: [
-        { stroke: '#9aa3b2', grid: { stroke: '#2a303b' }, label: 'iteration' },
+        { stroke: '#9aa3b2', grid: { stroke: '#2a303b' }, label: props.xLabel },
         {
           stroke: '#9aa3b2',
           grid: { stroke: '#2a303b' },
@@ -86,33 +110,54 @@ export function LossChart(props: { losses: Loss[]; height?: number }) {
       ],
       legend: { show: true, live: false },
       series: [
-        { label: 'iteration' },
-        { label: 'total', stroke: '#f0b429', width: 2 },
-        { label: 'content', stroke: '#4fb3d9', width: 1.5 },
-        { label: 'style', stroke: '#e96f92', width: 1.5 },
+        { label: props.xLabel },
+        ...props.series.map((s) => ({ label: s.label, stroke: s.stroke, width: s.width ?? 1.5, spanGaps: true })),
       ],
     };
-    plot.current = new uPlot(opts, [[], [], [], []], el);
-    const resize = new ResizeObserver(() =>
-      plot.current?.setSize({ width: el.clientWidth, height: props.height ?? 220 }),
-    );
+    plot.current = new uPlot(opts, props.data, el);
+    const resize = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height }));
     resize.observe(el);
     return () => {
       resize.disconnect();
       plot.current?.destroy();
+      plot.current = undefined;
     };
-  }, []);
+  }, [shape]);
   useEffect(() => {
+    plot.current?.setData(props.data);
+  }, [props.data]);
+  return <div class="chart" ref={box} data-testid={props.testId} {...props.attrs} />;
+}
+
+const LOSS_SERIES: ChartSeries[] = [
+  { label: 'total', stroke: '#f0b429', width: 2 },
+  { label: 'content', stroke: '#4fb3d9', width: 1.5 },
+  { label: 'style', stroke: '#e96f92', width: 1.5 },
+];
+
+/** Loss curves (total, content, style; log scale) drawn with uPlot. */
+export function LossChart(props: { losses: Loss[]; height?: number }) {
+  const data = useMemo(() => {
     const l = props.losses;
     const pos = (v: number) => (v > 0 ? v : null);
-    plot.current?.setData([
+    return [
       l.map((r) => r.iteration),
       l.map((r) => pos(r.total)),
       l.map((r) => pos(r.content)),
       l.map((r) => pos(r.style)),
-    ] as uPlot.AlignedData);
+    ] as uPlot.AlignedData;
   }, [props.losses]);
-  return <div class="chart" ref={box} data-testid="loss-chart" data-points={props.losses.length} />;
+  return (
+    <Chart
+      xLabel="iteration"
+      series={LOSS_SERIES}
+      data={data}
+      log
+      testId="loss-chart"
+      attrs={{ 'data-points': props.losses.length }}
+      {...(props.height === undefined ? {} : { height: props.height })}
+    />
+  );
 }
 
 /** A progress bar with a label. */

@@ -1,16 +1,18 @@
-/** The studio's front end: a header with the four pages, routed by the address's hash. */
+/** The studio's front end: a header with the five pages, routed by the address's hash. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Info, api, onEvent } from './api.js';
 import { BrowserPage } from './pages/browser.js';
 import { DatasetsPage } from './pages/datasets.js';
 import { GalleryPage } from './pages/gallery.js';
+import { LogsPage } from './pages/logs.js';
 import { StylisePage } from './pages/stylise.js';
 
 const PAGES = [
   ['stylise', 'Stylise'],
   ['gallery', 'Gallery'],
   ['datasets', 'Datasets'],
+  ['logs', 'Logs'],
   ['browser', 'Run in this browser'],
 ] as const;
 
@@ -61,6 +63,8 @@ function App() {
           <GalleryPage id={where[1]} />
         ) : page === 'datasets' ? (
           <DatasetsPage />
+        ) : page === 'logs' ? (
+          <LogsPage />
         ) : page === 'browser' ? (
           <BrowserPage info={info} />
         ) : (
