@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { TFRecordWriter, buildExample, encodeExample, readExamples, shardPath } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
-import { repoRoot } from './shared.js';
+import { repoRoot } from '@pastiche/testing';
 
 const BIN = join(repoRoot, 'packages', 'cli', 'bin', 'pastiche.js');
 const N = 4;

@@ -6,7 +6,7 @@ import { suite, test } from 'node:test';
 import sharp from 'sharp';
 import { writeDemoSamples } from '../src/commands/demo.js';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const weights = sharedPath('weights', 'vgg19-imagenet-uint8');
 

@@ -11,7 +11,7 @@ import { TFRecordWriter, buildExample, decodeEvent, encodeExample, openRecordStr
 import type { Event } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const WEIGHTS = 'weights/vgg19-imagenet-uint8';
 const weights = sharedPath(WEIGHTS);

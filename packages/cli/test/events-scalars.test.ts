@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EventFileWriter } from '@pastiche/tfrecord/node';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dir = sharedPath('data', 'tfevents');
 const T0 = 1700000000;

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dataDir = sharedPath('data', 'tfrecord');
 const SEQ = 'pytorch-data-sequence_example.tfrecord';

@@ -18,7 +18,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TFRecordWriter, buildExample, encodeExample } from '@pastiche/tfrecord/node';
 import { literal } from '../src/guard.js';
-import { absent, repoRoot, sharedPath } from './shared.js';
+import { absent, repoRoot, sharedPath } from '@pastiche/testing';
 
 const BIN = join(repoRoot, 'packages', 'cli', 'bin', 'pastiche.js');
 

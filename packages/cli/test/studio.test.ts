@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from './shared.js';
+import { repoRoot } from '@pastiche/testing';
 
 const BIN = join(repoRoot, 'packages/cli/bin/pastiche.js');
 

@@ -6,7 +6,7 @@ import { suite, test } from 'node:test';
 import { TFRecordWriter, buildExample, encodeExample, readExamples } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const weights = sharedPath('weights', 'vgg19-imagenet-uint8');
 

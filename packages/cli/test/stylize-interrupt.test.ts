@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { absent, repoRoot, sharedPath } from './shared.js';
+import { absent, repoRoot, sharedPath } from '@pastiche/testing';
 
 const BIN = join(repoRoot, 'packages', 'cli', 'bin', 'pastiche.js');
 const WEIGHTS = 'weights/vgg19-imagenet-uint8';

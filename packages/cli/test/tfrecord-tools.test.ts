@@ -15,7 +15,7 @@ import {
 } from '@pastiche/tfrecord/node';
 import { bytesValueText } from '../src/commands/tfrecord/head.js';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dataDir = sharedPath('data', 'tfrecord');
 let tmp = '';

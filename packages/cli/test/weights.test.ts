@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite, test } from 'node:test';
 import { run } from './run.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const WEIGHTS = 'weights/vgg19-imagenet-uint8';
 const weights = sharedPath(WEIGHTS);

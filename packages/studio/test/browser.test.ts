@@ -14,7 +14,7 @@ import { after, afterEach, before, suite, test } from 'node:test';
 import { EventFileWriter } from '@pastiche/tfrecord/node';
 import { type Studio, startStudio } from '../src/index.js';
 import { NEEDS_WEIGHTS, WEIGHTS, patternPng, tempDir } from './fixtures.js';
-import { absent, repoRoot, sharedPath } from './shared.js';
+import { absent, repoRoot, sharedPath } from '@pastiche/testing';
 
 const CHROMIUM = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { type Studio, startStudio } from '../src/index.js';
 import { NEEDS_WEIGHTS, WEIGHTS, tempDir } from './fixtures.js';
 import { request } from './http.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const data = sharedPath('data', 'tfrecord');
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 /** The shared VGG-19 weights folder, if present. */
 export const WEIGHTS = sharedPath('weights', 'vgg19-imagenet-uint8');

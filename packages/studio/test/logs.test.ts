@@ -18,7 +18,7 @@ import { OUTPUT_TAG, RunEventLog, SNAPSHOT_TAG } from '../src/server/runlog.js';
 import type { LogImagesAnswer, LogRunInfo, LogRunsAnswer, LogScalarsAnswer, WireValue } from '../src/shared/logs.js';
 import { patternPng, tempDir } from './fixtures.js';
 import { request } from './http.js';
-import { absent, repoRoot, sharedPath } from './shared.js';
+import { absent, repoRoot, sharedPath } from '@pastiche/testing';
 
 const golden = sharedPath('data', 'tfevents');
 const BIN = join(repoRoot, 'packages', 'cli', 'bin', 'pastiche.js');

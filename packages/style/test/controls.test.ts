@@ -32,7 +32,7 @@ import { loadWeights } from '../src/weights/load.js';
 import type { VggWeights } from '../src/weights/types.js';
 import { dot, fdCheck, shifted } from './fd.js';
 import { TINY, randomArray, randomWeights, rng } from './graph-fixtures.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const WEIGHTS = 'weights/vgg19-imagenet-uint8/model.json';
 const weightsPath = sharedPath(WEIGHTS);

@@ -18,7 +18,7 @@ import { createStylizer, type Stylizer } from '../src/stylize/stylizer.js';
 import { imageRecords } from '../src/datasets/read.js';
 import { cs20Example, encodedExample, readImageRecord } from '../src/datasets/schema.js';
 import { shardSize, stylizeDataset } from '../src/datasets/stylize-dataset.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'pastiche-stylize-dataset-'));

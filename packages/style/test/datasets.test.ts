@@ -16,7 +16,7 @@ import { imagesToTFRecord } from '../src/datasets/from-images.js';
 import { cs20Records, imageRecords } from '../src/datasets/read.js';
 import { cs20Example, readImageRecord } from '../src/datasets/schema.js';
 import { tfrecordToImages } from '../src/datasets/to-images.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'pastiche-datasets-'));

@@ -11,7 +11,7 @@ import { mulberry32, uniformNoise } from '../src/stylize/random.js';
 import { isStyleError } from '../src/errors.js';
 import { loadWeights } from '../src/weights/load.js';
 import type { VggWeights } from '../src/weights/types.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const WEIGHTS = 'weights/vgg19-imagenet-uint8/model.json';
 const weightsPath = sharedPath(WEIGHTS);

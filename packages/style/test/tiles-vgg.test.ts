@@ -12,7 +12,7 @@ import { createTiledEvaluator } from '../src/tiles/evaluator.js';
 import { loadWeights } from '../src/weights/load.js';
 import type { VggWeights } from '../src/weights/types.js';
 import { rng } from './graph-fixtures.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 import { assertClose } from './tiles-fixtures.js';
 
 const dir = sharedPath('weights', 'vgg19-imagenet-uint8');

@@ -24,7 +24,7 @@ import { loadKerasH5Weights } from '../src/weights/keras-h5.js';
 import { loadTfjsWeights } from '../src/weights/tfjs.js';
 import type { VggWeights } from '../src/weights/types.js';
 import { randomArray, randomWeights, rng, TINY } from './graph-fixtures.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 import {
   bundleWebEntry,
   CHROMIUM,

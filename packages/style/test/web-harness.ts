@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { repoRoot, sharedPath } from './shared.js';
+import { repoRoot, sharedPath } from '@pastiche/testing';
 
 /** Chromium used by the browser tests (PASTICHE_CHROMIUM overrides). */
 export const CHROMIUM = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';

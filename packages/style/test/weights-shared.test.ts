@@ -14,7 +14,7 @@ import { loadWeights } from '../src/weights/load.js';
 import type { ConvWeights } from '../src/weights/types.js';
 import { verifyWeights } from '../src/weights/verify.js';
 import { VGG19_LAYERS, countParameters, weightsVariant } from '../src/weights/vgg.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dir = sharedPath('weights', 'vgg19-imagenet-uint8');
 const what = 'weights/vgg19-imagenet-uint8';

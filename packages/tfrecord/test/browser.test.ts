@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { repoRoot, sharedPath, absent, missing } from './shared.js';
+import { repoRoot, sharedPath, absent, missing } from '@pastiche/testing';
 import { buildExample } from '../src/example/build.js';
 import { encodeExample } from '../src/example/encode.js';
 import { exampleToJSON } from '../src/example/json.js';

@@ -15,7 +15,7 @@ import {
   setCrc32cBackend,
   unmaskCrc,
 } from '../src/framing/crc32c.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 /** Bit-at-a-time CRC32C, the definition the table-driven code must match. */
 function reference(data: Uint8Array, initial = 0): number {

@@ -16,7 +16,7 @@ import {
   readRecordFiles,
   recordsOfFiles,
 } from '../src/node/dataset.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 let dir: string;
 const enc = new TextEncoder();

@@ -25,7 +25,7 @@ import { eventToJSONLine } from '../src/events/json.js';
 import { ScalarExtractor, extractScalars, tensorScalar } from '../src/events/scalars.js';
 import { DataType } from '../src/events/types.js';
 import type { Event, SummaryValue } from '../src/events/types.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dir = sharedPath('data', 'tfevents');
 const skip = dir === undefined ? absent('data/tfevents') : false;

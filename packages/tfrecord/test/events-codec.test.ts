@@ -20,7 +20,7 @@ import { DataType } from '../src/events/types.js';
 import type { Event } from '../src/events/types.js';
 import { ProtoWriter, WireType } from '../src/wire/writer.js';
 import { TFRecordError } from '../src/errors.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dir = sharedPath('data', 'tfevents');
 const golden = dir === undefined ? [] : readdirSync(dir).filter((f) => f.endsWith('.tfevents'));

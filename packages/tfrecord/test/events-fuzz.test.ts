@@ -14,7 +14,7 @@ import { decodeEvent, isEventRecord } from '../src/events/decode.js';
 import { encodeEvent } from '../src/events/encode.js';
 import { eventToJSONLine } from '../src/events/json.js';
 import { isTFRecordError } from '../src/errors.js';
-import { sharedPath } from './shared.js';
+import { sharedPath } from '@pastiche/testing';
 
 function samples(): Uint8Array[] {
   const dir = sharedPath('data', 'tfevents');

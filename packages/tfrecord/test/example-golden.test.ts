@@ -14,7 +14,7 @@ import { decodeExample, decodeSequenceExample } from '../src/example/decode.js';
 import { encodeExample, encodeSequenceExample } from '../src/example/encode.js';
 import { exampleToJSON, sequenceExampleToJSON } from '../src/example/json.js';
 import { hex } from './example-wire.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const dir = sharedPath('data', 'tfrecord');
 

@@ -17,7 +17,7 @@ import {
 } from '../src/example/json.js';
 import type { Feature, Features } from '../src/example/types.js';
 import { norm, normFeatures, normSequence } from './example-wire.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 test('featureToJSON: decimal int64 strings, widened floats, base64 bytes, {} for no kind', () => {
   assert.deepEqual(featureToJSON(int64List([-3n, 7n, 2n ** 63n - 1n])), { int64: ['-3', '7', '9223372036854775807'] });

@@ -12,7 +12,7 @@ import {
   DEFAULT_MAX_RECORD_BYTES,
 } from '../src/framing/decode.js';
 import { encodeRecord, recordSize, writeRecordInto } from '../src/framing/encode.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 function frame(records: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(records.reduce((n, r) => n + recordSize(r.length), 0));

@@ -17,7 +17,7 @@ import {
   writeIndexFile,
 } from '../src/node/index-file.js';
 import { activeFileCount } from '../src/node/dataset.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const enc = new TextEncoder();
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);

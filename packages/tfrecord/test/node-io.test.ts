@@ -13,7 +13,7 @@ import { decodeRecords } from '../src/framing/decode.js';
 import { recordSize, writeRecordInto } from '../src/framing/encode.js';
 import { openRecordStream, readExamples, readSequenceExamples, TFRecordWriter } from '../src/node/index.js';
 import type { Example } from '../src/example/types.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 const root = mkdtempSync(join(tmpdir(), 'pastiche-node-io-'));
 after(() => rmSync(root, { recursive: true, force: true }));

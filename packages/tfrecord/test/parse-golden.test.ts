@@ -20,7 +20,7 @@ import {
   varLen,
 } from '../src/parse/index.js';
 import { nested, indexRows, plain } from './parse-helpers.js';
-import { absent, sharedPath } from './shared.js';
+import { absent, sharedPath } from '@pastiche/testing';
 
 interface FeatureJSON {
   int64?: string[];

@@ -1,7 +1,8 @@
 /**
- * Locates the repository root and the read-only `../shared` folder beside it.
- * Tests run both from TypeScript (tsx) and from dist/test, so the root is found
- * by walking up to package-lock.json rather than by a fixed number of `..`.
+ * What the tests of every package share, once: the repository root, the
+ * read-only `../shared` folder beside it, and skip reasons that turn into
+ * failures under CI. The root is found by walking up to package-lock.json
+ * (tests run from each package's dist/test, this module from its own dist).
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
