@@ -3,12 +3,13 @@
 // `pastiche tfrecord count` on a one-record file against a bare `node -e 0`,
 // whole process against whole process, interleaved in one run so that every
 // case sees the same machine load. Prints one JSON line per case and one with
-// the ratio of the medians to `node -e 0` (target for tfrecord count: <= 1.5).
+// the ratio of the medians to `node -e 0` (target for tfrecord count: <= 1.5),
+// of the fastest runs, and of the mean CPU time.
 //   node bench/startup.mjs [--runs N] [--bin PATH]...   (default 30 runs)
 // Each --bin is a launcher to compare (e.g. a saved copy of an older build);
 // default: packages/cli/bin/pastiche.js. With several, case names end in [PATH].
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,18 +37,35 @@ for (const bin of bins) {
 }
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 
-function once(args) {
+// CPU time of the finished children (user + system, from /proc on Linux): less
+// sensitive to other processes on a shared machine than wall-clock time.
+const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100);
+function childrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * TICK_MS; // cutime, cstime
+  } catch {
+    return Number.NaN;
+  }
+}
+const cpu = Object.fromEntries(Object.keys(cases).map((k) => [k, 0]));
+
+function once(name, args) {
+  const c = childrenCpuMs();
   const t = performance.now();
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const ms = performance.now() - t;
+  cpu[name] += childrenCpuMs() - c;
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
   return ms;
 }
 
 // One warm-up of each (file cache), then the runs interleaved.
-for (const args of Object.values(cases)) once(args);
+for (const [name, args] of Object.entries(cases)) once(name, args);
+for (const name of Object.keys(cases)) cpu[name] = 0;
 for (let i = 0; i < RUNS; i++) {
-  for (const [name, args] of Object.entries(cases)) times[name].push(once(args));
+  for (const [name, args] of Object.entries(cases)) times[name].push(once(name, args));
 }
 rmSync(dir, { recursive: true, force: true });
 
@@ -64,6 +82,7 @@ for (const [name, xs] of Object.entries(times)) {
       runs: RUNS,
       median_ms: round(median(xs)),
       min_ms: round(Math.min(...xs)),
+      cpu_mean_ms: round(cpu[name] / RUNS),
     }),
   );
 }
@@ -76,6 +95,7 @@ for (const name of Object.keys(cases)) {
       case: `${name} / ${BASE}`,
       ratio_median: Math.round((median(times[name]) / base) * 100) / 100,
       ratio_min: Math.round((Math.min(...times[name]) / Math.min(...times[BASE])) * 100) / 100,
+      ratio_cpu: Math.round((cpu[name] / cpu[BASE]) * 100) / 100,
       ...(name.startsWith('pastiche tfrecord count') ? { target: 1.5 } : {}),
     }),
   );

@@ -101,7 +101,7 @@ async function dispatch(argv: string[], ctx: Context): Promise<number> {
   const state: ProgramState = { code: undefined, help: wantsHelp(argv) };
   // The version is read only when asked for: it is a file read on every start otherwise.
   const wantsVersion = argv[0] === '-V' || argv[0] === '--version';
-  const program = buildProgram(rootGroup, ctx, state, wantsVersion ? version() : '');
+  const program = buildProgram(rootGroup, ctx, state, wantsVersion ? version() : '', argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
