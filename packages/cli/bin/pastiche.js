@@ -12,7 +12,7 @@ import { Script } from 'node:vm';
 const url = new URL('../dist/bundle/main.cjs', import.meta.url);
 const file = fileURLToPath(url);
 const cacheFile = `${file}.cache`;
-const source = readFileSync(file, 'utf8');
+const source = readFileSync(file, 'latin1'); // esbuild writes ASCII: no UTF-8 decoding needed
 let cachedData;
 try {
   // V8 checks the cache against the source's length only: a cache older than the bundle is not used.

@@ -61,6 +61,40 @@ const originalImportMetaUrl = {
   },
 };
 
+/**
+ * Two loads at every start that nothing on the way needs, removed from the
+ * dependencies' text at build time (the build fails if the text changed):
+ * commander requires node:child_process (and with it net, dgram, ...) for
+ * stand-alone executable sub-commands, which pastiche has none of; fdir
+ * require()s picomatch from node_modules (six CommonJS files compiled
+ * uncached) although the same picomatch is in the bundle.
+ */
+const PATCHES = [
+  {
+    file: /[/\\]commander[/\\]lib[/\\]command\.js$/,
+    from: "const childProcess = require('node:child_process');",
+    to: "const childProcess = { get spawn() { return require('node:child_process').spawn; } };",
+  },
+  {
+    file: /[/\\]fdir[/\\]dist[/\\]index\.mjs$/,
+    from: '\t__require.resolve("picomatch");\n\tpm = __require("picomatch");',
+    to: '\tpm = __pasticheFdirPicomatch;',
+    prefix: 'import __pasticheFdirPicomatch from "picomatch";\n',
+  },
+];
+const patchDependencies = {
+  name: 'patch-dependencies',
+  setup(build) {
+    for (const p of PATCHES) {
+      build.onLoad({ filter: p.file }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes(p.from)) throw new Error(`bundle: ${args.path} no longer contains ${p.from}`);
+        return { contents: (p.prefix ?? '') + text.replace(p.from, p.to), loader: 'js', resolveDir: dirname(args.path) };
+      });
+    }
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 const result = await esbuild.build({
   entryPoints: [join(root, 'dist', 'src', 'main.js')],
@@ -78,7 +112,7 @@ const result = await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   metafile: true,
-  plugins: [originalImportMetaUrl],
+  plugins: [originalImportMetaUrl, patchDependencies],
   logLevel: 'warning',
 });
 
