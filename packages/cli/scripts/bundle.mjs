@@ -30,7 +30,11 @@ const out = join(root, 'dist', 'bundle');
 const bundle = join(out, 'main.cjs');
 const bin = join(root, 'bin', 'pastiche.js');
 
-/** CommonJS packages, required where a module imports them statically. */
+/**
+ * Kept out of the bundle: native packages and the large libraries of the heavy
+ * commands. A static import of one becomes require(), so it must be CommonJS
+ * (all of these are CommonJS except h5wasm, which is only imported dynamically).
+ */
 const EXTERNAL = ['onnxruntime-node', 'onnxruntime-web', 'sharp', 'h5wasm', 'h5wasm/node', 'fastify', '@fastify/*'];
 
 /**
