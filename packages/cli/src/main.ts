@@ -101,7 +101,10 @@ async function dispatch(argv: string[], ctx: Context): Promise<number> {
   const state: ProgramState = { code: undefined, help: wantsHelp(argv) };
   // The version is read only when asked for: it is a file read on every start otherwise.
   const wantsVersion = argv[0] === '-V' || argv[0] === '--version';
-  const program = buildProgram(rootGroup, ctx, state, wantsVersion ? version() : '');
+  // commander prints the version as soon as it meets -V, before it looks at any command: build none.
+  const program = wantsVersion
+    ? buildProgram({ ...rootGroup, commands: [] }, ctx, state, version())
+    : buildProgram(rootGroup, ctx, state, '', argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -42,9 +42,22 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return false;
 }
 
-/** The commander program for `root`, writing through `ctx`, reporting into `state`. */
-export function buildProgram(root: CommandGroup, ctx: Context, state: ProgramState, version: string): Commander {
-  const program = buildGroup(root, root.name, ctx, state);
+/**
+ * The commander program for `root`, writing through `ctx`, reporting into `state`.
+ * With `argv`, a group whose next argument names one of its members gets only
+ * that member: commander dispatches to it at once and never looks at the
+ * others, and building all ~30 commands with their options was a noticeable
+ * part of the start-up time. Any other argument (an option, a typo, none)
+ * gets the whole group, so help and errors see every member.
+ */
+export function buildProgram(
+  root: CommandGroup,
+  ctx: Context,
+  state: ProgramState,
+  version: string,
+  argv?: readonly string[],
+): Commander {
+  const program = buildGroup(root, root.name, ctx, state, argv);
   program.version(version, VERSION_ROW.flags, VERSION_ROW.description);
   program.configureHelp({ formatHelp: () => groupHelp(root, root.name, [VERSION_ROW, HELP_ROW]) });
   return program;
@@ -85,7 +98,13 @@ function valueName(flags: string): string {
   return /[<[]([^>\]]+)[>\]]/.exec(flags)?.[1] ?? 'VALUE';
 }
 
-function buildGroup(group: CommandGroup, path: string, ctx: Context, state: ProgramState): Commander {
+function buildGroup(
+  group: CommandGroup,
+  path: string,
+  ctx: Context,
+  state: ProgramState,
+  rest: readonly string[] | undefined,
+): Commander {
   const g = new Commander(group.name);
   configure(g, path, ctx);
   // Options of a group apply only before its sub-command (`-V` is the top level's alone).
@@ -102,10 +121,13 @@ function buildGroup(group: CommandGroup, path: string, ctx: Context, state: Prog
       hintFor(path),
     );
   };
-  for (const child of group.commands) {
+  const named = rest === undefined ? undefined : group.commands.find((c) => c.name === rest[0]);
+  for (const child of named === undefined ? group.commands : [named]) {
     const childPath = `${path} ${child.name}`;
     g.addCommand(
-      child.kind === 'group' ? buildGroup(child, childPath, ctx, state) : buildCommand(child, childPath, ctx, state),
+      child.kind === 'group'
+        ? buildGroup(child, childPath, ctx, state, named === undefined ? undefined : rest!.slice(1))
+        : buildCommand(child, childPath, ctx, state),
     );
   }
   return g;

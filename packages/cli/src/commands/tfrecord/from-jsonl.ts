@@ -1,6 +1,5 @@
 /** `pastiche tfrecord from-jsonl`: the inverse of cat. */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import {
   encodeExample,
@@ -108,6 +107,8 @@ and no output file is left behind.`,
     }
     const writer = await openWriter(output, compression);
     const progress = new Progress(ctx.stderr, { label: 'from-jsonl', unit: 'records', now: ctx.now });
+    // node:readline costs a few ms to load; only this command needs it.
+    const { createInterface } = await import('node:readline');
     const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
     let lineNo = 0;
     try {
