@@ -23,9 +23,10 @@ function samples(): Uint8Array[] {
       ...decodeRecords(new Uint8Array(readFileSync(join(dir, f)))),
     ]);
   }
+  // Signature and a whole IHDR chunk (3 x 2, RGB, with its CRC): what imageValue reads a PNG's size from.
   const png = new Uint8Array([
     0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 3, 0, 0, 0, 2, 8, 2,
-    0, 0, 0,
+    0, 0, 0, 0x12, 0x16, 0xf1, 0x4d,
   ]);
   return [
     summaryEvent(scalarValue('a', 1.5), { step: 3, wallTime: 1 }),
