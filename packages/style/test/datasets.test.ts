@@ -367,7 +367,7 @@ test('streaming: memory stays flat while 300 images are converted (nothing is co
   await withDir(async (dir) => {
     const input = join(dir, 'in');
     await mkdir(input);
-    const side = 64;
+    const side = 160;
     const n = 300;
     for (let i = 0; i < n; i++) await writeImage(join(input, `${String(i).padStart(3, '0')}.png`), side, side, i);
     const used = (): number => {
@@ -386,9 +386,11 @@ test('streaming: memory stays flat while 300 images are converted (nothing is co
       },
     });
     assert.equal(res.records, n);
-    // 250 more images hold 250 * 12 kB = 3 MB of pixels (sharp's buffers count as external memory);
-    // keeping them or their Examples measured +3.4 MB here, streaming measures no growth.
+    // 250 more images hold 250 * 77 kB = 19 MB of pixels (sharp's buffers count as external memory),
+    // so keeping them or their Examples would grow by that much. Streaming may still hold what
+    // the file writer buffers while the disk catches up (at most 1 MiB batch + 4 MiB stream
+    // buffer, reached on a loaded machine), hence the bound of 7 MB and not ~0.
     const grown = at300 - at50;
-    assert.ok(grown < 1_500_000, `memory grew by ${grown} bytes between image 50 and image ${n}`);
+    assert.ok(grown < 7_000_000, `memory grew by ${grown} bytes between image 50 and image ${n}`);
   });
 });
