@@ -46,6 +46,13 @@ let sharedView: DataView | undefined;
  */
 class Decoder {
   buf: Uint8Array;
+  /**
+   * True when `buf` is a plain Uint8Array (not a Buffer or other subclass):
+   * then bytes values are made with the Uint8Array constructor over
+   * `buf.buffer`, about twice as fast as `subarray` (which looks up the
+   * species constructor) and the same result.
+   */
+  plain = false;
   /** Top-level message type, for messages ("Example", "SequenceExample", "Feature"). */
   msg: string;
   /**
@@ -83,6 +90,7 @@ class Decoder {
    */
   reset(buf: Uint8Array, msg: string): this {
     this.buf = buf;
+    this.plain = buf.constructor === Uint8Array;
     this.msg = msg;
     this.lo = 0;
     this.hi = 0;
@@ -511,8 +519,11 @@ class Decoder {
         }
         if (t === 0x0a) {
           const ce = this.length(p, end);
-          if (out === EMPTY_BYTES) out = [buf.subarray(this.lo, ce)];
-          else out.push(buf.subarray(this.lo, ce));
+          const v = this.plain
+            ? new Uint8Array(buf.buffer, buf.byteOffset + this.lo, ce - this.lo)
+            : buf.subarray(this.lo, ce);
+          if (out === EMPTY_BYTES) out = [v];
+          else out.push(v);
           p = ce;
         } else p = this.skip(t, p, end, at);
       }
@@ -712,6 +723,17 @@ function release(d: Decoder): void {
   d.buf = EMPTY;
 }
 
+/**
+ * An empty object without a prototype, for a map from feature names (so any
+ * name, `__proto__` too, is an ordinary key). Not `Object.create(null)`: V8
+ * makes that a dictionary-mode object, and filling one cost more than the
+ * rest of decoding a small Example; an empty literal whose prototype is then
+ * set to null stays a fast object, sharing hidden classes across records.
+ */
+function nullPrototypeMap<T>(): Record<string, T> {
+  return Object.setPrototypeOf({}, null) as Record<string, T>;
+}
+
 function joinInt64(lo: number, hi: number): bigint {
   if (hi === 0) return BigInt(lo >>> 0);
   return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
@@ -735,7 +757,7 @@ function checkBytes(bytes: unknown, fn: string): asserts bytes is Uint8Array {
 export function decodeExample(bytes: Uint8Array): Example {
   checkBytes(bytes, 'decodeExample');
   const d = decoderFor(bytes, 'Example');
-  const features: Features = Object.create(null) as Features;
+  const features = nullPrototypeMap<Feature>();
   const end = bytes.length;
   let p = 0;
   while (p < end) {
@@ -767,8 +789,8 @@ export function decodeExample(bytes: Uint8Array): Example {
 export function decodeSequenceExample(bytes: Uint8Array): SequenceExample {
   checkBytes(bytes, 'decodeSequenceExample');
   const d = decoderFor(bytes, 'SequenceExample');
-  const context: Features = Object.create(null) as Features;
-  const featureLists: Record<string, Feature[]> = Object.create(null) as Record<string, Feature[]>;
+  const context = nullPrototypeMap<Feature>();
+  const featureLists = nullPrototypeMap<Feature[]>();
   const end = bytes.length;
   let p = 0;
   while (p < end) {
