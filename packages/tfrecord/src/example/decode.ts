@@ -53,6 +53,11 @@ class Decoder {
    * species constructor) and the same result.
    */
   plain = false;
+  /**
+   * `buf.buffer`, fetched once per message on first use: the getter is a
+   * call into the runtime, and one message makes several views.
+   */
+  private ab: ArrayBufferLike | undefined;
   /** Top-level message type, for messages ("Example", "SequenceExample", "Feature"). */
   msg: string;
   /**
@@ -91,6 +96,7 @@ class Decoder {
   reset(buf: Uint8Array, msg: string): this {
     this.buf = buf;
     this.plain = buf.constructor === Uint8Array;
+    this.ab = undefined;
     this.msg = msg;
     this.lo = 0;
     this.hi = 0;
@@ -108,8 +114,18 @@ class Decoder {
    * views of one large read chunk, and a DataView per record cost more than
    * the floats it reads.
    */
+  /** The ArrayBuffer under `buf` (cached for this message). */
+  buffer(): ArrayBufferLike {
+    let ab = this.ab;
+    if (ab === undefined) {
+      ab = this.buf.buffer;
+      this.ab = ab;
+    }
+    return ab;
+  }
+
   dataView(): DataView {
-    const b = this.buf.buffer;
+    const b = this.buffer();
     if (b !== sharedViewBuffer) {
       sharedView = new DataView(b);
       sharedViewBuffer = b;
@@ -422,8 +438,8 @@ class Decoder {
           const n = ce - cs;
           if ((n & 3) !== 0) this.fail(`packed float length ${n} is not a multiple of 4`, s + 1);
           const off = buf.byteOffset + cs;
-          if ((off & 3) === 0) return new Float32Array(buf.buffer, off, n >> 2);
-          if (n > 64) return new Float32Array(buf.buffer.slice(off, off + n));
+          if ((off & 3) === 0) return new Float32Array(this.buffer(), off, n >> 2);
+          if (n > 64) return new Float32Array(this.buffer().slice(off, off + n));
           // Short unaligned lists: an in-heap array filled value by value beats an
           // ArrayBuffer copy. That is bit-exact except for NaN payloads, so a NaN
           // sends the list down the byte-copy path.
@@ -431,7 +447,7 @@ class Decoder {
           const view = this.dataView();
           for (let i = 0, p = buf.byteOffset + cs; i < out.length; p += 4) {
             const v = view.getFloat32(p, true);
-            if (v !== v) return new Float32Array(buf.buffer.slice(off, off + n));
+            if (v !== v) return new Float32Array(this.buffer().slice(off, off + n));
             out[i++] = v;
           }
           return out;
@@ -520,7 +536,7 @@ class Decoder {
         if (t === 0x0a) {
           const ce = this.length(p, end);
           const v = this.plain
-            ? new Uint8Array(buf.buffer, buf.byteOffset + this.lo, ce - this.lo)
+            ? new Uint8Array(this.buffer(), buf.byteOffset + this.lo, ce - this.lo)
             : buf.subarray(this.lo, ce);
           if (out === EMPTY_BYTES) out = [v];
           else out.push(v);
@@ -547,7 +563,7 @@ class Decoder {
       while (i < n && cached[i] === buf[s + i]) i++;
       if (i === n) return keyCacheStrings[slot]!;
     }
-    const key = this.utf8(s, e);
+    const key = internalized(this.utf8(s, e));
     keyCacheBytes[slot] = buf.slice(s, e);
     keyCacheStrings[slot] = key;
     return key;
@@ -724,6 +740,19 @@ function decoderFor(bytes: Uint8Array, msg: string): Decoder {
 
 function release(d: Decoder): void {
   d.buf = EMPTY;
+}
+
+/**
+ * The engine's own (internalized) copy of `key`, as property names are
+ * stored. A cached key handed to the feature-map stores must be that copy:
+ * a freshly decoded string that V8 internalizes on first use turns into a
+ * forwarding string, which no inline cache matches, so every store site went
+ * megamorphic on the second record.
+ */
+function internalized(key: string): string {
+  const probe = Object.create(null) as Record<string, number>;
+  probe[key] = 0;
+  return Object.keys(probe)[0] ?? key;
 }
 
 /**
