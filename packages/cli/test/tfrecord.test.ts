@@ -232,6 +232,22 @@ suite('tfrecord verify', () => {
     assert.match(r.stderr, new RegExp(`^pastiche: ${escapeRegExp(p)}: record 0 is not a valid Example: `));
   });
 
+  test('verify (decoding only) fails on a bad record with the message cat gives (rendering it)', async () => {
+    const p = join(tmp, 'bad-second.tfrecord');
+    const { encodeRecord } = await import('@pastiche/tfrecord/node');
+    // A good empty message, then a truncated length inside field 1.
+    writeFileSync(p, Buffer.concat([encodeRecord(new Uint8Array(0)), encodeRecord(new Uint8Array([0x0a, 0x05, 1]))]));
+    for (const kind of ['example', 'sequence']) {
+      const v = await run(['tfrecord', 'verify', '--kind', kind, p]);
+      const c = await run(['tfrecord', 'cat', '--kind', kind, p]);
+      assert.equal(v.code, 1);
+      assert.equal(c.code, 1);
+      const what = kind === 'example' ? 'Example' : 'SequenceExample';
+      assert.match(v.stderr, new RegExp(`^pastiche: ${escapeRegExp(p)}: record 1 is not a valid ${what}: `));
+      assert.equal(v.stderr, c.stderr);
+    }
+  });
+
   test('a missing file is named', async () => {
     const missing = join(tmp, 'missing.tfrecord');
     const r = await run(['tfrecord', 'verify', missing]);

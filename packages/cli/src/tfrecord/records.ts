@@ -385,13 +385,33 @@ export function recordLine(kind: RecordKind, record: Uint8Array, path: string, i
   try {
     return recordText(kind, record);
   } catch (e) {
-    if (isTFRecordError(e)) {
-      const what = kind === 'sequence' ? 'SequenceExample' : kind === 'event' ? 'Event' : 'Example';
-      throw new CliError(
-        `${path}: record ${index} is not a valid ${what}: ${e.message} (try --kind raw or --kind auto)`,
-        { cause: e },
-      );
-    }
-    throw e;
+    throw recordError(e, kind, path, index);
   }
+}
+
+/**
+ * Checks that `record` decodes as `kind`, failing as {@link recordLine} does,
+ * without rendering it: `verify` needs no text, and rendering an Example
+ * (floats as Python prints them, bytes as base64) cost several times the
+ * decoding. Events are rendered, as their text form is part of the check.
+ */
+export function checkRecord(kind: RecordKind, record: Uint8Array, path: string, index: number): void {
+  if (kind !== 'example' && kind !== 'sequence') {
+    recordLine(kind, record, path, index);
+    return;
+  }
+  try {
+    if (kind === 'example') decodeExample(record);
+    else decodeSequenceExample(record);
+  } catch (e) {
+    throw recordError(e, kind, path, index);
+  }
+}
+
+function recordError(e: unknown, kind: RecordKind, path: string, index: number): unknown {
+  if (!isTFRecordError(e)) return e;
+  const what = kind === 'sequence' ? 'SequenceExample' : kind === 'event' ? 'Event' : 'Example';
+  return new CliError(`${path}: record ${index} is not a valid ${what}: ${e.message} (try --kind raw or --kind auto)`, {
+    cause: e,
+  });
 }

@@ -124,6 +124,11 @@ function scan(
   const n = buf.length;
   const verify = o.verifyChecksums;
   const max = o.maxRecordBytes;
+  // Views made with the Uint8Array constructor cost half what `subarray` does
+  // (no species look-up); a Buffer or other subclass keeps its own kind of view.
+  const plain = buf.constructor === Uint8Array;
+  const ab = buf.buffer;
+  const at0 = buf.byteOffset;
   try {
     while (pos < limit) {
       const rem = n - pos;
@@ -150,7 +155,7 @@ function scan(
           offset: base + pos,
         });
       }
-      out.push(buf.subarray(start, end));
+      out.push(plain ? new Uint8Array(ab, at0 + start, len) : buf.subarray(start, end));
       pos += total;
     }
     return pos;

@@ -8,11 +8,11 @@ import { Progress } from '../../progress.js';
 import {
   KIND_CHOICES,
   RecordKinds,
+  checkRecord,
   displayName,
   fileError,
   fileFacts,
   readFileRecords,
-  recordLine,
 } from '../../tfrecord/records.js';
 
 /** Reads every record of every file with checksums on; exit code 1 at the first problem. */
@@ -69,7 +69,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
                 `${name}: record ${index} carries SequenceExample feature_lists, which --kind example leaves out (use --kind auto or --kind sequence)`,
               );
             }
-            if (kind !== 'raw') recordLine(kind, record, name, index);
+            if (kind !== 'raw') checkRecord(kind, record, name, index);
             index++;
             progress.update(records + index);
           }
