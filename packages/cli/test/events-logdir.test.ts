@@ -206,7 +206,16 @@ test('a --logdir that cannot be created stops both commands before any work, nam
     const why = `pastiche: ${taken}: cannot create log directory: EEXIST: file already exists, mkdir '${taken}'\n`;
     const a = await run(['stylize', content, style, '-o', join(dir, 'out.png'), '--logdir', taken]);
     assert.deepEqual([a.code, a.stderr], [1, why]);
-    const b = await run(['stylize-dataset', content, '--style', style, '-o', join(dir, 'o.tfrecord'), '--logdir', taken]);
+    const b = await run([
+      'stylize-dataset',
+      content,
+      '--style',
+      style,
+      '-o',
+      join(dir, 'o.tfrecord'),
+      '--logdir',
+      taken,
+    ]);
     assert.deepEqual([b.code, b.stderr], [1, why]);
     assert.deepEqual((await readdir(dir)).sort(), ['content.png', 'style.png', 'taken']);
   });
