@@ -3,13 +3,14 @@
  * file written decodes to the loss scalars of every iteration and PNG images.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TFRecordWriter, buildExample, decodeEvent, encodeExample, openRecordStream } from '@pastiche/tfrecord/node';
 import type { Event } from '@pastiche/tfrecord/node';
 import sharp from 'sharp';
+import { closeRunLog, openRunLog } from '../src/events/run-log.js';
 import { run } from './run.js';
 import { absent, sharedPath } from '@pastiche/testing';
 
@@ -194,5 +195,44 @@ test('stylize-dataset --logdir: losses on one step axis over the records, record
       const meta = await sharp(img.png).metadata();
       assert.deepEqual([meta.format, meta.width, meta.height], ['png', 24, 24]);
     }
+  });
+});
+
+test('a --logdir that cannot be created stops both commands before any work, naming the folder', async () => {
+  await withDir(async (dir) => {
+    const { content, style } = await images(dir);
+    const taken = join(dir, 'taken');
+    await writeFile(taken, 'a file, not a folder');
+    const why = `pastiche: ${taken}: cannot create log directory: EEXIST: file already exists, mkdir '${taken}'\n`;
+    const a = await run(['stylize', content, style, '-o', join(dir, 'out.png'), '--logdir', taken]);
+    assert.deepEqual([a.code, a.stderr], [1, why]);
+    const b = await run([
+      'stylize-dataset',
+      content,
+      '--style',
+      style,
+      '-o',
+      join(dir, 'o.tfrecord'),
+      '--logdir',
+      taken,
+    ]);
+    assert.deepEqual([b.code, b.stderr], [1, why]);
+    assert.deepEqual((await readdir(dir)).sort(), ['content.png', 'style.png', 'taken']);
+  });
+});
+
+test('a log that stopped during the run is reported on close as an error naming its event file', async () => {
+  await withDir(async (dir) => {
+    const log = await openRunLog(join(dir, 'logs'));
+    assert.equal(await closeRunLog(undefined), undefined);
+    log.losses({ total: 1, content: 1, style: 1, tv: 1 }, 0);
+    log.image('snapshot', new Uint8Array([1, 2, 3]), 1);
+    const e = await closeRunLog(log);
+    assert.equal(e?.name, 'CliError');
+    assert.equal(e?.exitCode, 1);
+    assert.equal(
+      e?.message,
+      `--logdir: the TensorBoard log ${log.path} stopped: Expected PNG bytes (signature, then an IHDR chunk with a known colour type) for png but received 3 bytes starting 01 02 03`,
+    );
   });
 });

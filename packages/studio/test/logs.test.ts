@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import { type Studio, startStudio } from '../src/index.js';
 import { LogStore } from '../src/server/logdirs.js';
 import { smoothSeries } from '../src/shared/logs.js';
-import { OUTPUT_TAG, RunEventLog, SNAPSHOT_TAG } from '../src/server/runlog.js';
+import { OUTPUT_TAG, RunLog, SNAPSHOT_TAG } from '@pastiche/style';
 import type { LogImagesAnswer, LogRunInfo, LogRunsAnswer, LogScalarsAnswer, WireValue } from '../src/shared/logs.js';
 import { patternPng, tempDir } from './fixtures.js';
 import { request } from './http.js';
@@ -323,7 +323,7 @@ test("a studio run's event log: the loss terms per iteration and its images, as 
   const dir = await tempDir('pastiche-runlog-');
   try {
     const runDir = join(dir.dir, '20261201-120000-abcdef');
-    const log = await RunEventLog.open(runDir);
+    const log = await RunLog.open(runDir);
     for (let i = 0; i <= 3; i++) log.losses({ total: 10 - i, content: 2, style: 3 + i, tv: 0.5, scale: 1 }, i);
     log.image(SNAPSHOT_TAG, await patternPng(20, 10), 2);
     log.image(OUTPUT_TAG, await patternPng(20, 10, 3), 3);

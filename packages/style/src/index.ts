@@ -85,3 +85,5 @@ export { stylizeDataset, shardSize } from './datasets/stylize-dataset.js';
 export type { StylizeDatasetOptions, StylizeDatasetResult, DatasetProgress } from './datasets/stylize-dataset.js';
 export * from './tiles/index.js';
 export { defaultMaxMemory, DEFAULT_MEMORY_FRACTION } from './tiles/node.js';
+export { RunLog, SNAPSHOT_TAG, OUTPUT_TAG } from './logs/run-log.js';
+export type { LossTerms, RunLogOptions } from './logs/run-log.js';

@@ -10,7 +10,7 @@ import { guardOutputs } from '../guard.js';
 import { choiceOption, integerOption, numberOption, stringOption } from '../options.js';
 import { DownloadProgress, Progress } from '../progress.js';
 import { resolveShard, shardOptions } from '../shard.js';
-import { RunLog, SNAPSHOT_TAG } from '../events/run-log.js';
+import { closeRunLog, openRunLog } from '../events/run-log.js';
 
 /** Defaults shown in help for {@link addStyleOptions}; the preset's values apply when an option is absent. */
 export interface StyleOptionDefaults {
@@ -165,11 +165,11 @@ last iteration (PNG), at the same step as the losses.`,
     if (saveEvery !== undefined && opts.logdir === undefined) {
       throw usageError(`--save-every needs --logdir (${commandPath} logs its snapshots there)`, hint);
     }
-    const { stylizeDataset, encodeImage } = await import('@pastiche/style');
+    const { stylizeDataset, encodeImage, SNAPSHOT_TAG } = await import('@pastiche/style');
     const started = ctx.now();
     const download = new DownloadProgress(ctx.stderr, ctx.now);
     let bar: Progress | undefined;
-    const log = opts.logdir === undefined ? undefined : await RunLog.open(resolve(ctx.cwd, opts.logdir));
+    const log = opts.logdir === undefined ? undefined : await openRunLog(resolve(ctx.cwd, opts.logdir));
     // One step axis for the whole run: each record's iterations restart at 0.
     let step = -1;
     try {
@@ -221,11 +221,13 @@ last iteration (PNG), at the same step as the losses.`,
         },
       });
       bar?.done();
+      const logError = await closeRunLog(log);
       const resumed = result.resumed > 0 ? `, ${result.resumed} from the interrupted run` : '';
       await ctx.stdout.write(
         `wrote ${plural(result.records, 'record')} to ${result.path === resolve(ctx.cwd, outputArg) ? outputArg : result.path}` +
           `${resumed} (${plural(result.sizes, 'image size')}, ${formatDuration((ctx.now() - started) / 1000)})\n`,
       );
+      if (logError !== undefined) throw logError;
       return 0;
     } catch (e) {
       download.clear();

@@ -18,7 +18,7 @@ import {
 } from '../options.js';
 import { addStyleOptions, defined } from './stylize-dataset.js';
 import { DownloadProgress, Progress } from '../progress.js';
-import { OUTPUT_TAG, RunLog, SNAPSHOT_TAG } from '../events/run-log.js';
+import { closeRunLog, openRunLog } from '../events/run-log.js';
 
 /** Runs `stylize()` with the options of the command line; see its help text. */
 export const stylizeCommand = defineCommand({
@@ -182,7 +182,7 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
     };
     const download = new DownloadProgress(ctx.stderr, ctx.now);
     let bar: Progress | undefined;
-    const log = opts.logdir === undefined ? undefined : await RunLog.open(resolve(ctx.cwd, opts.logdir));
+    const log = opts.logdir === undefined ? undefined : await openRunLog(resolve(ctx.cwd, opts.logdir));
     const png = (img: { data: Float32Array; width: number; height: number }): Promise<Uint8Array> =>
       style.encodeImage(img.data, img.width, img.height, { format: 'png' });
     try {
@@ -228,7 +228,7 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
         },
         ...(log === undefined
           ? {}
-          : { onImage: async (img) => log.image(SNAPSHOT_TAG, await png(img), img.iteration) }),
+          : { onImage: async (img) => log.image(style.SNAPSHOT_TAG, await png(img), img.iteration) }),
         onProgress: async (e) => {
           log?.losses(e, e.iteration);
           if (json) {
@@ -255,9 +255,11 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
       bar?.done();
       for (const n of result.notes) await note(n);
       await style.saveImage(output, result.best.data, result.best.width, result.best.height);
-      log?.image(OUTPUT_TAG, await png(result.best), result.history.at(-1)?.iteration ?? result.best.iteration);
+      log?.image(style.OUTPUT_TAG, await png(result.best), result.history.at(-1)?.iteration ?? result.best.iteration);
+      const logError = await closeRunLog(log);
       if (result.interrupted) {
         await ctx.stderr.write(`pastiche: interrupted: wrote the best image so far to ${outputArg}\n`);
+        if (logError !== undefined) await ctx.stderr.write(`pastiche: ${logError.message}\n`);
         return 130;
       }
       if (!json) {
@@ -268,6 +270,7 @@ interrupted at a coarser scale), says so on stderr and exits 130.`,
           `at iteration ${result.best.iteration}, ${formatDuration(last.seconds)})\n`;
         await ctx.stdout.write(summary);
       }
+      if (logError !== undefined) throw logError;
       return 0;
     } catch (e) {
       download.clear();

@@ -4,9 +4,9 @@
  * files is the run, named by its path relative to the logdir, `.` for the
  * logdir itself), and reading every scalar of a run.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { ScalarExtractor, decodeEvent, isEventFileName, isTFRecordError } from '@pastiche/tfrecord/node';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, sep } from 'node:path';
+import { ScalarExtractor, decodeEvent, isTFRecordError, walkLogdir } from '@pastiche/tfrecord/node';
 import type { ScalarPoint } from '@pastiche/tfrecord/node';
 import { CliError } from '../errors.js';
 import { readFileRecords } from '../tfrecord/records.js';
@@ -19,21 +19,6 @@ export interface Run {
   files: string[];
   /** Those of `files` found by walking a directory (not named on the command line). */
   walked: Set<string>;
-}
-
-/** The event files (names containing "tfevents") in `dir` and below, in no particular order. */
-async function eventFilesUnder(dir: string, out: string[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await eventFilesUnder(p, out);
-    else if ((e.isFile() || e.isSymbolicLink()) && isEventFileName(e.name)) out.push(p);
-  }
-}
-
-function runName(logdir: string, folder: string): string {
-  const rel = relative(logdir, folder);
-  return rel === '' ? '.' : rel.split(sep).join('/');
 }
 
 /**
@@ -60,19 +45,25 @@ export async function findRuns(paths: readonly string[]): Promise<Run[]> {
       const code = (e as { code?: unknown }).code;
       throw new CliError(`${path}: ${code === 'ENOENT' ? 'no such file or directory' : String(e)}`, { cause: e });
     }
+    // Not confined: runs may be reached through links, as TensorBoard follows them; a folder the walk cannot list is the user's to fix.
+    const found = await walkLogdir(path, {
+      onUnreadable: (_folder, e) => {
+        throw e;
+      },
+    });
     if (!isDir) {
       const d = dirname(path);
-      add(paths.length > 1 || d !== '.' ? d.split(sep).join('/') : '.', path);
+      add(paths.length > 1 || d !== '.' ? d.split(sep).join('/') : '.', found[0]!.files[0]!);
       continue;
     }
-    const files: string[] = [];
-    await eventFilesUnder(path, files);
-    if (files.length === 0) throw new CliError(`${path}: no event files (names containing "tfevents") found`);
-    for (const f of files) {
-      walked.add(f);
-      const name = runName(path, dirname(f));
-      const prefix = paths.length > 1 ? path.replace(/[/\\]+$/, '') : '';
-      add(prefix === '' ? name : name === '.' ? prefix : `${prefix}/${name}`, f);
+    if (found.length === 0) throw new CliError(`${path}: no event files (names containing "tfevents") found`);
+    const prefix = paths.length > 1 ? path.replace(/[/\\]+$/, '') : '';
+    for (const run of found) {
+      const name = prefix === '' ? run.name : run.name === '.' ? prefix : `${prefix}/${run.name}`;
+      for (const f of run.files) {
+        walked.add(f);
+        add(name, f);
+      }
     }
   }
   return [...runs.entries()]
@@ -83,7 +74,7 @@ export async function findRuns(paths: readonly string[]): Promise<Run[]> {
       files: files.sort((a, b) => {
         const x = basename(a);
         const y = basename(b);
-        return x < y ? -1 : x > y ? 1 : 0;
+        return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
       }),
     }));
 }

@@ -1,70 +1,30 @@
 /**
- * `--logdir` of the stylize commands: loss terms per iteration as TensorBoard
- * scalars and images as PNG image summaries, in one new event file of the log
- * directory (TensorBoard names a run by its folder).
+ * `--logdir` of the stylize commands: the style package's RunLog (loss terms
+ * per iteration as TensorBoard scalars, PNG images) with the CLI's rule for a
+ * log that fails: the user asked for it, so a log that cannot be created stops
+ * the command before any work, and one that stopped during the run makes the
+ * command fail (exit 1) once its output is written, naming the event file.
  */
-import { EventFileWriter } from '@pastiche/tfrecord/node';
-
-/** The loss terms of one iteration, as the style package's progress events carry them. */
-export interface LossTerms {
-  /** Total loss: what is minimised. */
-  total: number;
-  /** Content term (unweighted). */
-  content: number;
-  /** Style term (unweighted). */
-  style: number;
-  /** Total-variation term (unweighted). */
-  tv: number;
-  /** Scale of the iteration (1 = coarsest), when the run has scales. */
-  scale?: number | undefined;
-}
-
-/** Tag of the image snapshots (`--save-every`). */
-export const SNAPSHOT_TAG = 'snapshot';
-/** Tag of the final image. */
-export const OUTPUT_TAG = 'output';
+import type { RunLog } from '@pastiche/style';
+import { CliError } from '../errors.js';
 
 /**
- * A run's log: scalars `loss/total`, `loss/content`, `loss/style`, `loss/tv`
- * (and `scale` when the event has one) per iteration, and PNG images. Writes
- * are queued and flushed every 2 s in the background; {@link close} writes out
- * the rest and may be called more than once.
+ * Creates the event file in `logdir` (made if missing).
+ * @throws CliError with the reason (naming the folder or file) when it cannot be created.
  */
-export class RunLog {
-  private constructor(private readonly writer: EventFileWriter) {}
+export async function openRunLog(logdir: string): Promise<RunLog> {
+  const { RunLog } = await import('@pastiche/style');
+  const log = await RunLog.open(logdir);
+  if (log.failure !== undefined) throw new CliError(log.failure);
+  return log;
+}
 
-  /** Creates the event file in `logdir` (made if missing). */
-  static async open(logdir: string): Promise<RunLog> {
-    return new RunLog(await EventFileWriter.open(logdir, { flushSecs: 2 }));
-  }
-
-  /** Path of the event file. */
-  get path(): string {
-    return this.writer.path;
-  }
-
-  /** Logs the loss terms of `step` (the iteration, or a run-wide count), all at one wall time. */
-  losses(e: LossTerms, step: number): void {
-    const t = Date.now() / 1000;
-    this.writer.addScalar('loss/total', e.total, step, t);
-    this.writer.addScalar('loss/content', e.content, step, t);
-    this.writer.addScalar('loss/style', e.style, step, t);
-    this.writer.addScalar('loss/tv', e.tv, step, t);
-    if (typeof e.scale === 'number') this.writer.addScalar('scale', e.scale, step, t);
-  }
-
-  /** Logs one scalar. */
-  scalar(tag: string, value: number, step: number): void {
-    this.writer.addScalar(tag, value, step);
-  }
-
-  /** Logs PNG bytes as image `tag` at `step`. */
-  image(tag: string, png: Uint8Array, step: number): void {
-    this.writer.addImage(tag, png, step);
-  }
-
-  /** Writes out everything queued and closes the file. */
-  close(): Promise<void> {
-    return this.writer.close();
-  }
+/**
+ * Writes out and closes the log (undefined: no `--logdir`). Resolves with the
+ * error to report when the log stopped during the run, else undefined; never rejects.
+ */
+export async function closeRunLog(log: RunLog | undefined): Promise<CliError | undefined> {
+  const failure = await log?.close();
+  if (failure === undefined) return undefined;
+  return new CliError(`--logdir: the TensorBoard log ${log?.path ?? ''} stopped: ${failure}`);
 }

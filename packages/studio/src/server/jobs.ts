@@ -8,6 +8,9 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import {
+  OUTPUT_TAG,
+  RunLog,
+  SNAPSHOT_TAG,
   isStyleError,
   resolveSettings,
   stylize,
@@ -21,7 +24,6 @@ import type { Capabilities } from './capabilities.js';
 import type { EventHub } from './events.js';
 import { pngOf } from './images.js';
 import { JobQueue } from './queue.js';
-import { OUTPUT_TAG, RunEventLog, SNAPSHOT_TAG } from './runlog.js';
 import { appendLine, createRun, loadRun, newRunId, runDir, saveRun, type RunKind, type RunRecord } from './runs.js';
 import { type Workspace, resolveExisting, toRelative, writeAtomic, writeJsonAtomic } from './workspace.js';
 
@@ -267,7 +269,7 @@ export class JobManager {
     let lastSnapshot = Number.NEGATIVE_INFINITY;
     // Previews come every few iterations; about ten snapshots per run keep the event file small.
     const snapshotEvery = (total: number): number => Math.max(previewEvery, Math.ceil(total / 10));
-    const log = await RunEventLog.open(dir);
+    const log = await RunLog.open(dir);
     const writePng = async (name: string, img: StylizedImage): Promise<{ rel: string; png: Uint8Array }> => {
       const png = await pngOf(img.pixels, img.width, img.height, 3);
       await writeAtomic(join(dir, name), png);
@@ -361,7 +363,7 @@ export class JobManager {
     const ws = this.#o.workspace;
     const dir = runDir(ws, run.id);
     const output = join(dir, 'output.tfrecord');
-    const log = await RunEventLog.open(dir);
+    const log = await RunLog.open(dir);
     // One step axis for the whole run: each record's iterations restart at 0 (as the CLI logs it).
     let step = -1;
     const o: Record<string, unknown> = {

@@ -16,18 +16,19 @@
  * never by path.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { open, realpath, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import {
   type Event,
+  type LogdirRun,
   type ScalarPoint,
   RecordChunkDecoder,
   ScalarExtractor,
   decodeEvent,
   decodeRecords,
   int64ToNumber,
-  isEventFileName,
   isTFRecordError,
+  walkLogdir,
 } from '@pastiche/tfrecord/node';
 import { StudioError } from '../errors.js';
 import {
@@ -105,12 +106,6 @@ class RunState {
   ) {}
 }
 
-/** An event file found by walking: its real path and the run folder it belongs to. */
-interface Found {
-  real: string;
-  run: string;
-}
-
 function pluginOf(run: RunState, tag: string, named: string | undefined): string | undefined {
   if (named !== undefined && !run.plugins.has(tag)) run.plugins.set(tag, named);
   return named ?? run.plugins.get(tag);
@@ -141,48 +136,14 @@ function imagesOf(run: RunState, event: Event, file: number, offset: number, len
   return out;
 }
 
-/** The run names and files under one logdir (sorted by run, then file name). */
-async function walk(root: string): Promise<Map<string, string[]>> {
-  const found: Found[] = [];
-  const seen = new Set<string>();
-  const visit = async (dir: string, realDir: string, depth: number): Promise<void> => {
-    if (depth > MAX_DEPTH || found.length >= MAX_FILES || seen.has(realDir)) return;
-    seen.add(realDir);
-    let entries: string[];
-    try {
-      entries = (await readdir(dir)).sort();
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      if (found.length >= MAX_FILES) return;
-      const p = join(dir, name);
-      // Every entry is judged by where it really leads: a link out of the logdir is not read.
-      const real = await realpath(p).catch(() => undefined);
-      if (real === undefined || !isInside(root, real)) continue;
-      const s = await stat(real).catch(() => undefined);
-      if (s?.isDirectory()) await visit(p, real, depth + 1);
-      else if (s?.isFile() && isEventFileName(name)) {
-        const rel = relative(root, dir);
-        found.push({ real, run: rel === '' ? '.' : rel.split(sep).join('/') });
-      }
-    }
-  };
-  await visit(root, root, 0);
-  const runs = new Map<string, string[]>();
-  for (const f of found) {
-    const list = runs.get(f.run) ?? [];
-    list.push(f.real);
-    runs.set(f.run, list);
-  }
-  for (const list of runs.values()) {
-    list.sort((a, b) => {
-      const x = basename(a);
-      const y = basename(b);
-      return x < y ? -1 : x > y ? 1 : a < b ? -1 : a > b ? 1 : 0;
-    });
-  }
-  return runs;
+/**
+ * The runs of one logdir, every entry judged by its real path; none when the
+ * logdir is gone or is no longer the folder resolved at start (a link elsewhere, a file).
+ */
+async function runsOf(root: string): Promise<LogdirRun[]> {
+  const real = await realpath(root).catch(() => undefined);
+  if (real !== root || !(await stat(root).catch(() => undefined))?.isDirectory()) return [];
+  return walkLogdir(root, { confine: true, maxDepth: MAX_DEPTH, maxFiles: MAX_FILES }).catch(() => []);
 }
 
 /** Options of {@link LogStore}. */
@@ -242,8 +203,7 @@ export class LogStore {
   async #refreshAll(): Promise<void> {
     const present = new Set<string>();
     for (let i = 0; i < this.logdirs.length; i++) {
-      const runs = await walk(this.logdirs[i]!.path);
-      for (const [name, files] of runs) {
+      for (const { name, files } of await runsOf(this.logdirs[i]!.path)) {
         const key = `${i}:${name}`;
         present.add(key);
         let run = this.#runs.get(key);

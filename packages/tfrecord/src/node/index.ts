@@ -41,3 +41,5 @@ export { writeShards, shardPath, splitShardName, outputShardPath } from './shard
 export type { WriteShardsOptions, ShardInfo } from './shards.js';
 export { EventFileWriter } from './events.js';
 export type { EventFileWriterOptions } from './events.js';
+export { walkLogdir } from './logdir.js';
+export type { LogdirRun, WalkLogdirOptions } from './logdir.js';
