@@ -3,6 +3,7 @@
  * links out of the logdir skipped when confined, link loops ended, limits.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,15 +107,41 @@ test('limits: depth below the logdir and number of files, in sorted walk order',
   });
 });
 
-test('a folder that cannot be listed goes to onUnreadable, and is skipped by default', async (t) => {
-  if (process.getuid?.() === 0) return t.skip('running as root: permissions do not stop reading');
+/**
+ * Walks `dir` twice (default options, then with onUnreadable recording) and returns both.
+ * Root reads every folder whatever its mode, so as root the walk runs in a child process
+ * as the unprivileged uid 65534, for which mode 000 does stop reading.
+ */
+async function walkUnprivileged(dir: string): Promise<{ runs: [string, string[]][]; seen: string[] }> {
+  const script = `
+    const { walkLogdir } = await import(${JSON.stringify(new URL('../src/node/logdir.js', import.meta.url).href)});
+    const dir = ${JSON.stringify(dir)};
+    const runs = (await walkLogdir(dir)).map((r) => [r.name, r.files.map((f) => f.slice(dir.length + 1))]);
+    const seen = [];
+    await walkLogdir(dir, { onUnreadable: (f, e) => seen.push(f + ': ' + e.code) });
+    console.log(JSON.stringify({ runs, seen }));`;
+  if (process.getuid?.() !== 0) {
+    const seen: string[] = [];
+    await walkLogdir(dir, { onUnreadable: (f, e) => seen.push(`${f}: ${(e as { code?: string }).code}`) });
+    return { runs: rel(dir, await walkLogdir(dir)), seen };
+  }
+  await chmod(dir, 0o755);
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    uid: 65534,
+    gid: 65534,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `the unprivileged walk failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { runs: [string, string[]][]; seen: string[] };
+}
+
+test('a folder that cannot be listed goes to onUnreadable, and is skipped by default', async () => {
   await withDir(async (dir) => {
     await files(dir, ['ok/events.out.tfevents.1.a', 'locked/events.out.tfevents.1.b']);
     await chmod(join(dir, 'locked'), 0o000);
     try {
-      assert.deepEqual(rel(dir, await walkLogdir(dir)), [['ok', ['ok/events.out.tfevents.1.a']]]);
-      const seen: string[] = [];
-      await walkLogdir(dir, { onUnreadable: (f, e) => seen.push(`${f}: ${(e as { code?: string }).code}`) });
+      const { runs, seen } = await walkUnprivileged(dir);
+      assert.deepEqual(runs, [['ok', ['ok/events.out.tfevents.1.a']]]);
       assert.deepEqual(seen, [`${join(dir, 'locked')}: EACCES`]);
     } finally {
       await chmod(join(dir, 'locked'), 0o755);
