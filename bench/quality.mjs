@@ -85,6 +85,7 @@ if (values.child) {
       steps: recs.length - (k === 0 ? 1 : 0),
       first: pick(recs[0]),
       last: pick(recs[recs.length - 1]),
+      totals: recs.map((h) => +h.total.toPrecision(3)),
     };
   });
   process.stdout.write(

@@ -75,6 +75,12 @@ export interface Preset {
   readonly contentDetail: boolean;
   /** L-BFGS (s, y) pairs kept (Torch's lbfgs, which neural-style uses, keeps 100). */
   readonly lbfgsHistory: number;
+  /**
+   * Keep L-BFGS's pairs when moving to a finer scale, upsampled as the image
+   * is (the gradients scaled by old / new pixels, as the loss is a mean over
+   * positions), instead of starting each scale with an empty memory.
+   */
+  readonly lbfgsCarry: boolean;
 }
 
 const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
@@ -105,6 +111,7 @@ export const CS20_PRESET: Preset = Object.freeze({
   tolerance: 0,
   contentDetail: false,
   lbfgsHistory: 10,
+  lbfgsCarry: false,
 } satisfies Preset);
 
 /**
@@ -146,6 +153,7 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   tolerance: 1e-3,
   contentDetail: false,
   lbfgsHistory: 10,
+  lbfgsCarry: false,
 } satisfies Preset);
 
 /** The built-in presets by name. */

@@ -7,7 +7,8 @@
  * - scale 1 starts from the init image at the smallest size; every later
  *   scale starts from the previous scale's result upsampled (Lanczos-3, in
  *   float), with L-BFGS's history reset (its curvature pairs belong to the
- *   old size) and Adam's moments upsampled and carried;
+ *   old size) or, with lbfgsCarry, upsampled with the image, and Adam's
+ *   moments upsampled and carried;
  * - `iterations` counts optimiser steps in total over all scales, split by the
  *   preset's stepShares; a scale ends early when the loss stops falling
  *   (relative decrease per step below `tolerance`);
@@ -498,12 +499,15 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
             );
             for (let i = 0; i < x.length; i++) x[i] = x[i]! + contentData[i]! - blurred[i]!;
           }
-          if (optimizer instanceof Adam)
-            optimizer.resample((a) => resizePlanes(a, 3, from.width, from.height, width, height));
+          const up = (a: Float32Array) => resizePlanes(a, 3, from.width, from.height, width, height);
+          if (optimizer instanceof Adam) optimizer.resample(up);
+          // The loss is a mean over positions: its gradient per pixel shrinks as the pixels grow.
+          if (optimizer instanceof LBFGS && s.lbfgsCarry)
+            optimizer.resample(up, (from.width * from.height) / (width * height));
         }
         if (bounds !== undefined) project(x, bounds);
-        if (optimizer === undefined || s.optimizer === 'lbfgs') {
-          // A fresh L-BFGS per scale: its (s, y) pairs describe the old size.
+        if (optimizer === undefined || (s.optimizer === 'lbfgs' && !s.lbfgsCarry)) {
+          // A fresh L-BFGS per scale unless carried: its (s, y) pairs describe the old size.
           optimizer = s.optimizer === 'adam' ? new Adam({ lr: s.lr }) : new LBFGS({ history: s.lbfgsHistory });
         }
         optimizer.bounds = bounds;

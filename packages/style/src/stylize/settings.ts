@@ -157,6 +157,7 @@ export type ResolvedSettings = Omit<
   onAbort: 'throw' | 'return';
   contentDetail: boolean;
   lbfgsHistory: number;
+  lbfgsCarry: boolean;
   /** Forced tile (window) side, px; see StylizeControls.tile. */
   tile: number | undefined;
   /** Memory budget, bytes; see StylizeControls.maxMemory. */
@@ -220,6 +221,8 @@ export interface StylizeControls {
   contentDetail?: boolean;
   /** L-BFGS pairs kept, 1..200. */
   lbfgsHistory?: number;
+  /** Keep L-BFGS's pairs from scale to scale, resampled (see Preset.lbfgsCarry). */
+  lbfgsCarry?: boolean;
   /** Snapshot the image every N iterations (and after the last) to onImage. */
   saveEvery?: number;
   /** onnxruntime intra-op threads; default all cores. */
@@ -376,6 +379,14 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
               throw invalidOption('contentDetail', 'boolean', o.contentDetail);
             })(),
     lbfgsHistory: o.lbfgsHistory === undefined ? p.lbfgsHistory : checkInteger('lbfgsHistory', o.lbfgsHistory, 1, 200),
+    lbfgsCarry:
+      o.lbfgsCarry === undefined
+        ? p.lbfgsCarry
+        : typeof o.lbfgsCarry === 'boolean'
+          ? o.lbfgsCarry
+          : (() => {
+              throw invalidOption('lbfgsCarry', 'boolean', o.lbfgsCarry);
+            })(),
     tile: o.tile === undefined ? undefined : checkInteger('tile', o.tile, MIN_IMAGE_SIDE, MAX_OUTPUT_SIDE),
     maxMemory: o.maxMemory === undefined ? undefined : checkNumber('maxMemory', o.maxMemory, 0, Number.MAX_VALUE, true),
     onAbort: o.onAbort === undefined ? 'throw' : checkChoice('onAbort', o.onAbort, ['throw', 'return'] as const),
