@@ -402,6 +402,7 @@ test('new options: bad values are INVALID_OPTION errors with exact messages', ()
     ],
     [{ originalColors: 'yes' }, 'Expected boolean for originalColors but received yes of type string'],
     [{ tolerance: 2 }, 'Expected number between 0 and 1 for tolerance but received 2 of type number'],
+    [{ lbfgsCarry: 1 }, 'Expected boolean for lbfgsCarry but received 1 of type number'],
     [
       { scaleStyleWeights: [1, 1] },
       'Expected array of 3 entries for scaleStyleWeights but received 1,1 of type object',
