@@ -68,8 +68,28 @@ if (values.child) {
   });
   await saveImage(values.out, r.best.data, r.best.width, r.best.height);
   const last = r.history[r.history.length - 1];
+  // Per scale: the losses after its first and last step (what each scale handed on).
+  const perScale = r.settings.schedule.map((st, k) => {
+    const recs = r.history.filter((h) => h.scale === k + 1);
+    const pick = (h) =>
+      h && {
+        iteration: h.iteration,
+        content: +h.content.toPrecision(4),
+        style: +h.style.toPrecision(4),
+        total: +h.total.toPrecision(4),
+      };
+    return {
+      scale: k + 1,
+      width: st.width,
+      height: st.height,
+      steps: recs.length - (k === 0 ? 1 : 0),
+      first: pick(recs[0]),
+      last: pick(recs[recs.length - 1]),
+      totals: recs.map((h) => +h.total.toPrecision(3)),
+    };
+  });
   process.stdout.write(
-    `${JSON.stringify({ work: r.work, evaluations: r.evaluations, iterations: last.iteration, final: r.final, schedule: r.settings.schedule, notes: r.notes })}\n`,
+    `${JSON.stringify({ work: r.work, evaluations: r.evaluations, iterations: last.iteration, final: r.final, schedule: r.settings.schedule, perScale, notes: r.notes })}\n`,
   );
   process.exit(0);
 }
@@ -194,6 +214,7 @@ console.log(
     ratio: ratio && Object.fromEntries(Object.entries(ratio).map(([k, v]) => [k, round(v)])),
     pass: ratio ? ratio.total <= 1 && ratio.style <= 1 && ratio.content <= 1.25 : null,
     schedule: info.schedule ?? null,
+    per_scale: info.perScale ?? null,
     notes: info.notes ?? null,
     out: values.out ?? null,
   }),

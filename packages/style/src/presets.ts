@@ -55,6 +55,14 @@ export interface Preset {
    */
   readonly stepShares: readonly number[];
   /**
+   * Factor of the loss's style weight at each scale, coarse to fine; used when
+   * the number of scales matches its length, otherwise 1 everywhere. Coarse
+   * scales only prepare the start of the next one, so their balance may
+   * differ from the objective's; the written image is scored with the loss's
+   * own weights whatever the factors.
+   */
+  readonly scaleStyleWeights: readonly number[];
+  /**
    * A scale ends early when the loss fell by less than this fraction per step,
    * averaged over the last 5 steps (0 = never).
    */
@@ -67,6 +75,12 @@ export interface Preset {
   readonly contentDetail: boolean;
   /** L-BFGS (s, y) pairs kept (Torch's lbfgs, which neural-style uses, keeps 100). */
   readonly lbfgsHistory: number;
+  /**
+   * Keep L-BFGS's pairs when moving to a finer scale, upsampled as the image
+   * is (the gradients scaled by old / new pixels, as the loss is a mean over
+   * positions), instead of starting each scale with an empty memory.
+   */
+  readonly lbfgsCarry: boolean;
 }
 
 const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
@@ -93,26 +107,39 @@ export const CS20_PRESET: Preset = Object.freeze({
   scales: 1,
   minSize: 333,
   stepShares: [1],
+  scaleStyleWeights: [1],
   tolerance: 0,
   contentDetail: false,
   lbfgsHistory: 10,
+  lbfgsCarry: false,
 } satisfies Preset);
 
 /**
  * The main preset: neural-style's objective (content 5, style 100, no TV,
  * 'mean' normalisation, max pooling) optimised coarse to fine with L-BFGS
- * from the content image, 512 px, 80 steps in total over 3 scales (256, 362,
- * 512 px longer side; 40 + 20 + 20 steps). Measured with bench/quality.mjs
- * (golden_gate + the_scream, 512 px, against neural-style's 1000-step output):
- * total 1.07x, style 0.79x, content 1.29x at 44 evaluation-equivalents
- * (sum of evaluated pixels / output pixels). Cheaper schedules measured in the
- * same session (54 steps as 24 + 12 + 18, or 2 scales 362 + 512 with 30 + 18;
- * style weight 70 or 85; with and without contentDetail; L-BFGS history 10 or
- * 50) all scored 1.13x at 33-36: not yet neural-style quality within 40.
+ * from the content image, 512 px, 48 steps in total over 3 scales (256, 362,
+ * 512 px longer side; 12 + 8 + 28 steps), L-BFGS keeping 30 pairs and
+ * carrying them from scale to scale (lbfgsCarry). Measured with
+ * bench/quality.mjs (golden_gate + the_scream, 512 px, against neural-style's
+ * 1000-step output): total 1.059x, style 0.88x, content 1.20x at 38.0
+ * evaluation-equivalents of work (sum of evaluated pixels / output pixels;
+ * 53 evaluations), 326 s wall on a heavily shared machine. The
+ * previous default (40 + 20 + 20, fresh 10-pair memory per scale) scored total
+ * 1.071x, style 0.79x, content 1.29x at 44.0. In the same session (work in
+ * evaluation-equivalents, total / style / content ratios): 20 + 10 + 26 fresh
+ * 1.071 / 0.89 / 1.22 at 41.0; 4 scales from 181 px (30 + 15 + 10 + 24)
+ * 1.077 / 0.79 / 1.31 at 41.5; 18 + 10 + 25 with per-scale style weights
+ * x0.5 on the coarse scales 1.082 / 0.93 / 1.20 at 37.5, x2 1.101 / 0.92 /
+ * 1.24 at 38.5; with contentDetail 1.092 / 0.94 / 1.22 at 38.0; with
+ * lbfgsCarry 1.075 / 0.89 / 1.22 at 38.5, plus 30 pairs 1.069 / 0.88 / 1.22
+ * at 38.5; 12 + 8 + 28 with lbfgsCarry 1.069 / 0.91 / 1.20 at 38.0. Content
+ * and style are within neural-style's bounds; the total is not yet (the
+ * fine scale is still falling about 0.7 % per step when the budget ends).
  */
 export const DEFAULT_PRESET: Preset = Object.freeze({
   name: 'default',
-  description: "coarse to fine (256, 362, 512 px), L-BFGS from the content image, neural-style's loss weights",
+  description:
+    "coarse to fine (256, 362, 512 px; 12 + 8 + 28 steps), L-BFGS from the content image, neural-style's loss weights",
   loss: Object.freeze({
     contentLayers: [{ layer: 'conv4_2', weight: 1 }],
     styleLayers: STYLE_LAYERS.map((layer) => ({ layer, weight: 1 })),
@@ -124,7 +151,7 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   } satisfies LossSpec),
   optimizer: 'lbfgs',
   lr: 2.0,
-  iterations: 80,
+  iterations: 48,
   init: 'content',
   noiseRatio: 0.6,
   noiseRange: 20,
@@ -132,10 +159,12 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   styleSize: 'longest',
   scales: 3,
   minSize: 256,
-  stepShares: [0.5, 0.25, 0.25],
+  stepShares: [12, 8, 28],
+  scaleStyleWeights: [1, 1, 1],
   tolerance: 1e-3,
   contentDetail: false,
-  lbfgsHistory: 10,
+  lbfgsHistory: 30,
+  lbfgsCarry: true,
 } satisfies Preset);
 
 /** The built-in presets by name. */

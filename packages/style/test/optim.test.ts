@@ -176,3 +176,49 @@ test('cubic interpolation finds the minimum of a cubic and falls back to the mid
   assert.ok(Math.abs(cubicMinimum(p, q, 0, 3) - 2) < 1e-12);
   assert.equal(cubicMinimum({ t: 0, f: 0, gtd: 1 }, { t: 1, f: 2 / 3, gtd: 1 }, 0, 1), 0.5);
 });
+
+test('L-BFGS resample: a memory carried to a doubled problem continues exactly as at the old size', async () => {
+  // f_n(x) = sum c_i (x_i - 1)^2 / n; doubling every element gives f_2n(dup x) = f_n(x), with
+  // gradients halved per element: the carried pairs are exact pairs of the new problem.
+  const n = 12;
+  const c = Array.from({ length: n }, (_, i) => 1000 ** (i / (n - 1)));
+  const meanQuadratic =
+    (k: number) =>
+    (x: Float32Array): Promise<LossAndGradient> => {
+      const g = new Float32Array(x.length);
+      let f = 0;
+      for (let i = 0; i < x.length; i++) {
+        const d = x[i]! - 1;
+        const ci = c[Math.floor(i / k)]!;
+        f += (ci * d * d) / x.length;
+        g[i] = (2 * ci * d) / x.length;
+      }
+      return Promise.resolve({ loss: f, gradient: g });
+    };
+  const dup = (a: Float32Array): Float32Array => Float32Array.from({ length: 2 * a.length }, (_, i) => a[i >> 1]!);
+  const small = meanQuadratic(1);
+  const large = meanQuadratic(2);
+  const run = async (steps: number) => {
+    const opt = new LBFGS({ history: 4 });
+    const x = new Float32Array(n);
+    let at = await small(x);
+    for (let i = 0; i < steps; i++) at = await opt.step(x, at, small);
+    return { opt, x, at };
+  };
+  const ahead = await run(6);
+  const carried = await run(5);
+  assert.equal(carried.opt.memory, 4);
+  carried.opt.resample(dup, 0.5);
+  assert.equal(carried.opt.memory, 4, 'every pair keeps a positive curvature');
+  const x2 = dup(carried.x);
+  const next = await carried.opt.step(x2, await large(x2), large);
+  const rel = Math.abs(next.loss - ahead.at.loss) / ahead.at.loss;
+  assert.ok(rel < 1e-3, `carried ${next.loss} against ${ahead.at.loss} at the old size`);
+  const fresh = await run(5);
+  const x3 = dup(fresh.x);
+  const restart = await new LBFGS({ history: 4 }).step(x3, await large(x3), large);
+  assert.ok(restart.loss > 1.05 * next.loss, `a fresh memory: ${restart.loss} against ${next.loss}`);
+  // A negative gradient scale turns every curvature negative: nothing is kept.
+  carried.opt.resample(dup, -1);
+  assert.equal(carried.opt.memory, 0);
+});

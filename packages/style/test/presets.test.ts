@@ -37,7 +37,10 @@ test("default preset: L-BFGS from the content image, neural-style's weights, coa
   assert.equal(p.loss.normalization, 'mean');
   assert.equal(p.loss.pooling, 'max');
   assert.deepEqual([p.loss.contentWeight, p.loss.styleWeight, p.loss.tvWeight], [5, 100, 0]);
-  assert.deepEqual([p.scales, p.minSize, p.iterations], [3, 256, 80]);
+  assert.deepEqual([p.scales, p.minSize, p.iterations], [3, 256, 48]);
+  assert.deepEqual(p.stepShares, [12, 8, 28], 'the fine scale gets most steps');
+  assert.deepEqual([p.lbfgsHistory, p.lbfgsCarry, p.contentDetail], [30, true, false]);
+  assert.deepEqual(p.scaleStyleWeights, [1, 1, 1]);
   assert.ok('maxSide' in p.size);
   assert.equal(p.styleSize, 'longest');
   assert.deepEqual(PRESET_NAMES, ['default', 'cs20']);

@@ -39,8 +39,8 @@ STYLE may be a comma-separated list: the styles' Gram targets are mixed by
 --iterations counts L-BFGS/Adam steps in total over all scales.
 
 Presets: "default" = coarse to fine (--scales 3 from --min-size 256 px up to
-512 px; 80 steps in total: 40 + 20 + 20), L-BFGS from the content image with
-neural-style's loss weights (content 5, style 100); about 45 evaluations of
+512 px; 48 steps in total: 12 + 8 + 28), L-BFGS from the content image with
+neural-style's loss weights (content 5, style 100); about 39 evaluations of
 one 512 px step, roughly 1.5 minutes at 512 px on this 2-core machine when idle; "cs20" = the Stanford CS20 seed exactly
 (Adam lr 2, 300 steps, both images scaled and centre-cropped to 333x250,
 0.6 noise + 0.4 content start). --size N sets the longer side instead.

@@ -99,6 +99,38 @@ export class LBFGS implements Optimizer {
     return this.s.length;
   }
 
+  /**
+   * Carries the memory over to another size of x (coarse to fine): every pair
+   * is resized with `resize` (a vector of the old length to the new one) and
+   * y is multiplied by `gradientScale` (the gradient's change of scale per
+   * element, e.g. old pixels / new pixels for a loss that is a mean over
+   * positions). Pairs whose curvature is no longer positive are dropped;
+   * gamma comes from the newest pair kept.
+   */
+  resample(resize: (a: Float32Array) => Float32Array, gradientScale = 1): void {
+    const s: Float32Array[] = [];
+    const y: Float32Array[] = [];
+    const rho: number[] = [];
+    let gamma = 1;
+    for (let j = 0; j < this.s.length; j++) {
+      const sj = resize(this.s[j]!);
+      const yj = resize(this.y[j]!);
+      for (let i = 0; i < yj.length; i++) yj[i] = yj[i]! * gradientScale;
+      const ys = dot(yj, sj);
+      const yy = dot(yj, yj);
+      if (!(ys > 0) || !(yy > 0) || !Number.isFinite(ys) || !Number.isFinite(yy)) continue;
+      s.push(sj);
+      y.push(yj);
+      rho.push(1 / ys);
+      gamma = ys / yy;
+    }
+    this.s = s;
+    this.y = y;
+    this.rho = rho;
+    this.gamma = gamma;
+    this.done = false;
+  }
+
   reset(): void {
     this.clearMemory();
     this.done = false;

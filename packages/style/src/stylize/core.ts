@@ -7,10 +7,14 @@
  * - scale 1 starts from the init image at the smallest size; every later
  *   scale starts from the previous scale's result upsampled (Lanczos-3, in
  *   float), with L-BFGS's history reset (its curvature pairs belong to the
- *   old size) and Adam's moments upsampled and carried;
+ *   old size) or, with lbfgsCarry, upsampled with the image, and Adam's
+ *   moments upsampled and carried;
  * - `iterations` counts optimiser steps in total over all scales, split by the
  *   preset's stepShares; a scale ends early when the loss stops falling
  *   (relative decrease per step below `tolerance`);
+ * - each scale may optimise its own style weight (scaleStyleWeights; one
+ *   model per size and weight), while the written image is always evaluated
+ *   with the loss's own weights;
  * - with bounds on (default preset) every evaluated image stays inside the
  *   displayable range (projection), and the image that is kept is evaluated
  *   once more after 8-bit rounding (and colour transfer): `final` is the loss
@@ -286,8 +290,10 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     return img.width === w && img.height === h && fit === 'fill' ? img : env.resize(img, w, h, fit);
   };
 
-  const entryFor = async (width: number, height: number): Promise<Entry> => {
-    const key = `${width}x${height}`;
+  /** The model for one size and style weight (the loss's own when omitted). */
+  const entryFor = async (width: number, height: number, styleWeight = s.loss.styleWeight): Promise<Entry> => {
+    const key = `${width}x${height}@${styleWeight}`;
+    const loss = styleWeight === s.loss.styleWeight ? s.loss : { ...s.loss, styleWeight };
     let entry = models.get(key);
     if (entry !== undefined) {
       models.delete(key);
@@ -316,7 +322,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
         height,
         width,
-        loss: s.loss,
+        loss,
         runtime: env.runtime,
         ...(o.threads === undefined ? {} : { threads: o.threads }),
       };
@@ -385,7 +391,16 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     const notes = [...(hooks.notes ?? [])];
     const W = content.width;
     const H = content.height;
-    const schedule = scaleSchedule(W, H, s.scales, s.minSize, s.iterations, s.stepShares);
+    const schedule = scaleSchedule(
+      W,
+      H,
+      s.scales,
+      s.minSize,
+      s.iterations,
+      s.stepShares,
+      s.scaleStyleWeights,
+      s.loss.styleWeight,
+    );
     const settings: StylizeSettings = {
       preset: s.preset,
       loss: s.loss,
@@ -446,7 +461,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         const { width, height } = step;
         const scale = k + 1;
         current = scale;
-        const entry = await entryFor(width, height);
+        const entry = await entryFor(width, height, step.styleWeight);
         if (entry.note !== undefined) notes.push(`scale ${scale}: ${entry.note}`);
         if (k === schedule.length - 1) {
           settings.styleWidth = entry.styleWidth;
@@ -484,12 +499,15 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
             );
             for (let i = 0; i < x.length; i++) x[i] = x[i]! + contentData[i]! - blurred[i]!;
           }
-          if (optimizer instanceof Adam)
-            optimizer.resample((a) => resizePlanes(a, 3, from.width, from.height, width, height));
+          const up = (a: Float32Array) => resizePlanes(a, 3, from.width, from.height, width, height);
+          if (optimizer instanceof Adam) optimizer.resample(up);
+          // The loss is a mean over positions: its gradient per pixel shrinks as the pixels grow.
+          if (optimizer instanceof LBFGS && s.lbfgsCarry)
+            optimizer.resample(up, (from.width * from.height) / (width * height));
         }
         if (bounds !== undefined) project(x, bounds);
-        if (optimizer === undefined || s.optimizer === 'lbfgs') {
-          // A fresh L-BFGS per scale: its (s, y) pairs describe the old size.
+        if (optimizer === undefined || (s.optimizer === 'lbfgs' && !s.lbfgsCarry)) {
+          // A fresh L-BFGS per scale unless carried: its (s, y) pairs describe the old size.
           optimizer = s.optimizer === 'adam' ? new Adam({ lr: s.lr }) : new LBFGS({ history: s.lbfgsHistory });
         }
         optimizer.bounds = bounds;
@@ -602,8 +620,13 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
       };
     }
 
-    // What is written: the best image at the output size, rounded to 8 bits (and colour-transferred).
-    const { entry, contentTargets } = last!;
+    // What is written: the best image at the output size, rounded to 8 bits (and colour-transferred),
+    // evaluated with the loss's own weights even when the last scale optimised another style weight.
+    let { entry, contentTargets } = last!;
+    if (schedule[schedule.length - 1]!.styleWeight !== s.loss.styleWeight) {
+      entry = await entryFor(W, H);
+      contentTargets = await entry.model.contentTargets(fromPixels(content.pixels, W, H));
+    }
     const finalX = x!;
     let pixels = toPixels(best.data, W, H);
     if (s.originalColors) pixels = originalColors(pixels, content.pixels);

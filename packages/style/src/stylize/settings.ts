@@ -108,6 +108,8 @@ export interface ScaleStep {
   height: number;
   /** Optimiser steps planned at this scale. */
   iterations: number;
+  /** Style weight optimised at this scale: the loss's styleWeight times this scale's scaleStyleWeights factor. */
+  styleWeight: number;
 }
 
 /** The resolved settings of a run: the preset with every override applied. */
@@ -150,10 +152,12 @@ export type ResolvedSettings = Omit<
 > & {
   size: SizeSpec;
   stepShares: readonly number[];
+  scaleStyleWeights: readonly number[];
   styleBlendWeights: number[] | undefined;
   onAbort: 'throw' | 'return';
   contentDetail: boolean;
   lbfgsHistory: number;
+  lbfgsCarry: boolean;
   /** Forced tile (window) side, px; see StylizeControls.tile. */
   tile: number | undefined;
   /** Memory budget, bytes; see StylizeControls.maxMemory. */
@@ -207,10 +211,18 @@ export interface StylizeControls {
   tolerance?: number;
   /** Share of `iterations` per scale, coarse to fine (> 0 each, normalised; one per scale). */
   stepShares?: readonly number[];
+  /**
+   * Factor of the style weight at each scale, coarse to fine (> 0 each, one
+   * per scale; see Preset.scaleStyleWeights). The written image is always
+   * scored with the loss's own weights.
+   */
+  scaleStyleWeights?: readonly number[];
   /** Add the content's missing detail when upsampling to a finer scale (see Preset.contentDetail). */
   contentDetail?: boolean;
   /** L-BFGS pairs kept, 1..200. */
   lbfgsHistory?: number;
+  /** Keep L-BFGS's pairs from scale to scale, resampled (see Preset.lbfgsCarry). */
+  lbfgsCarry?: boolean;
   /** Snapshot the image every N iterations (and after the last) to onImage. */
   saveEvery?: number;
   /** onnxruntime intra-op threads; default all cores. */
@@ -351,6 +363,12 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
         : checkList('stepShares', o.stepShares, scales, scales, (x, i) =>
             checkNumber(`stepShares[${i}]`, x, 0, Number.MAX_VALUE, true),
           ),
+    scaleStyleWeights:
+      o.scaleStyleWeights === undefined
+        ? p.scaleStyleWeights
+        : checkList('scaleStyleWeights', o.scaleStyleWeights, scales, scales, (x, i) =>
+            checkNumber(`scaleStyleWeights[${i}]`, x, 0, Number.MAX_VALUE, true),
+          ),
     tolerance: o.tolerance === undefined ? p.tolerance : checkNumber('tolerance', o.tolerance, 0, 1),
     contentDetail:
       o.contentDetail === undefined
@@ -361,6 +379,14 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
               throw invalidOption('contentDetail', 'boolean', o.contentDetail);
             })(),
     lbfgsHistory: o.lbfgsHistory === undefined ? p.lbfgsHistory : checkInteger('lbfgsHistory', o.lbfgsHistory, 1, 200),
+    lbfgsCarry:
+      o.lbfgsCarry === undefined
+        ? p.lbfgsCarry
+        : typeof o.lbfgsCarry === 'boolean'
+          ? o.lbfgsCarry
+          : (() => {
+              throw invalidOption('lbfgsCarry', 'boolean', o.lbfgsCarry);
+            })(),
     tile: o.tile === undefined ? undefined : checkInteger('tile', o.tile, MIN_IMAGE_SIDE, MAX_OUTPUT_SIDE),
     maxMemory: o.maxMemory === undefined ? undefined : checkNumber('maxMemory', o.maxMemory, 0, Number.MAX_VALUE, true),
     onAbort: o.onAbort === undefined ? 'throw' : checkChoice('onAbort', o.onAbort, ['throw', 'return'] as const),
@@ -385,6 +411,9 @@ export function normaliseBlend(weights: readonly number[] | undefined, count: nu
  * side times the same factor; the shorter side keeps the aspect ratio, at
  * least {@link MIN_IMAGE_SIDE}). Steps are split by `shares` (normalised; equal
  * when its length differs from the number of scales), at least 1 per scale.
+ * Each scale's style weight is `styleWeight` times its entry of
+ * `styleFactors` when that has one entry per scale, else `styleWeight`
+ * (default 1, i.e. the schedule's styleWeight entries are then the factors).
  */
 export function scaleSchedule(
   width: number,
@@ -393,6 +422,8 @@ export function scaleSchedule(
   minSize: number,
   iterations: number,
   shares: readonly number[],
+  styleFactors: readonly number[] = [],
+  styleWeight = 1,
 ): ScaleStep[] {
   const longer = Math.max(width, height);
   const n = minSize >= longer ? 1 : Math.min(scales, iterations);
@@ -408,6 +439,7 @@ export function scaleSchedule(
       width: k === n - 1 ? width : Math.max(MIN_IMAGE_SIDE, Math.round(width * f)),
       height: k === n - 1 ? height : Math.max(MIN_IMAGE_SIDE, Math.round(height * f)),
       iterations: steps,
+      styleWeight: styleWeight * (styleFactors.length === n ? styleFactors[k]! : 1),
     });
   }
   // Rounding may have given the coarse scales everything: the output size keeps at least one step.
