@@ -32,6 +32,12 @@
 //   1024x768  1 window 768x1024            peak 2317 MiB  26 cpu-s/iter (209 s wall, load 19)
 //   2048x1536 6 windows 864x800            peak 2348 MiB  137 cpu-s/iter (370 s wall, load 10)
 //   4096x3072 20 windows 896x960           peak 3282 MiB  557 cpu-s/iter (480 s wall)
+// After one cell of seam slack and the one-window shortcut (same day, load 4-18):
+//   1024x768  1 window = the image, one training-graph run: 19.9 cpu-s/iter against
+//             19.3 untiled (28.8 before: the extra feature pass); peak 2364 MiB
+//             (untiled with the arena on: 4108 MiB)
+//   2048x1536 6 windows 864x800            peak 2029 MiB  147 cpu-s/iter
+//   320x240 --tile 192: 18 windows (24 before), 25.3 cpu-s/iter (35.3 before), untiled 2.0
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';

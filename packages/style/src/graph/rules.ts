@@ -35,12 +35,14 @@ export function resolveBackwardConv(choice: BackwardConv, inChannels: number): '
  *   the product) at every layer, and Sign itself is not vectorised.
  * - 'sign': dy * Sign(y).
  * - 'where': Where(y > 0, dy, 0).
- * Measured (onnxruntime-node 1.30, VGG-19 to conv5_1, cs20, 512 x 512, A/B in
- * one process, 2 threads, bench/style.mjs --ab): 'step' 8 % less CPU time per
- * evaluate than 'sign' with a bit-identical gradient; per op (1 thread,
- * onnxruntime's profiler) the 13 Sign nodes took 520 ms against 60 ms for the 13
- * step masks, and ReorderOutput fell from 285 to 56 ms. Earlier: Greater + Where
- * take about 1.35x as long as Sign + Mul on a [1, 64, 512, 512] tensor.
+ * Measured (onnxruntime-node 1.30, VGG-19 to conv5_1, cs20, 512 x 512, 1 thread,
+ * onnxruntime's profiler, same load): Sign 189 ms + ReorderOutput 95 ms +
+ * ReorderInput 40 ms + Mul 63 ms per evaluate with 'sign', against ReorderOutput
+ * 43 ms + Mul 42 ms + about 60 ms for the 13 masks with 'step': about 0.24 of
+ * 4.6 CPU seconds (5 %), the rest being Conv. Whole-evaluate A/B runs on the
+ * shared 2-core machine (bench/style.mjs --ab) ranged from 8 % less to 4 % more
+ * CPU time, i.e. the gain is within their noise. The gradient is bit-identical.
+ * Earlier: Greater + Where take about 1.35x as long as Sign + Mul on a [1, 64, 512, 512] tensor.
  */
 export type ReluBackward = 'where' | 'sign' | 'step';
 
