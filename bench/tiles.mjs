@@ -37,6 +37,7 @@
 //             19.3 untiled (28.8 before: the extra feature pass); peak 2364 MiB
 //             (untiled with the arena on: 4108 MiB)
 //   2048x1536 6 windows 864x800            peak 2029 MiB  147 cpu-s/iter
+//   4096x3072 18 windows 1136x832          peak 3217 MiB  555 cpu-s/iter
 //   320x240 --tile 192: 18 windows (24 before), 25.3 cpu-s/iter (35.3 before), untiled 2.0
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
