@@ -7,6 +7,7 @@
 // Build first (the bench imports the compiled package):
 //   npx tsc -b packages/style && node bench/style.mjs [--sizes 256,512] [--runs 3]
 //       [--tfjs-runs 1] [--tfjs-warmup 0] [--no-tfjs] [--no-onnx] [--threads N] [--weights PATH]
+//       [--ab VARIANTS]
 //
 // One JSON line per figure on stdout:
 //   style_iter_256, style_iter_512  StyleModel.evaluate (onnxruntime-node, CPU):
@@ -22,6 +23,15 @@
 //       --tfjs-runs runs after --tfjs-warmup warm-ups; onnx_speedup = tfjs / onnx seconds.
 //   style_tfjs_vs_onnx_256  sanity check on one image: total loss from both
 //       engines and the gradient difference (relative L2 error, cosine).
+//
+//   style_ab_<size>_<variant>  (--ab only; then nothing else runs) A/B of session and graph
+//       options at the first of --sizes: VARIANTS is a JSON array of
+//       {"name", "session": RuntimeSessionOptions, "backward": BackwardOptions}, e.g.
+//       '[{"name":"sign","backward":{"reluBackward":"sign"}},{"name":"step"}]'. Every
+//       variant's StyleModel lives in the one process; after one warm-up each, --runs
+//       rounds run each variant once, in alternating order, so load from other
+//       processes falls on all alike. seconds / cpu_seconds = MEDIAN per evaluate;
+//       grad_max_rel_diff = max |g - g0| / max |g0| against the first variant.
 //
 // FLOP count (analytic, stated in every line as gflop_per_iter): the 13 convs
 // conv1_1 .. conv5_1 forward, plus the 13 input-gradient convs of the backward
@@ -51,6 +61,7 @@ const { values } = parseArgs({
     'no-onnx': { type: 'boolean', default: false },
     threads: { type: 'string' },
     weights: { type: 'string' },
+    ab: { type: 'string' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -386,7 +397,69 @@ function compare(onnx, tfjs, size) {
   });
 }
 
+// ---------------------------------------------------------------- A/B of options
+async function abRun(size, variants) {
+  const { StyleModel } = style;
+  const content = image(size, size, 1);
+  const styleImg = image(size, size, 2);
+  const x = initial(content, 3);
+  const models = [];
+  try {
+    for (const v of variants) {
+      const model = await StyleModel.create({
+        weights,
+        variant: 'vgg19',
+        height: size,
+        width: size,
+        loss: CS20,
+        ...(THREADS === undefined ? {} : { threads: THREADS }),
+        ...(v.session === undefined ? {} : { session: v.session }),
+        ...(v.backward === undefined ? {} : { backward: v.backward }),
+      });
+      const ct = await model.contentTargets(content);
+      const st = await model.styleTargets(styleImg, size, size);
+      await model.releaseTargetSessions();
+      const first = await model.evaluate(x, ct, st); // warm-up
+      models.push({ v, model, ct, st, gradient: first.gradient, times: [], cpu: [] });
+    }
+    for (let r = 0; r < RUNS; r++) {
+      for (const m of r % 2 === 0 ? models : [...models].reverse()) {
+        const t = performance.now();
+        const c = process.cpuUsage();
+        await m.model.evaluate(x, m.ct, m.st);
+        m.times.push((performance.now() - t) / 1000);
+        const d = process.cpuUsage(c);
+        m.cpu.push((d.user + d.system) / 1e6);
+      }
+    }
+    const g0 = models[0].gradient;
+    const scale = g0.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    for (const m of models) {
+      let diff = 0;
+      for (let i = 0; i < g0.length; i++) diff = Math.max(diff, Math.abs(m.gradient[i] - g0[i]));
+      emit({
+        name: `style_ab_${size}_${m.v.name}`,
+        seconds: round(median(m.times)),
+        min_seconds: round(Math.min(...m.times)),
+        cpu_seconds: round(median(m.cpu)),
+        gflop_per_cpu_s: round(gflopPerIter(size, size) / median(m.cpu)),
+        grad_max_rel_diff: round(diff / scale, 3),
+        runs: RUNS,
+        session: m.v.session ?? {},
+        backward: m.v.backward ?? {},
+        weights: source,
+      });
+    }
+  } finally {
+    await Promise.all(models.map((m) => m.model.release()));
+  }
+}
+
 let reference;
+if (values.ab !== undefined) {
+  await abRun(SIZES[0], JSON.parse(values.ab));
+  process.exit(0);
+}
 if (!values['no-onnx']) {
   for (const size of SIZES) {
     const r = await onnxRun(size);

@@ -5,6 +5,7 @@
 // Build first (the bench imports the compiled package):
 //   npx tsc -b packages/style && node bench/tiles.mjs [--sizes 1024x768,2048x1536,4096x3072]
 //       [--budgets 3,3,4] [--iterations 2] [--style-size 512] [--loss cs20|neural-style]
+//       (cs20 = its layers and weights with floor average pooling; neural-style = max pooling)
 //       [--tile PX] [--threads N] [--weights PATH]
 //
 // Each size runs in its own child process (so each peak RSS is that size's alone):
@@ -16,6 +17,10 @@
 //   tiles_<W>x<H>  seconds_per_iter = MEDIAN seconds of one evaluate (both passes over
 //       all windows); min_seconds; cpu_seconds_per_iter (user + system, all threads:
 //       with load_avg_1m it tells whether other processes shared the 2 cores);
+//       run_seconds_per_iter = seconds inside session runs per iteration by graph
+//       ('features', 'tile_gradient', or 'training' when untiled or when one window
+//       holds the whole image); outside_runs_seconds_per_iter = the rest (crops,
+//       masks, Gram sums, gradient accumulation in JS);
 //       targets_seconds; create_seconds; window ([h, w] px), tiles (windows per
 //       evaluation), margin (px of context); peak_rss_mib = getrusage maxRSS of the
 //       child (VmHWM agrees), estimate_mib = the evaluator's own estimate,
@@ -27,6 +32,13 @@
 //   1024x768  1 window 768x1024            peak 2317 MiB  26 cpu-s/iter (209 s wall, load 19)
 //   2048x1536 6 windows 864x800            peak 2348 MiB  137 cpu-s/iter (370 s wall, load 10)
 //   4096x3072 20 windows 896x960           peak 3282 MiB  557 cpu-s/iter (480 s wall)
+// After one cell of seam slack and the one-window shortcut (same day, load 4-18):
+//   1024x768  1 window = the image, one training-graph run: 19.9 cpu-s/iter against
+//             19.3 untiled (28.8 before: the extra feature pass); peak 2364 MiB
+//             (untiled with the arena on: 4108 MiB)
+//   2048x1536 6 windows 864x800            peak 2029 MiB  147 cpu-s/iter
+//   4096x3072 18 windows 1136x832          peak 3217 MiB  555 cpu-s/iter
+//   320x240 --tile 192: 18 windows (24 before), 25.3 cpu-s/iter (35.3 before), untiled 2.0
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -111,16 +123,44 @@ async function child(spec) {
           pooling: 'max',
           normalization: 'mean',
         }
-      : style.CS20_LOSS;
+      : // cs20's TF SAME pooling has no tiled form (its cells do not line up across
+        // windows): its loss with floor-rounding average pooling, as the tiles tests use.
+        { ...style.CS20_LOSS, pooling: 'avg' };
+  // Session runs timed by graph (the profile of an iteration): 'features' (tile
+  // feature graph), 'tile_gradient', 'training' (untiled, or one window = the image).
+  const runSeconds = {};
+  const runtime = {
+    name: 'timed onnxruntime-node',
+    async createSession(model, options) {
+      const s = await style.nodeRuntime.createSession(model, options);
+      const kind = s.inputNames.some((n) => n.startsWith('style_seed:'))
+        ? 'tile_gradient'
+        : s.outputNames.includes('gradient')
+          ? 'training'
+          : 'features';
+      return {
+        inputNames: s.inputNames,
+        outputNames: s.outputNames,
+        release: () => s.release(),
+        async run(feeds, outputs) {
+          const t = performance.now();
+          const out = await s.run(feeds, outputs);
+          runSeconds[kind] = (runSeconds[kind] ?? 0) + (performance.now() - t) / 1000;
+          return out;
+        },
+      };
+    },
+  };
   const t0 = performance.now();
   const threads = values.threads ? { threads: Number(values.threads) } : {};
   const ev = untiled
-    ? await style.StyleModel.create({ weights, height, width, loss, ...threads })
+    ? await style.StyleModel.create({ weights, height, width, loss, runtime, ...threads })
     : await style.createTiledEvaluator({
         weights,
         height,
         width,
         loss,
+        runtime,
         maxMemory: budget,
         ...(values.tile ? { tile: Number(values.tile) } : {}),
         ...threads,
@@ -135,6 +175,7 @@ async function child(spec) {
   await ev.releaseTargetSessions();
   const targetsSeconds = (performance.now() - t1) / 1000;
   const x = pseudoImage(height, width, 3);
+  for (const k of Object.keys(runSeconds)) delete runSeconds[k];
   const seconds = [];
   const cpu = [];
   for (let i = 0; i < Number(values.iterations); i++) {
@@ -155,6 +196,15 @@ async function child(spec) {
       seconds_per_iter: median(seconds),
       min_seconds: Math.min(...seconds),
       cpu_seconds_per_iter: median(cpu),
+      run_seconds_per_iter: Object.fromEntries(
+        Object.entries(runSeconds).map(([k, v]) => [k, Number((v / seconds.length).toFixed(3))]),
+      ),
+      outside_runs_seconds_per_iter: Number(
+        (
+          (seconds.reduce((a, b) => a + b, 0) - Object.values(runSeconds).reduce((a, b) => a + b, 0)) /
+          seconds.length
+        ).toFixed(3),
+      ),
       iterations: seconds.length,
       targets_seconds: targetsSeconds,
       create_seconds: createSeconds,

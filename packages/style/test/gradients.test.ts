@@ -52,7 +52,7 @@ suite('backward rules (finite differences)', () => {
     assert.deepEqual([...flipKernel(k, 2, 1, 2, 2)], [3, 2, 1, 0, 7, 6, 5, 4]);
   });
 
-  for (const variant of ['where', 'sign'] as const) {
+  for (const variant of ['where', 'sign', 'step'] as const) {
     test(`Relu -> ${variant} mask on the output`, async () => {
       await fdCheck(
         [1, 2, 3, 4],
@@ -65,6 +65,28 @@ suite('backward rules (finite differences)', () => {
       );
     });
   }
+
+  test('step mask: exactly 1 for every positive normal float, 0 at 0, in plain and blocked (NCHWc) layout', async () => {
+    // 16 channels: onnxruntime runs the mask's depthwise Conv in its blocked layout (8 or 16 channels a block).
+    for (const channels of [3, 16]) {
+      const values = [0, 2 ** -126, 1.5 * 2 ** -126, 1e-30, 1e-7, 0.5, 1, 3.999, 4, 1e20, 3.4e38];
+      const n = values.length;
+      const data = new Float32Array(channels * n).map((_, i) => values[i % n]!);
+      const b = new GraphBuilder();
+      const y = b.input('y', [1, channels, 1, n]);
+      const dy = b.input('dy', [1, channels, 1, n]);
+      b.output(reluBackward(b, dy, y, 'step'), 'dx');
+      const s = await nodeRuntime.createSession(b.encode());
+      const grad = new Float32Array(channels * n).map((_, i) => 1 + (i % 5));
+      const out = await s.run({
+        y: { data, dims: [1, channels, 1, n] },
+        dy: { data: grad, dims: [1, channels, 1, n] },
+      });
+      await s.release();
+      const want = grad.map((g, i) => (data[i]! > 0 ? g : 0));
+      assert.deepEqual([...out['dx']!.data], [...want], `${channels} channels`);
+    }
+  });
 
   for (const [h, w] of [
     [6, 8],

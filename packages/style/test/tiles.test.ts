@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { isStyleError } from '../src/errors.js';
 import type { LossSpec } from '../src/losses/spec.js';
 import { VGG_ARCHITECTURES } from '../src/network/vgg.js';
+import type { RuntimeAdapter } from '../src/runtime/adapter.js';
+import { nodeRuntime } from '../src/runtime/node.js';
 import { StyleModel } from '../src/runtime/style-model.js';
 import { createTiledEvaluator } from '../src/tiles/evaluator.js';
 import type { ImageEvaluator } from '../src/tiles/evaluator.js';
@@ -192,6 +194,61 @@ for (const pooling of ['avg', 'max'] as const) {
     });
   }
 }
+
+test('tiny network: a window holding the whole image runs the training graph once per evaluation', async () => {
+  const [h, w] = [40, 44];
+  const weights = randomWeights(TINY, 7);
+  const loss = tinyLoss('max', 'mean');
+  const runs = new Map<string, number>();
+  // Counts runs per graph: the tile graphs name their gradient input 'style_seed:...', the training graph does not.
+  const counting: RuntimeAdapter = {
+    name: 'counting',
+    async createSession(bytes, options) {
+      const s = await nodeRuntime.createSession(bytes, options);
+      const kind = s.inputNames.some((n) => n.startsWith('style_seed:'))
+        ? 'tile gradient'
+        : s.outputNames.includes('gradient')
+          ? 'training'
+          : 'features';
+      return {
+        inputNames: s.inputNames,
+        outputNames: s.outputNames,
+        release: () => s.release(),
+        run: (feeds, outputs) => {
+          runs.set(kind, (runs.get(kind) ?? 0) + 1);
+          return s.run(feeds, outputs);
+        },
+      };
+    },
+  };
+  const common = { weights, architecture: TINY, height: h, width: w, loss, threads: 1 } as const;
+  const model = await StyleModel.create(common);
+  const tiled = await createTiledEvaluator({ ...common, tile: 64, runtime: counting });
+  try {
+    assert.deepEqual(tiled.window, { height: h, width: w });
+    const random = rng(5);
+    const content = await tiled.contentTargets(randomArray(3 * h * w, random, 20));
+    const style = await tiled.styleTargets(randomArray(3 * h * w, random, 20), h, w);
+    runs.clear();
+    const x = randomArray(3 * h * w, random, 20);
+    const e = await tiled.evaluate(x, content, style);
+    assert.deepEqual(Object.fromEntries(runs), { training: 1 });
+    assertClose(e, await model.evaluate(x, content, style), 1e-6, 0.999999);
+  } finally {
+    await Promise.all([model.release(), tiled.release()]);
+  }
+});
+
+test('planTiles: 320 x 240 with 192 px windows takes 3 x 6 windows whose seams still move', () => {
+  const ctx = tileContext(VGG19, CS20_LAYERS);
+  const rows = new Set<number>();
+  for (let shift = 0; shift < 4; shift++) {
+    const plan = planTiles(240, 320, 192, 192, ctx, shift);
+    assert.equal(plan.tiles.length, 18);
+    for (const t of plan.tiles) if (t.y0 > 0) rows.add(t.y0);
+  }
+  assert.ok(rows.size > 2, `row seams at ${[...rows].join(', ')}`);
+});
 
 test('tiny network: the tiled gradient passes a finite-difference check', async () => {
   const [h, w] = [36, 41];

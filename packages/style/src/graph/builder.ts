@@ -156,6 +156,17 @@ export class GraphBuilder {
     return this.one('Conv', bias ? [x, w, bias] : [x, w], attrs, dims);
   }
 
+  /** Depthwise 1x1 Conv (group = channels): y[c] = w[c] * x[c], `w` of shape [C, 1, 1, 1]. */
+  depthwiseScale(x: Value, w: Value): Value {
+    const [, c] = this.nchw('Conv', x);
+    if (!same(w.dims, [c, 1, 1, 1])) fail('Conv', `depthwise kernel [${w.dims.join(',')}] should be [${c},1,1,1]`);
+    const attrs: AttributeSpec[] = [
+      { name: 'kernel_shape', kind: 'ints', value: [1, 1] },
+      { name: 'group', kind: 'int', value: c },
+    ];
+    return this.one('Conv', [x, w], attrs, x.dims);
+  }
+
   /** ConvTranspose with a [in, out, kh, kw] kernel (the forward Conv's kernel), stride 1, padding `pad`. */
   convTranspose(x: Value, w: Value, pad: number): Value {
     const [n, c, h, wd] = this.nchw('ConvTranspose', x);
@@ -291,6 +302,10 @@ export class GraphBuilder {
   /** Relu. */
   relu(x: Value): Value {
     return this.one('Relu', [x], [], x.dims);
+  }
+  /** min(max(x, lo), hi) elementwise. */
+  clip(x: Value, lo: number, hi: number): Value {
+    return this.one('Clip', [x, this.scalar(lo), this.scalar(hi)], [], x.dims);
   }
   /** Sign (-1, 0, 1). */
   sign(x: Value): Value {

@@ -41,7 +41,7 @@ export const GRAPH_NAMES = {
 export interface BackwardOptions {
   /** Default 'auto' (see {@link BackwardConv}). */
   backwardConv?: BackwardConv;
-  /** Default 'sign' (see {@link ReluBackward}). */
+  /** Default 'step' (see {@link ReluBackward}). */
   reluBackward?: ReluBackward;
 }
 
@@ -105,7 +105,7 @@ export function buildTrainingGraph(
   const { arch, loss } = o;
   const withGradient = o.gradient !== false;
   const backwardConv = o.backwardConv ?? 'auto';
-  const reluMode = o.reluBackward ?? 'sign';
+  const reluMode = o.reluBackward ?? 'step';
   const b = new GraphBuilder('pastiche_style_training');
   const image = b.input(GRAPH_NAMES.image, [1, arch.inChannels, o.height, o.width]);
   const used = [...loss.contentLayers, ...loss.styleLayers].map((l) => l.layer);

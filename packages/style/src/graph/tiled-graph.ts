@@ -125,7 +125,7 @@ export function buildTileGradientGraph(
     pooling: o.pooling,
     backward: o.backwardConv ?? 'auto',
   });
-  const reluMode = o.reluBackward ?? 'sign';
+  const reluMode = o.reluBackward ?? 'step';
   const grads = new Map<string, Value>();
   const accumulate = (v: Value, g: Value): void => {
     const prev = grads.get(v.name);

@@ -26,6 +26,13 @@ export interface RuntimeSessionOptions {
   memPattern?: boolean;
   /** Let idle intra-op threads spin instead of sleeping (default true, onnxruntime's default). */
   spinning?: boolean;
+  /** Inter-op threads for executionMode 'parallel' (default 1; Node adapter only). */
+  interOpThreads?: number;
+  /**
+   * Further onnxruntime session config entries by key, e.g.
+   * `{ 'session.set_denormal_as_zero': '1' }` (none by default; Node adapter only).
+   */
+  configEntries?: Readonly<Record<string, string>>;
 }
 
 /** A loaded model. */

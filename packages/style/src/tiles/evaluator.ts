@@ -22,6 +22,7 @@ import type { BackwardOptions } from '../graph/style-graph.js';
 import type { LossSpec } from '../losses/spec.js';
 import { validateLossSpec } from '../losses/spec.js';
 import { MAX_IMAGE_SIDE as MAX_SIDE } from '../limits.js';
+import { StyleModel } from '../runtime/style-model.js';
 import type { Evaluation, Targets } from '../runtime/style-model.js';
 import type { RuntimeAdapter, RuntimeSession, RuntimeSessionOptions, TensorData } from '../runtime/adapter.js';
 import { VGG_ARCHITECTURES, featureShapes, minimumSide, resolveLayers } from '../network/vgg.js';
@@ -148,7 +149,8 @@ export class TiledEvaluator implements ImageEvaluator {
     readonly window: { readonly height: number; readonly width: number },
     /** Estimated peak RSS, bytes. */
     readonly estimatedBytes: number,
-    private readonly gradientSession: RuntimeSession,
+    /** The tile gradient session, or the whole image's training graph when one window covers it. */
+    private readonly pass: { kind: 'tiles'; session: RuntimeSession } | { kind: 'whole'; model: StyleModel },
   ) {}
 
   /** Image height, px. */
@@ -231,6 +233,27 @@ export class TiledEvaluator implements ImageEvaluator {
       const k = o.loss.normalization === 'cs20' ? 1 / (4 * c * h * w) : 1 / (c * h * w);
       return { layer, seed: o.loss.contentWeight * weight * k };
     });
+    const bytes = estimateTiledBytes(model, o.height, o.width, window.height, window.width);
+    const evaluator = (pass: TiledEvaluator['pass']) =>
+      new TiledEvaluator({ ...o, arch, sessionOptions, runtime }, ctx, window, bytes, pass);
+    if (window.height === o.height && window.width === o.width) {
+      // One window holds the whole image: its gradient graph would be the training
+      // graph with the Grams fed from outside, so the first pass (one more forward
+      // pass, a third of the work) is saved by running the training graph itself.
+      // Same activations, so the same memory; targets still come from the tile
+      // feature graph, like the tiled ones.
+      const whole = await StyleModel.create({
+        weights: o.weights,
+        architecture: arch,
+        height: o.height,
+        width: o.width,
+        loss: o.loss,
+        runtime,
+        session: sessionOptions,
+        ...(o.backward === undefined ? {} : { backward: o.backward }),
+      });
+      return evaluator({ kind: 'whole', model: whole });
+    }
     let session: RuntimeSession;
     try {
       const g = buildTileGradientGraph({
@@ -247,8 +270,7 @@ export class TiledEvaluator implements ImageEvaluator {
     } catch (e) {
       throw wrap('building the tile gradient graph failed', e);
     }
-    const bytes = estimateTiledBytes(model, o.height, o.width, window.height, window.width);
-    return new TiledEvaluator({ ...o, arch, sessionOptions, runtime }, ctx, window, bytes, session);
+    return evaluator({ kind: 'tiles', session });
   }
 
   private alive(): void {
@@ -437,7 +459,8 @@ export class TiledEvaluator implements ImageEvaluator {
   /**
    * The loss terms and the gradient of the total w.r.t. `image`, as
    * StyleModel.evaluate returns them: two passes over the tiles (2 x tiles
-   * session runs). Each call moves the seams unless `shiftSeams` is false.
+   * session runs), or one run of the training graph when one window holds the
+   * whole image. Each call moves the seams unless `shiftSeams` is false.
    */
   async evaluate(image: Float32Array, content: Targets, style: Targets): Promise<Evaluation> {
     this.alive();
@@ -446,6 +469,8 @@ export class TiledEvaluator implements ImageEvaluator {
     checkImage(image, c, H, W, 'image');
     this.checkTargets(content, 'content');
     this.checkTargets(style, 'style');
+    if (this.pass.kind === 'whole') return this.pass.model.evaluate(image, content, style);
+    const gradientSession = this.pass.session;
     const plan = this.plan(this.o.shiftSeams === false ? 0 : this.shift++);
     const layers = [...this.contentLayers, ...this.styleLayers];
     const shapes = featureShapes(this.o.arch, H, W, layers);
@@ -497,7 +522,7 @@ export class TiledEvaluator implements ImageEvaluator {
       }
       let out: Record<string, TensorData>;
       try {
-        out = await this.gradientSession.run(feeds);
+        out = await gradientSession.run(feeds);
       } catch (e) {
         throw wrap('evaluating the tile gradient graph failed', e);
       }
@@ -545,7 +570,7 @@ export class TiledEvaluator implements ImageEvaluator {
     const settled = await Promise.allSettled([...this.featureSessions.values()]);
     this.featureSessions.clear();
     await Promise.all([
-      this.gradientSession.release(),
+      this.pass.kind === 'tiles' ? this.pass.session.release() : this.pass.model.release(),
       ...settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value.release()] : [])),
     ]);
   }
