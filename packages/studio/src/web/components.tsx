@@ -5,6 +5,34 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { type Loss, type Uploaded, fileUrl, upload } from './api.js';
 
+/**
+ * A labelled whole-number input (sizes in px, iteration counts) that reports
+ * the number typed; `min`/`max` bound the browser's own stepper, the server
+ * validates what is sent.
+ */
+export function NumberField(props: {
+  label: string;
+  value: number;
+  onValue: (value: number) => void;
+  min: number;
+  max?: number;
+  testId?: string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="number"
+        min={props.min}
+        max={props.max}
+        value={props.value}
+        data-testid={props.testId}
+        onInput={(e) => props.onValue(Number(e.currentTarget.value))}
+      />
+    </label>
+  );
+}
+
 /** A drop target and file chooser that uploads the image and shows it. */
 export function ImagePick(props: {
   label: string;

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Info, type Loss, duration } from '../api.js';
-import { LossChart, Progress } from '../components.js';
+import { LossChart, Progress, NumberField } from '../components.js';
 import type { BrowserRunOptions } from '../engine.js';
 
 type Engine = { runInBrowser(o: BrowserRunOptions): Promise<{ provider: string; threads: number | undefined }> };
@@ -178,28 +178,15 @@ export function BrowserPage(props: { info: Info | undefined }) {
           <LocalPick label="style image" file={style} onChange={setStyle} testId="local-style" />
         </div>
         <div class="row wrap">
-          <label>
-            Size (px)
-            <input
-              type="number"
-              min="16"
-              max="1024"
-              value={size}
-              data-testid="local-size"
-              onInput={(e) => setSize(Number(e.currentTarget.value))}
-            />
-          </label>
-          <label>
-            Iterations
-            <input
-              type="number"
-              min="1"
-              max="1000"
-              value={iterations}
-              data-testid="local-iterations"
-              onInput={(e) => setIterations(Number(e.currentTarget.value))}
-            />
-          </label>
+          <NumberField label="Size (px)" value={size} onValue={setSize} min={16} max={1024} testId="local-size" />
+          <NumberField
+            label="Iterations"
+            value={iterations}
+            onValue={setIterations}
+            min={1}
+            max={1000}
+            testId="local-iterations"
+          />
           <label>
             Engine
             <select value={provider} onChange={(e) => setProvider(e.currentTarget.value as 'wasm' | 'webgpu')}>

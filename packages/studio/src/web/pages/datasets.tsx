@@ -16,7 +16,7 @@ import {
   toRgba,
 } from '../../shared/records.js';
 import { type Run, type Uploaded, api, duration, onEvent } from '../api.js';
-import { ImagePick, Progress } from '../components.js';
+import { ImagePick, Progress, NumberField } from '../components.js';
 
 interface Entry {
   name: string;
@@ -402,25 +402,8 @@ function StylizeDataset(props: { paths: string[] }) {
       <h3>Stylise every image of this dataset</h3>
       <div class="row wrap">
         <ImagePick label="style image" small value={style} onChange={setStyle} testId="dataset-style" />
-        <label>
-          Size (px)
-          <input
-            type="number"
-            min="16"
-            max="4096"
-            value={size}
-            onInput={(e) => setSize(Number(e.currentTarget.value))}
-          />
-        </label>
-        <label>
-          Iterations
-          <input
-            type="number"
-            min="1"
-            value={iterations}
-            onInput={(e) => setIterations(Number(e.currentTarget.value))}
-          />
-        </label>
+        <NumberField label="Size (px)" value={size} onValue={setSize} min={16} max={4096} />
+        <NumberField label="Iterations" value={iterations} onValue={setIterations} min={1} max={10000} />
         <button type="button" class="primary" disabled={active} onClick={() => void start()}>
           Start stylize-dataset
         </button>

@@ -12,7 +12,7 @@ import {
   fileUrl,
   onEvent,
 } from '../api.js';
-import { Badge, ImagePick, LossChart, Progress } from '../components.js';
+import { Badge, ImagePick, LossChart, Progress, NumberField } from '../components.js';
 
 interface StyleSlot {
   image: Uploaded | undefined;
@@ -179,28 +179,22 @@ export function StylisePage(props: { info: Info | undefined }) {
               ))}
             </select>
           </label>
-          <label>
-            Size (px, longer side)
-            <input
-              type="number"
-              min="16"
-              max="4096"
-              value={size}
-              data-testid="size"
-              onInput={(e) => setSize(Number(e.currentTarget.value))}
-            />
-          </label>
-          <label>
-            Iterations
-            <input
-              type="number"
-              min="1"
-              max="10000"
-              value={iterations}
-              data-testid="iterations"
-              onInput={(e) => setIterations(Number(e.currentTarget.value))}
-            />
-          </label>
+          <NumberField
+            label="Size (px, longer side)"
+            value={size}
+            onValue={setSize}
+            min={16}
+            max={4096}
+            testId="size"
+          />
+          <NumberField
+            label="Iterations"
+            value={iterations}
+            onValue={setIterations}
+            min={1}
+            max={10000}
+            testId="iterations"
+          />
           <label>
             Style weight
             <input
