@@ -64,14 +64,15 @@ const root = repoRoot();
 const load = (p) => import(pathToFileURL(join(root, p)).href);
 const style = await load('packages/style/dist/src/index.js');
 const harness = await load('packages/style/dist/test/web-harness.js');
+const { chromiumPath, haveChromium, launchChromium } = await import('@pastiche/testing');
 
 const weightsDir = join(root, '..', 'shared', 'weights', 'vgg19-imagenet-uint8');
 if (!existsSync(join(weightsDir, 'model.json'))) {
   console.log(JSON.stringify({ bench: BENCH, skipped: `../shared/weights/vgg19-imagenet-uint8 is absent` }));
   process.exit(0);
 }
-if (!harness.haveChromium && ENGINES.some((e) => e !== 'node')) {
-  console.log(JSON.stringify({ bench: BENCH, skipped: `${harness.CHROMIUM} not found` }));
+if (!haveChromium && ENGINES.some((e) => e !== 'node')) {
+  console.log(JSON.stringify({ bench: BENCH, skipped: `${chromiumPath} not found` }));
 }
 
 const loss = values.loss === 'default' ? style.presets.default.loss : style.CS20_LOSS;
@@ -126,7 +127,7 @@ async function nodeEngine() {
 }
 
 async function browserEngine(server, provider) {
-  const browser = await harness.launchChromium({ webgpu: provider === 'webgpu' });
+  const browser = await launchChromium({ webgpu: provider === 'webgpu' });
   let crashed = false;
   try {
     const page = await harness.openPage(browser, server.base);
@@ -200,7 +201,7 @@ async function browserEngine(server, provider) {
 
 if (ENGINES.includes('node')) await nodeEngine();
 const browsers = ENGINES.filter((e) => e === 'wasm' || e === 'webgpu');
-if (browsers.length > 0 && harness.haveChromium) {
+if (browsers.length > 0 && haveChromium) {
   const { code } = await harness.bundleWebEntry();
   const server = await harness.startWebServer(code);
   try {

@@ -8,16 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, suite, test } from 'node:test';
 import { EventFileWriter } from '@pastiche/tfrecord/node';
 import { type Studio, startStudio } from '../src/index.js';
 import { NEEDS_WEIGHTS, WEIGHTS, patternPng, tempDir } from './fixtures.js';
-import { absent, repoRoot, sharedPath } from '@pastiche/testing';
+import { absent, chromiumSkip, launchChromium, repoRoot, sharedPath } from '@pastiche/testing';
 
-const CHROMIUM = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
 const images = sharedPath('data', 'images');
 const friday = sharedPath('data', 'tfrecord', 'cs20-friday.tfrecord');
@@ -26,7 +23,7 @@ const tfevents = sharedPath('data', 'tfevents');
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
 
-suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${CHROMIUM} not found` }, () => {
+suite('studio in headless Chromium', { skip: chromiumSkip() }, () => {
   let ws: Awaited<ReturnType<typeof tempDir>>;
   let logs: Awaited<ReturnType<typeof tempDir>>;
   let studio: Studio;
@@ -62,18 +59,7 @@ suite('studio in headless Chromium', { skip: haveChromium ? false : `SKIPPED: ${
       ...(WEIGHTS === undefined ? {} : { weights: WEIGHTS }),
     });
     await mkdir(SHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 860 }, deviceScaleFactor: 1 });
     // The printed address: the token is traded for the cookie and dropped from the address bar.
     await page.goto(studio.url);

@@ -24,22 +24,14 @@ import { loadKerasH5Weights } from '../src/weights/keras-h5.js';
 import { loadTfjsWeights } from '../src/weights/tfjs.js';
 import type { VggWeights } from '../src/weights/types.js';
 import { randomArray, randomWeights, rng, TINY } from './graph-fixtures.js';
-import { absent, sharedPath } from '@pastiche/testing';
-import {
-  bundleWebEntry,
-  CHROMIUM,
-  haveChromium,
-  launchChromium,
-  openPage,
-  startWebServer,
-  type WebServer,
-} from './web-harness.js';
+import { absent, chromiumSkip, launchChromium, sharedPath } from '@pastiche/testing';
+import { bundleWebEntry, openPage, startWebServer, type WebServer } from './web-harness.js';
 import { writeKerasH5 } from './weights-fixtures.js';
 
 type Browser = import('playwright-core').Browser;
 type Page = import('playwright-core').Page;
 
-const skip = haveChromium ? false : `SKIPPED: ${CHROMIUM} not found (apt-get install chromium)`;
+const skip = chromiumSkip();
 const weightsDir = sharedPath('weights', 'vgg19-imagenet-uint8');
 const RELATIVE = 1e-3;
 

@@ -12,11 +12,6 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { repoRoot, sharedPath } from '@pastiche/testing';
 
-/** Chromium used by the browser tests (PASTICHE_CHROMIUM overrides). */
-export const CHROMIUM = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';
-/** True when that Chromium exists. */
-export const haveChromium = existsSync(CHROMIUM);
-
 /** onnxruntime-web's dist folder (its .mjs glue and .wasm binaries). */
 export const ORT_DIST = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 /**
@@ -122,26 +117,6 @@ export async function startWebServer(bundle: Uint8Array, files: Record<string, U
         server.close(() => resolve());
       }),
   };
-}
-
-/**
- * Launches headless Chromium; `webgpu` adds Chromium's software WebGPU adapter
- * (SwiftShader), which works alongside --disable-gpu.
- */
-export async function launchChromium(o: { webgpu?: boolean } = {}): Promise<Browser> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      ...(o.webgpu === true ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : []),
-    ],
-  });
 }
 
 /** A page on the server with the bundle importable as '/pastiche-style.js'; page errors go to stderr. */

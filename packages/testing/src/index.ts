@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
 
 function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -45,4 +46,39 @@ export function missing(what: string): string {
 /** Skip reason used when a test needs shared data or weights that are absent (throws under CI). */
 export function absent(what: string): string {
   return missing(`../shared/${what} is absent (tests that need shared data or weights skip without it)`);
+}
+
+/** Chromium used by the browser tests: `PASTICHE_CHROMIUM`, default Debian's `/usr/bin/chromium`. */
+export const chromiumPath: string = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** True when {@link chromiumPath} exists. */
+export const haveChromium: boolean = existsSync(chromiumPath);
+
+/**
+ * `false` when Chromium is there, else the skip reason for a browser suite's
+ * `skip` option; under CI it throws instead (see {@link missing}).
+ */
+export function chromiumSkip(): false | string {
+  return haveChromium ? false : missing(`${chromiumPath} not found (apt-get install chromium)`);
+}
+
+/**
+ * Launches headless Chromium with playwright-core and the flags this machine needs
+ * (no sandbox as root, no GPU, no background traffic). `webgpu` adds Chromium's
+ * software WebGPU adapter (SwiftShader), which works alongside --disable-gpu.
+ */
+export async function launchChromium(o: { webgpu?: boolean } = {}): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      ...(o.webgpu === true ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : []),
+    ],
+  });
 }

@@ -11,14 +11,12 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { repoRoot, sharedPath, absent, missing } from '@pastiche/testing';
+import { absent, chromiumSkip, launchChromium, repoRoot, sharedPath } from '@pastiche/testing';
 import { buildExample } from '../src/example/build.js';
 import { encodeExample } from '../src/example/encode.js';
 import { exampleToJSON } from '../src/example/json.js';
 import { encodeRecord } from '../src/framing/encode.js';
 
-const CHROMIUM = process.env['PASTICHE_CHROMIUM'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const data = sharedPath('data', 'tfrecord');
 
 /**
@@ -53,7 +51,7 @@ type Page = import('playwright-core').Page;
 type Browser = import('playwright-core').Browser;
 
 suite('browser (headless Chromium)', {
-  skip: haveChromium ? false : missing(`${CHROMIUM} not found (apt-get install chromium)`),
+  skip: chromiumSkip(),
 }, () => {
   let server: Server;
   let browser: Browser;
@@ -96,18 +94,7 @@ suite('browser (headless Chromium)', {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(`${base}/`);
   });
