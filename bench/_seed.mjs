@@ -1,4 +1,4 @@
-// Shared by the TFRecord benchmarks (not run by itself: run.mjs skips _*.mjs).
+// Shared by the TFRecord and event benchmarks (not run by itself: run.mjs skips _*.mjs).
 // Records shaped like the CS20 seed's: a 16 x 16 x 4 uint8 image (1 KiB), its
 // int32 LE shape (12 bytes), an int64 label and 10 floats.
 import { parseArgs } from 'node:util';
@@ -50,4 +50,42 @@ export function seedExample(input) {
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
+}
+
+/**
+ * Runs `fn` once to warm up (it must return `count`, which checks the work was
+ * all done), then `runs` times, and prints one JSON line: `mb_per_s` and
+ * `<unit>_per_s` of the MEDIAN run over `bytes` (1 MB = 10^6 B), `best_*` of the
+ * fastest run (what the code can do when the CPU is not shared), and `cpu_*` per
+ * CPU-second of this process (all its threads: GC, libuv, zlib; median run),
+ * steadier than wall time when other processes share the cores; then `extra`.
+ */
+export async function measureThroughput({ name, bytes, count, unit, runs, fn, extra = {} }) {
+  const warm = await fn();
+  if (warm !== count) throw new Error(`${name}: saw ${warm} ${unit}, expected ${count}`);
+  const times = [];
+  const cpu = [];
+  for (let r = 0; r < runs; r++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1e6);
+  }
+  const s = median(times);
+  const best = Math.min(...times);
+  const cpuS = median(cpu);
+  const line = {
+    name,
+    mb_per_s: Math.round(bytes / 1e6 / s),
+    [`${unit}_per_s`]: Math.round(count / s),
+    stat: `median of ${runs}`,
+    best_mb_per_s: Math.round(bytes / 1e6 / best),
+    [`best_${unit}_per_s`]: Math.round(count / best),
+    cpu_mb_per_s: Math.round(bytes / 1e6 / cpuS),
+    [`cpu_${unit}_per_s`]: Math.round(count / cpuS),
+    ...extra,
+  };
+  console.log(JSON.stringify(line));
 }

@@ -24,6 +24,7 @@ import {
   scalarValue,
   summaryEvent,
 } from '@pastiche/tfrecord/node';
+import { measureThroughput } from './_seed.mjs';
 
 function arg(name, dflt) {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,7 +32,6 @@ function arg(name, dflt) {
 }
 const STEPS = arg('steps', 20000);
 const RUNS = arg('runs', 5);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const png = new Uint8Array(4096);
 png.set([
@@ -62,36 +62,16 @@ function buildFile() {
   return { bytes: new Uint8Array(Buffer.concat(parts)), n };
 }
 
-async function measure(name, fileBytes, count, fn) {
-  const warm = await fn();
-  if (warm !== count) throw new Error(`${name}: saw ${warm} events, expected ${count}`);
-  const times = [];
-  const cpu = [];
-  for (let r = 0; r < RUNS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn();
-    times.push((performance.now() - t0) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
-  }
-  const s = median(times);
-  const best = Math.min(...times);
-  const cpuS = median(cpu);
-  console.log(
-    JSON.stringify({
-      name,
-      mb_per_s: Math.round(fileBytes / 1e6 / s),
-      events_per_s: Math.round(count / s),
-      stat: `median of ${RUNS}`,
-      best_mb_per_s: Math.round(fileBytes / 1e6 / best),
-      best_events_per_s: Math.round(count / best),
-      cpu_mb_per_s: Math.round(fileBytes / 1e6 / cpuS),
-      cpu_events_per_s: Math.round(count / cpuS),
-      file_bytes: fileBytes,
-      events: count,
-    }),
-  );
+function measure(name, fileBytes, count, fn) {
+  return measureThroughput({
+    name,
+    bytes: fileBytes,
+    count,
+    unit: 'events',
+    runs: RUNS,
+    fn,
+    extra: { file_bytes: fileBytes, events: count },
+  });
 }
 
 const { bytes, n } = buildFile();

@@ -27,7 +27,7 @@ import {
   openRecordStream,
   readExamples,
 } from '@pastiche/tfrecord/node';
-import { median, seedExample, seedInput } from './_seed.mjs';
+import { measureThroughput, median, seedExample, seedInput } from './_seed.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,38 +54,9 @@ async function writeFile(path) {
   await w.close();
 }
 
-async function measure(name, fileBytes, fn, extra = {}) {
+function measure(name, fileBytes, fn, extra = {}) {
   current = name;
-  const warm = await fn(); // warm-up run, also checks the record count
-  if (warm !== RECORDS) throw new Error(`${name}: saw ${warm} records, expected ${RECORDS}`);
-  const times = [];
-  const cpu = [];
-  for (let r = 0; r < RUNS; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn();
-    times.push((performance.now() - t0) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
-  }
-  const s = median(times);
-  const best = Math.min(...times);
-  const cpuS = median(cpu);
-  const line = {
-    name,
-    mb_per_s: Math.round(fileBytes / 1e6 / s),
-    records_per_s: Math.round(RECORDS / s),
-    stat: `median of ${RUNS}`,
-    // The best run shows what the code can do when the CPU is not shared.
-    best_mb_per_s: Math.round(fileBytes / 1e6 / best),
-    best_records_per_s: Math.round(RECORDS / best),
-    // Per CPU-second of this process (all its threads: GC, libuv, zlib), median run:
-    // steadier than wall time when other processes share the cores.
-    cpu_mb_per_s: Math.round(fileBytes / 1e6 / cpuS),
-    cpu_records_per_s: Math.round(RECORDS / cpuS),
-    ...extra,
-  };
-  console.log(JSON.stringify(line));
+  return measureThroughput({ name, bytes: fileBytes, count: RECORDS, unit: 'records', runs: RUNS, fn, extra });
 }
 
 // Fails loudly (instead of Node's silent exit 13) if a promise never settles.
