@@ -55,14 +55,6 @@ export interface Preset {
    */
   readonly stepShares: readonly number[];
   /**
-   * Factor of the loss's style weight at each scale, coarse to fine; used when
-   * the number of scales matches its length, otherwise 1 everywhere. Coarse
-   * scales only prepare the start of the next one, so their balance may
-   * differ from the objective's; the written image is scored with the loss's
-   * own weights whatever the factors.
-   */
-  readonly scaleStyleWeights: readonly number[];
-  /**
    * A scale ends early when the loss fell by less than this fraction per step,
    * averaged over the last 5 steps (0 = never).
    */
@@ -107,7 +99,6 @@ export const CS20_PRESET: Preset = Object.freeze({
   scales: 1,
   minSize: 333,
   stepShares: [1],
-  scaleStyleWeights: [1],
   tolerance: 0,
   contentDetail: false,
   lbfgsHistory: 10,
@@ -160,7 +151,6 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   scales: 3,
   minSize: 256,
   stepShares: [12, 8, 28],
-  scaleStyleWeights: [1, 1, 1],
   tolerance: 1e-3,
   contentDetail: false,
   lbfgsHistory: 30,

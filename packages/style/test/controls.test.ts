@@ -368,16 +368,6 @@ test('schedule: geometric sizes from minSize to the output, steps split by share
     4,
   );
   assert.ok(few.every((x) => x.iterations >= 1));
-  assert.deepEqual(
-    scaleSchedule(512, 383, 3, 256, 100, [1, 1, 1], [4, 2, 1], 100).map((x) => x.styleWeight),
-    [400, 200, 100],
-    'one style factor per scale',
-  );
-  assert.deepEqual(
-    scaleSchedule(300, 200, 3, 400, 10, [1, 1, 1], [4, 2, 1], 100).map((x) => x.styleWeight),
-    [100],
-    'factors of another number of scales are not used',
-  );
   assert.ok(resizePlanes(new Float32Array([1, 1, 1, 1]), 1, 2, 2, 5, 3).every((v) => Math.abs(v - 1) < 1e-6));
 });
 
@@ -403,14 +393,6 @@ test('new options: bad values are INVALID_OPTION errors with exact messages', ()
     [{ originalColors: 'yes' }, 'Expected boolean for originalColors but received yes of type string'],
     [{ tolerance: 2 }, 'Expected number between 0 and 1 for tolerance but received 2 of type number'],
     [{ lbfgsCarry: 1 }, 'Expected boolean for lbfgsCarry but received 1 of type number'],
-    [
-      { scaleStyleWeights: [1, 1] },
-      'Expected array of 3 entries for scaleStyleWeights but received 1,1 of type object',
-    ],
-    [
-      { scales: 2, scaleStyleWeights: [2, 0] },
-      'Expected number greater than 0 for scaleStyleWeights[1] but received 0 of type number',
-    ],
     [{ onAbort: 'exit' }, 'Expected one of: throw, return for onAbort but received exit of type string'],
   ];
   for (const [o, message] of cases) {
@@ -526,46 +508,6 @@ test('coarse to fine with the shared weights: events name scale and size, each s
     assert.ok(continued.style < 0.5 * fresh.style, `style ${continued.style} against a fresh start's ${fresh.style}`);
     assert.equal(r.best.width, 64);
     assert.ok(r.work > 4 * 0.25 + 4 - 1e-9, `work ${r.work}`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-test('per-scale style weights: each scale optimises its own, the written image is scored with the loss', async (t) => {
-  if (weightsPath === undefined) return t.skip(absent(WEIGHTS));
-  const dir = await mkdtemp(join(tmpdir(), 'pastiche-controls-'));
-  try {
-    const { content, style } = await images(dir);
-    const weights = await sharedWeights();
-    const events: StylizeProgress[] = [];
-    const r = await stylize({
-      content,
-      style,
-      weights,
-      size: 64,
-      scales: 2,
-      minSize: 32,
-      iterations: 4,
-      tolerance: 0,
-      // The last factor is not 1 either, so the written image needs the loss's own model.
-      scaleStyleWeights: [10, 0.5],
-      onProgress: (e) => {
-        events.push(e);
-      },
-    });
-    assert.deepEqual(
-      r.settings.schedule.map((s) => s.styleWeight),
-      [1000, 50],
-    );
-    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-4 * Math.abs(b);
-    for (const e of events) {
-      const sw = e.scale === 1 ? 1000 : 50;
-      assert.ok(close(e.total, 5 * e.content + sw * e.style), `scale ${e.scale}: total ${e.total}`);
-    }
-    assert.ok(events.some((e) => e.scale === 2));
-    const f = r.final!;
-    assert.ok(close(f.total, 5 * f.content + 100 * f.style), `written image: total ${f.total}`);
-    assert.equal(r.best.total, f.total);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

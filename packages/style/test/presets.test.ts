@@ -40,7 +40,6 @@ test("default preset: L-BFGS from the content image, neural-style's weights, coa
   assert.deepEqual([p.scales, p.minSize, p.iterations], [3, 256, 48]);
   assert.deepEqual(p.stepShares, [12, 8, 28], 'the fine scale gets most steps');
   assert.deepEqual([p.lbfgsHistory, p.lbfgsCarry, p.contentDetail], [30, true, false]);
-  assert.deepEqual(p.scaleStyleWeights, [1, 1, 1]);
   assert.ok('maxSide' in p.size);
   assert.equal(p.styleSize, 'longest');
   assert.deepEqual(PRESET_NAMES, ['default', 'cs20']);

@@ -12,9 +12,6 @@
  * - `iterations` counts optimiser steps in total over all scales, split by the
  *   preset's stepShares; a scale ends early when the loss stops falling
  *   (relative decrease per step below `tolerance`);
- * - each scale may optimise its own style weight (scaleStyleWeights; one
- *   model per size and weight), while the written image is always evaluated
- *   with the loss's own weights;
  * - with bounds on (default preset) every evaluated image stays inside the
  *   displayable range (projection), and the image that is kept is evaluated
  *   once more after 8-bit rounding (and colour transfer): `final` is the loss
@@ -290,10 +287,8 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     return img.width === w && img.height === h && fit === 'fill' ? img : env.resize(img, w, h, fit);
   };
 
-  /** The model for one size and style weight (the loss's own when omitted). */
-  const entryFor = async (width: number, height: number, styleWeight = s.loss.styleWeight): Promise<Entry> => {
-    const key = `${width}x${height}@${styleWeight}`;
-    const loss = styleWeight === s.loss.styleWeight ? s.loss : { ...s.loss, styleWeight };
+  const entryFor = async (width: number, height: number): Promise<Entry> => {
+    const key = `${width}x${height}`;
     let entry = models.get(key);
     if (entry !== undefined) {
       models.delete(key);
@@ -322,7 +317,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
         height,
         width,
-        loss,
+        loss: s.loss,
         runtime: env.runtime,
         ...(o.threads === undefined ? {} : { threads: o.threads }),
       };
@@ -391,16 +386,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     const notes = [...(hooks.notes ?? [])];
     const W = content.width;
     const H = content.height;
-    const schedule = scaleSchedule(
-      W,
-      H,
-      s.scales,
-      s.minSize,
-      s.iterations,
-      s.stepShares,
-      s.scaleStyleWeights,
-      s.loss.styleWeight,
-    );
+    const schedule = scaleSchedule(W, H, s.scales, s.minSize, s.iterations, s.stepShares);
     const settings: StylizeSettings = {
       preset: s.preset,
       loss: s.loss,
@@ -461,7 +447,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
         const { width, height } = step;
         const scale = k + 1;
         current = scale;
-        const entry = await entryFor(width, height, step.styleWeight);
+        const entry = await entryFor(width, height);
         if (entry.note !== undefined) notes.push(`scale ${scale}: ${entry.note}`);
         if (k === schedule.length - 1) {
           settings.styleWidth = entry.styleWidth;
@@ -620,13 +606,8 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
       };
     }
 
-    // What is written: the best image at the output size, rounded to 8 bits (and colour-transferred),
-    // evaluated with the loss's own weights even when the last scale optimised another style weight.
-    let { entry, contentTargets } = last!;
-    if (schedule[schedule.length - 1]!.styleWeight !== s.loss.styleWeight) {
-      entry = await entryFor(W, H);
-      contentTargets = await entry.model.contentTargets(fromPixels(content.pixels, W, H));
-    }
+    // What is written: the best image at the output size, rounded to 8 bits (and colour-transferred).
+    const { entry, contentTargets } = last!;
     const finalX = x!;
     let pixels = toPixels(best.data, W, H);
     if (s.originalColors) pixels = originalColors(pixels, content.pixels);

@@ -108,8 +108,6 @@ export interface ScaleStep {
   height: number;
   /** Optimiser steps planned at this scale. */
   iterations: number;
-  /** Style weight optimised at this scale: the loss's styleWeight times this scale's scaleStyleWeights factor. */
-  styleWeight: number;
 }
 
 /** The resolved settings of a run: the preset with every override applied. */
@@ -152,7 +150,6 @@ export type ResolvedSettings = Omit<
 > & {
   size: SizeSpec;
   stepShares: readonly number[];
-  scaleStyleWeights: readonly number[];
   styleBlendWeights: number[] | undefined;
   onAbort: 'throw' | 'return';
   contentDetail: boolean;
@@ -211,12 +208,6 @@ export interface StylizeControls {
   tolerance?: number;
   /** Share of `iterations` per scale, coarse to fine (> 0 each, normalised; one per scale). */
   stepShares?: readonly number[];
-  /**
-   * Factor of the style weight at each scale, coarse to fine (> 0 each, one
-   * per scale; see Preset.scaleStyleWeights). The written image is always
-   * scored with the loss's own weights.
-   */
-  scaleStyleWeights?: readonly number[];
   /** Add the content's missing detail when upsampling to a finer scale (see Preset.contentDetail). */
   contentDetail?: boolean;
   /** L-BFGS pairs kept, 1..200. */
@@ -363,12 +354,6 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
         : checkList('stepShares', o.stepShares, scales, scales, (x, i) =>
             checkNumber(`stepShares[${i}]`, x, 0, Number.MAX_VALUE, true),
           ),
-    scaleStyleWeights:
-      o.scaleStyleWeights === undefined
-        ? p.scaleStyleWeights
-        : checkList('scaleStyleWeights', o.scaleStyleWeights, scales, scales, (x, i) =>
-            checkNumber(`scaleStyleWeights[${i}]`, x, 0, Number.MAX_VALUE, true),
-          ),
     tolerance: o.tolerance === undefined ? p.tolerance : checkNumber('tolerance', o.tolerance, 0, 1),
     contentDetail:
       o.contentDetail === undefined
@@ -411,9 +396,6 @@ export function normaliseBlend(weights: readonly number[] | undefined, count: nu
  * side times the same factor; the shorter side keeps the aspect ratio, at
  * least {@link MIN_IMAGE_SIDE}). Steps are split by `shares` (normalised; equal
  * when its length differs from the number of scales), at least 1 per scale.
- * Each scale's style weight is `styleWeight` times its entry of
- * `styleFactors` when that has one entry per scale, else `styleWeight`
- * (default 1, i.e. the schedule's styleWeight entries are then the factors).
  */
 export function scaleSchedule(
   width: number,
@@ -422,8 +404,6 @@ export function scaleSchedule(
   minSize: number,
   iterations: number,
   shares: readonly number[],
-  styleFactors: readonly number[] = [],
-  styleWeight = 1,
 ): ScaleStep[] {
   const longer = Math.max(width, height);
   const n = minSize >= longer ? 1 : Math.min(scales, iterations);
@@ -439,7 +419,6 @@ export function scaleSchedule(
       width: k === n - 1 ? width : Math.max(MIN_IMAGE_SIDE, Math.round(width * f)),
       height: k === n - 1 ? height : Math.max(MIN_IMAGE_SIDE, Math.round(height * f)),
       iterations: steps,
-      styleWeight: styleWeight * (styleFactors.length === n ? styleFactors[k]! : 1),
     });
   }
   // Rounding may have given the coarse scales everything: the output size keeps at least one step.
