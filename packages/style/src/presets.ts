@@ -119,7 +119,7 @@ export const CS20_PRESET: Preset = Object.freeze({
  * 1.071x, style 0.79x, content 1.29x at 44.0. In the same session (work in
  * evaluation-equivalents, total / style / content ratios): 20 + 10 + 26 fresh
  * 1.071 / 0.89 / 1.22 at 41.0; 4 scales from 181 px (30 + 15 + 10 + 24)
- * 1.077 / 0.79 / 1.31 at 41.5; 18 + 10 + 25 with per-scale style weights
+ * 1.077 / 0.79 / 1.31 at 41.5; 18 + 10 + 25 with per-scale style weights (an option since removed)
  * x0.5 on the coarse scales 1.082 / 0.93 / 1.20 at 37.5, x2 1.101 / 0.92 /
  * 1.24 at 38.5; with contentDetail 1.092 / 0.94 / 1.22 at 38.0; with
  * lbfgsCarry 1.075 / 0.89 / 1.22 at 38.5, plus 30 pairs 1.069 / 0.88 / 1.22
