@@ -1,7 +1,10 @@
 /**
- * A progress bar on stderr with rate and ETA. It draws only when the output is
- * a terminal (redrawing one line at most every 100 ms); otherwise it is silent,
- * so logs and pipes stay clean. Unknown totals show a running count and rate.
+ * A progress bar on stderr with rate and ETA. On a terminal it redraws one
+ * line at most every 100 ms. Otherwise (a log file, a batch scheduler's log,
+ * a pipe) it writes a plain line, without the bar or control characters, once
+ * every 5 s, and a last line at the end only if it wrote any: a command that
+ * ends within 5 s leaves the log as clean as before, a long one shows it is
+ * alive. Unknown totals show a running count and rate.
  */
 import { formatBytes, formatCount, formatDuration } from './format.js';
 import type { Output } from './io.js';
@@ -20,6 +23,8 @@ export interface ProgressOptions {
   intervalMs?: number;
   /** Draw even when the output is not a TTY (for tests); default false. */
   force?: boolean;
+  /** When the output is not a TTY: milliseconds between plain progress lines; default 5000. */
+  lineIntervalMs?: number;
 }
 
 /** A progress bar; call {@link Progress.update} or {@link Progress.add}, then {@link Progress.done}. */
@@ -30,6 +35,8 @@ export class Progress {
   private readonly now: () => number;
   private readonly intervalMs: number;
   private readonly enabled: boolean;
+  private readonly lineIntervalMs: number;
+  private linesWritten = false;
   private readonly start: number;
   private total: number | undefined;
   private value = 0;
@@ -44,8 +51,10 @@ export class Progress {
     this.now = options.now ?? (() => performance.now());
     this.intervalMs = options.intervalMs ?? 100;
     this.enabled = options.force === true || out.isTTY;
+    this.lineIntervalMs = options.lineIntervalMs ?? 5000;
     this.total = options.total;
     this.start = this.now();
+    this.lastDraw = this.enabled ? Number.NEGATIVE_INFINITY : this.start;
   }
 
   /** Sets or changes the total (e.g. once a size becomes known). */
@@ -69,7 +78,10 @@ export class Progress {
   done(): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.enabled) return;
+    if (!this.enabled) {
+      if (this.linesWritten) this.safeWrite(`${this.render(false)}\n`);
+      return;
+    }
     this.draw();
     this.safeWrite('\n');
   }
@@ -81,8 +93,8 @@ export class Progress {
     if (this.enabled && this.drawn) this.safeWrite('\r\x1b[K');
   }
 
-  /** The line as it would be drawn now (without control characters). */
-  render(): string {
+  /** The line as it would be drawn now (without control characters); `bar` false leaves out the bar. */
+  render(bar = true): string {
     const elapsed = Math.max(1e-9, (this.now() - this.start) / 1000);
     const rate = this.value / elapsed;
     const fmt = (n: number): string => (this.unit === 'bytes' ? formatBytes(n) : formatCount(Math.round(n)));
@@ -96,17 +108,22 @@ export class Progress {
     const fraction = Math.min(1, this.value / this.total);
     const eta = rate > 0 ? (this.total - this.value) / rate : Number.NaN;
     const stats = ` ${(fraction * 100).toFixed(0).padStart(3)}%  ${fmt(this.value)}/${fmt(this.total)}  ${rateText}  ETA ${formatDuration(this.finished ? 0 : eta)}`;
+    if (!bar) return `${label.trimEnd()}${stats.replace(/^ +/, ' ')}`;
     const width = Math.max(10, Math.min(40, this.out.columns - label.length - stats.length - 3));
     const filled = Math.round(fraction * width);
     return `${label}[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]${stats}`;
   }
 
   private maybeDraw(): void {
-    if (!this.enabled || this.finished) return;
+    if (this.finished) return;
     const t = this.now();
-    if (t - this.lastDraw < this.intervalMs) return;
+    if (t - this.lastDraw < (this.enabled ? this.intervalMs : this.lineIntervalMs)) return;
     this.lastDraw = t;
-    this.draw();
+    if (this.enabled) this.draw();
+    else {
+      this.linesWritten = true;
+      this.safeWrite(`${this.render(false)}\n`);
+    }
   }
 
   private draw(): void {

@@ -305,12 +305,35 @@ suite('StreamOutput', () => {
 });
 
 suite('Progress', () => {
-  test('is silent when stderr is not a terminal', () => {
+  test('is silent when stderr is not a terminal and the work ends within the line interval', () => {
+    let t = 0;
     const out = new MemoryOutput();
-    const p = new Progress(out, { total: 100 });
+    const p = new Progress(out, { total: 100, now: () => t });
+    t = 4999;
     p.update(50);
     p.done();
     assert.equal(out.text(), '');
+  });
+
+  test('writes a plain line every 5 s when stderr is not a terminal, and a last one at the end', () => {
+    let t = 0;
+    const out = new MemoryOutput();
+    const p = new Progress(out, { label: 'stylize', total: 48, unit: 'steps', now: () => t });
+    t = 5000;
+    p.update(10);
+    t = 9000;
+    p.update(17); // within 5 s of the last line: not written
+    t = 10_000;
+    p.update(20);
+    t = 12_000;
+    p.update(48);
+    p.done();
+    assert.equal(
+      out.text(),
+      'stylize 21%  10/48  2 steps/s  ETA 0:19\n' +
+        'stylize 42%  20/48  2 steps/s  ETA 0:14\n' +
+        'stylize 100%  48/48  4 steps/s  ETA 0:00\n',
+    );
   });
 
   test('draws rate and ETA on a terminal, at most every intervalMs', () => {

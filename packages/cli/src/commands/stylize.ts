@@ -40,10 +40,11 @@ STYLE may be a comma-separated list: the styles' Gram targets are mixed by
 
 Presets: "default" = coarse to fine (--scales 3 from --min-size 256 px up to
 512 px; 48 steps in total: 12 + 8 + 28), L-BFGS from the content image with
-neural-style's loss weights (content 5, style 100); about 39 evaluations of
-one 512 px step, roughly 1.5 minutes at 512 px on this 2-core machine when idle; "cs20" = the Stanford CS20 seed exactly
-(Adam lr 2, 300 steps, both images scaled and centre-cropped to 333x250,
-0.6 noise + 0.4 content start). --size N sets the longer side instead.
+neural-style's loss weights (content 5, style 100); the work of about 39
+512 px steps, 1.5 to 2 minutes on an idle 2-core CPU. "cs20" = the Stanford
+CS20 seed exactly (Adam lr 2, 300 steps, both images scaled and centre-cropped
+to 333x250, 0.6 noise + 0.4 content start). --size N sets the longer side
+instead.
 
 Weights: --weights PATH (a model.json, a folder holding one, or a Keras .h5),
 else PASTICHE_WEIGHTS, else the cache, else a download (see 'pastiche weights').
