@@ -161,6 +161,44 @@ suite('tfrecord count', () => {
     writeFileSync(p, new Uint8Array(0));
     assert.deepEqual(await run(['tfrecord', 'count', p]), { code: 0, stdout: '0\n', stderr: '' });
   });
+
+  test('an uncompressed file is counted from its headers: damaged data is not read, a damaged length is', async () => {
+    const { encodeRecord } = await import('@pastiche/tfrecord/node');
+    const records = [new Uint8Array(70_000), new Uint8Array(10), new Uint8Array(300)].map((r) => encodeRecord(r));
+    const file = Buffer.concat(records);
+    const second = records[0]!.length;
+    const dataHit = Buffer.from(file);
+    dataHit[second + 12 + 3]! ^= 0xff; // inside the second record's data
+    writeFileSync(join(tmp, 'data-hit.tfrecord'), dataHit);
+    assert.deepEqual(await run(['tfrecord', 'count', join(tmp, 'data-hit.tfrecord')]), {
+      code: 0,
+      stdout: '3\n',
+      stderr: '',
+    });
+    // verify reads the data, and says where it is damaged.
+    const verify = await run(['tfrecord', 'verify', '--kind', 'raw', join(tmp, 'data-hit.tfrecord')]);
+    assert.equal(verify.code, 1);
+    assert.match(verify.stderr, new RegExp(`corrupted record at byte ${second}: data checksum mismatch`));
+    // The same damage compressed: read through, every checksum verified.
+    writeFileSync(join(tmp, 'data-hit.tfrecord.gz'), gzipSync(dataHit));
+    const gz = await run(['tfrecord', 'count', join(tmp, 'data-hit.tfrecord.gz')]);
+    assert.equal(gz.code, 1);
+    assert.match(gz.stderr, new RegExp(`corrupted record at byte ${second}: data checksum mismatch`));
+    const lengthHit = Buffer.from(file);
+    lengthHit[second + 1]! ^= 0xff;
+    writeFileSync(join(tmp, 'length-hit.tfrecord'), lengthHit);
+    const bad = await run(['tfrecord', 'count', join(tmp, 'length-hit.tfrecord')]);
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr,
+      new RegExp(`length-hit\\.tfrecord.*corrupted record at byte ${second}: length checksum mismatch`),
+    );
+    writeFileSync(join(tmp, 'cut.tfrecord'), file.subarray(0, file.length - 5));
+    const cut = await run(['tfrecord', 'count', join(tmp, 'cut.tfrecord')]);
+    assert.equal(cut.code, 1);
+    assert.match(cut.stderr, /cut\.tfrecord/);
+    assert.match(cut.stderr, new RegExp(`byte ${second + records[1]!.length}`));
+  });
 });
 
 suite('tfrecord verify', () => {

@@ -370,14 +370,22 @@ export async function* readFileRecords(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (e) {
-    if (options.signal?.aborted === true) {
-      const reason: unknown = options.signal.reason;
-      throw reason instanceof CliError
-        ? reason
-        : new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
-    }
-    throw fileError(e, displayName(path));
+    throw readError(e, path, options.signal);
   }
+}
+
+/**
+ * The error to report for `e`, met while reading `path`: the interruption when
+ * `signal` was aborted (its reason, or exit 130), else {@link fileError}.
+ */
+export function readError(e: unknown, path: string, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted === true) {
+    const reason: unknown = signal.reason;
+    return reason instanceof CliError
+      ? reason
+      : new CliError('interrupted', { exitCode: ExitCode.INTERRUPTED, cause: e });
+  }
+  return fileError(e, displayName(path));
 }
 
 /** Decodes `record` as `kind`, turning a decode error into one naming the file and record number. */
