@@ -130,6 +130,25 @@ try {
     return n;
   });
 
+  // Reading on a worker thread (FileReadOptions.worker), A/B against this
+  // thread, alternating run by run in one process; main_cpu_* is this
+  // thread's CPU time alone (Linux), the figure that bounds the throughput
+  // once the worker has a core of its own.
+  await workerAB('read: openRecordStream (file, framing + CRC)', size, file, (o) =>
+    countRecords(openRecordStream(file, o)),
+  );
+  await workerAB('read+decode: readExamples (file)', size, file, async (o) => {
+    let n = 0;
+    let check = 0;
+    for await (const ex of readExamples(file, o)) {
+      check += ex.features.image.values[0].length;
+      n++;
+    }
+    if (check !== RECORDS * 1024) throw new Error('decode check failed');
+    return n;
+  });
+  await workerThreshold();
+
   // (d) the `tfrecord` npm package 0.2.0 on the same file: its Reader reads each
   // record with two fs.read calls, checks both CRCs (fast-crc32c: native SSE4.2
   // when sse4_crc32 is built, else JavaScript) and decodes with protobufjs.
@@ -198,6 +217,98 @@ try {
   if (VERIFY_RECORDS > 0) await wholeProcess(join(dir, 'verify.tfrecord'));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function countRecords(it) {
+  let n = 0;
+  for await (const r of it) n += r.length >= 0 ? 1 : 0;
+  return n;
+}
+
+/** CPU time of the calling thread in seconds (Linux: /proc/thread-self/schedstat), or NaN. */
+function threadCpu() {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e9;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Runs `fn({ worker })` for worker false and true alternately, RUNS times each after a warm-up; one line per side. */
+async function workerAB(name, bytes, path, fn) {
+  current = name;
+  const sides = [false, true].map((worker) => ({ worker, wall: [], cpu: [], main: [] }));
+  for (const side of sides) {
+    const n = await fn({ worker: side.worker });
+    if (n !== RECORDS) throw new Error(`${name}: saw ${n} records, expected ${RECORDS}`);
+  }
+  for (let r = 0; r < RUNS; r++) {
+    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const c0 = process.cpuUsage();
+      const m0 = threadCpu();
+      const t0 = performance.now();
+      await fn({ worker: side.worker });
+      side.wall.push((performance.now() - t0) / 1000);
+      side.main.push(threadCpu() - m0);
+      const c = process.cpuUsage(c0);
+      side.cpu.push((c.user + c.system) / 1e6);
+    }
+  }
+  for (const side of sides) {
+    const mb = bytes / 1e6;
+    console.log(
+      JSON.stringify({
+        name: `${name}, worker ${side.worker ? 'on' : 'off'}`,
+        mb_per_s: Math.round(mb / median(side.wall)),
+        records_per_s: Math.round(RECORDS / median(side.wall)),
+        stat: `median of ${RUNS}, alternating worker on/off`,
+        best_mb_per_s: Math.round(mb / Math.min(...side.wall)),
+        cpu_mb_per_s: Math.round(mb / median(side.cpu)),
+        main_cpu_mb_per_s: Math.round(mb / median(side.main)),
+        file: path === file ? 'bench file' : path,
+      }),
+    );
+  }
+}
+
+/**
+ * Where the worker starts to pay: files of 2-64 MiB of seed records, read
+ * and decoded with the worker on and off alternately (a fresh worker each
+ * time, its start-up included). Sets WORKER_MIN_BYTES of node/worker/choose.ts.
+ */
+async function workerThreshold() {
+  const one = encodeRecord(encodeExample(buildOne(inputs[0])));
+  for (const mib of [2, 4, 8, 16, 32, 64]) {
+    const n = Math.ceil((mib * 1024 * 1024) / one.length);
+    const path = join(dir, `threshold-${mib}.tfrecord`);
+    writeFileSync(path, Buffer.concat(Array.from({ length: n }, () => one)));
+    current = `worker auto threshold ${mib} MiB`;
+    const wall = { false: [], true: [] };
+    const read = async (worker) => {
+      let k = 0;
+      for await (const ex of readExamples(path, { worker })) k += ex.features.label.values.length;
+      if (k !== n) throw new Error(`threshold: saw ${k} records, expected ${n}`);
+    };
+    await read(false);
+    await read(true);
+    for (let r = 0; r < RUNS; r++) {
+      for (const worker of r % 2 === 0 ? [false, true] : [true, false]) {
+        const t0 = performance.now();
+        await read(worker);
+        wall[worker].push(performance.now() - t0);
+      }
+    }
+    console.log(
+      JSON.stringify({
+        name: `worker auto threshold: readExamples of a ${mib} MiB file, worker on vs off`,
+        off_ms: Number(median(wall.false).toFixed(1)),
+        on_ms: Number(median(wall.true).toFixed(1)),
+        speedup: Number((median(wall.false) / median(wall.true)).toFixed(2)),
+        stat: `median of ${RUNS}, alternating, worker start-up included`,
+      }),
+    );
+    rmSync(path);
+  }
 }
 
 /**

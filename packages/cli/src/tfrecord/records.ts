@@ -256,6 +256,13 @@ export interface ReadFileOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Called with the count of (compressed) bytes read from standard input so far. */
   onStdinBytes?: (bytes: number) => void;
+  /**
+   * Frame and check a file on a worker thread (see `worker` of the library's
+   * FileReadOptions): commands that read whole files pass 'auto' (a file of
+   * 16 MiB or more); default false, so commands that stop after a few
+   * records (head) never start a thread. Standard input is always read here.
+   */
+  worker?: boolean | 'auto';
 }
 
 /**
@@ -367,6 +374,7 @@ export async function* readFileRecords(
     yield* openRecordStream(path, {
       compression: 'auto',
       verifyChecksums: options.verifyChecksums ?? true,
+      worker: options.worker ?? false,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (e) {

@@ -62,6 +62,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
             signal: ctx.signal,
             stdin: ctx.stdin,
             onStdinBytes: (n) => (stdinBytes = n),
+            worker: 'auto',
           })) {
             const kind = kinds.of(record);
             if (kinds.hidden > 0) {
