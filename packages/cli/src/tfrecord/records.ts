@@ -259,7 +259,7 @@ export interface ReadFileOptions {
   /**
    * Frame and check a file on a worker thread (see `worker` of the library's
    * FileReadOptions): commands that read whole files pass 'auto' (a file of
-   * 16 MiB or more); default false, so commands that stop after a few
+   * 64 MiB or more); default false, so commands that stop after a few
    * records (head) never start a thread. Standard input is always read here.
    */
   worker?: boolean | 'auto';

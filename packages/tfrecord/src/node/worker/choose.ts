@@ -13,10 +13,10 @@ import { WorkerBatches } from './client.js';
 
 /**
  * Smallest file (bytes on disk, compressed or not) that 'auto' reads on a
- * worker: 16 MiB. Below it the worker's start-up costs more than it saves
+ * worker: 64 MiB. Below it the worker's start-up costs more than it saves
  * (bench/tfrecord.mjs, "worker auto threshold").
  */
-export const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+export const WORKER_MIN_BYTES = 64 * 1024 * 1024;
 
 /** Options for {@link fileBatches}. */
 export interface FileBatchesOptions {
