@@ -33,8 +33,11 @@ export type FileReadOptions = RecordReaderOptions & {
   worker?: boolean | 'auto';
 };
 
-/** Options for {@link openRecordStreamFrom}: those of {@link FileReadOptions}, and a name for messages. */
-export type ReadableReadOptions = FileReadOptions & {
+/**
+ * Options for {@link openRecordStreamFrom}: those of {@link FileReadOptions}
+ * but `worker` (a readable is read on this thread), and a name for messages.
+ */
+export type ReadableReadOptions = Omit<FileReadOptions, 'worker'> & {
   /** What errors call the source (`err.file` and the message prefix); default '-'. */
   name?: string;
 };
