@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, suite, test } from 'node:test';
@@ -20,7 +20,13 @@ import { buildExample } from '../src/example/build.js';
 import { encodeExample } from '../src/example/encode.js';
 import { recordSize, writeRecordInto } from '../src/framing/encode.js';
 import type { FileReadOptions } from '../src/node/index.js';
-import { activeFileCount, openRecordStream, readExamples, readSequenceExamples } from '../src/node/index.js';
+import {
+  activeFileCount,
+  openRecordStream,
+  readExamples,
+  readRecordFiles,
+  readSequenceExamples,
+} from '../src/node/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pastiche-worker-read-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -208,15 +214,23 @@ test('worker: an AbortSignal stops reading with the same ABORTED error and ends 
   await same(path, { signal: AbortSignal.abort(new Error('before')) });
 });
 
-test('worker: read-ahead is bounded and a loop broken early ends the worker and closes the file', async () => {
+test('worker: read-ahead is bounded and a loop broken early ends the worker and closes the file', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('/proc/self/fd is not available on this platform');
   const path = file('many.tfrecord', frame(sample(20000, 1000)));
+  // The worker's file is one of this process's descriptors: it must be closed once the loop has ended.
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  const before = fds();
   for (let k = 0; k < 3; k++) {
     let n = 0;
     for await (const r of openRecordStream(path, { worker: true })) {
       assert.ok(r.length >= 1000);
-      if (++n === 3) break;
+      if (++n === 3) {
+        assert.ok(fds() > before, 'the worker holds the file open while reading');
+        break;
+      }
     }
     assert.equal(activeFileCount(), 0);
+    assert.equal(fds(), before);
   }
   const bad = Object.assign(Object.create(null) as object, { worker: 'yes' }) as FileReadOptions;
   await assert.rejects(
@@ -256,5 +270,36 @@ test('worker: the file read on a worker is the same file read here, byte for byt
   assert.equal(
     got.values.reduce((n: number, r) => n + recordSize((r as Uint8Array).length), 0),
     whole.length,
+  );
+});
+
+test('worker: dataset file sources read the same on workers, interleaved too, and close when broken off', async () => {
+  const dir = mkdtempSync(join(root, 'shards-'));
+  for (let s = 0; s < 4; s++) {
+    const recs = sample(300 + 50 * s, 500).map((r) => Uint8Array.from([s, ...r]));
+    writeFileSync(join(dir, `train-0000${s}-of-00004.tfrecord`), s % 2 === 0 ? frame(recs) : gzipSync(frame(recs)));
+  }
+  const pattern = join(dir, 'train-*');
+  for (const options of [{}, { cycleLength: 3, blockLength: 2, numParallelCalls: 2 }]) {
+    const read = async (worker: boolean): Promise<Uint8Array[]> => {
+      const out: Uint8Array[] = [];
+      for await (const r of await readRecordFiles(pattern, { ...options, worker })) out.push(Uint8Array.from(r));
+      return out;
+    };
+    const single = await read(false);
+    assert.equal(single.length, 300 + 350 + 400 + 450);
+    assert.deepEqual(await read(true), single);
+  }
+  let n = 0;
+  for await (const r of await readRecordFiles(pattern, { cycleLength: 2, worker: true })) {
+    assert.ok(r.length > 0);
+    if (++n === 5) break;
+  }
+  assert.equal(activeFileCount(), 0);
+  await assert.rejects(
+    readRecordFiles(pattern, { worker: 1 as never }),
+    (e: unknown) =>
+      isTFRecordError(e, 'INVALID_ARGUMENT') &&
+      e.message === `Expected boolean or 'auto' for worker but received 1 of type number`,
   );
 });

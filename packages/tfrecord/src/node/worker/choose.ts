@@ -1,9 +1,11 @@
 /**
  * Whether a file is read on a worker thread: always, never, or ('auto') when
  * it is a regular file large enough that the thread's start-up (tens of
- * milliseconds) is repaid by framing and checking on a second core.
+ * milliseconds) is repaid by framing and checking on a second core, and the
+ * machine has a second core.
  */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Compression } from '../../compression/index.js';
 import type { RecordReaderOptions } from '../../framing/options.js';
 import { fileBytes } from '../source/bytes.js';
@@ -28,6 +30,8 @@ export interface FileBatchesOptions {
 
 /** True when 'auto' takes the worker for `path`; a file that cannot be looked at reads on this thread (which reports why). */
 async function wantsWorker(path: string): Promise<boolean> {
+  // One core: the worker would only take turns with this thread.
+  if (availableParallelism() < 2) return false;
   try {
     const s = await stat(path);
     return s.isFile() && s.size >= WORKER_MIN_BYTES;
