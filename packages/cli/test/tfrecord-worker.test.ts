@@ -1,6 +1,7 @@
 /**
  * `pastiche tfrecord verify` and `cat` on a file large enough for the read
- * worker ('auto': 64 MiB and more), through the real binary, i.e. the bundle
+ * worker ('auto': 64 MiB and more; forced on here with PASTICHE_READ_WORKER=1,
+ * since 'auto' also wants an idle core), through the real binary, i.e. the bundle
  * and its worker script next to it: the worker is started from that script,
  * the summary and the JSON lines are those of reading on one thread, and a
  * corrupt record is the same error, with exit code 1.
@@ -64,7 +65,8 @@ function pastiche(args: string[], log: string): { status: number | null; stdout:
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--require', hook, BIN, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, PASTICHE_TEST_WORKER_LOG: log },
+    // Forced on: 'auto' leaves the worker out while the machine has no core to spare.
+    env: { ...process.env, PASTICHE_TEST_WORKER_LOG: log, PASTICHE_READ_WORKER: '1' },
     maxBuffer: 1024 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -84,6 +86,18 @@ test('verify of a corrupt big file is the error of reading on one thread, exit c
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `pastiche: ${corrupt}: corrupted record at byte ${corruptAt}: data checksum mismatch\n`);
   assert.equal(readFileSync(join(tmp, 'corrupt.log'), 'utf8'), `${WORKER_SCRIPT}\n`);
+});
+
+test('PASTICHE_READ_WORKER=0 reads the big file on one thread', () => {
+  const log = join(tmp, 'off.log');
+  writeFileSync(log, '');
+  const r = spawnSync(process.execPath, ['--require', hook, BIN, 'tfrecord', 'verify', big], {
+    encoding: 'utf8',
+    env: { ...process.env, PASTICHE_TEST_WORKER_LOG: log, PASTICHE_READ_WORKER: '0' },
+  });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.equal(readFileSync(log, 'utf8'), '');
 });
 
 test('cat of a big file prints every record once, in order, from the worker', () => {

@@ -266,6 +266,17 @@ export interface ReadFileOptions {
 }
 
 /**
+ * The read worker choice of the commands that read whole files (verify,
+ * cat): PASTICHE_READ_WORKER=1 always reads a file on a worker thread, 0
+ * never, anything else (default) 'auto' (files of 64 MiB or more, when a core
+ * is free; see the library's FileReadOptions.worker).
+ */
+export function readWorkerChoice(env: Readonly<Record<string, string | undefined>>): boolean | 'auto' {
+  const v = env['PASTICHE_READ_WORKER'];
+  return v === '1' ? true : v === '0' ? false : 'auto';
+}
+
+/**
  * `it` whose `next()` rejects with the signal's reason as soon as `signal`
  * fires, even while it waits for bytes that may never come (an idle pipe).
  */

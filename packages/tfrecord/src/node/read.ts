@@ -25,7 +25,9 @@ export type FileReadOptions = RecordReaderOptions & {
    * making views and decoding is left to this one: `true`, `false`, or
    * 'auto' (default): a regular file of at least `WORKER_MIN_BYTES`
    * (64 MiB on disk), below which the thread's start-up (tens of ms) costs
-   * more than it saves, when `os.availableParallelism()` is 2 or more. The records are the same, and so are the errors
+   * more than it saves, on a machine with a core to spare (2 or more
+   * cores, 1-minute load average at most cores - 0.5; a busy machine runs
+   * the two threads in turns, slower than one). The records are the same, and so are the errors
    * (code, message, offset, file, record). Read-ahead is bounded (a few
    * batches of about 2 MiB); ending the loop, an error or `signal` stops the
    * worker and closes the file.

@@ -1,11 +1,11 @@
 /**
  * Whether a file is read on a worker thread: always, never, or ('auto') when
  * it is a regular file large enough that the thread's start-up (tens of
- * milliseconds) is repaid by framing and checking on a second core, and the
- * machine has a second core.
+ * milliseconds) is repaid by framing and checking on a second core, and
+ * that core is free.
  */
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Compression } from '../../compression/index.js';
 import type { RecordReaderOptions } from '../../framing/options.js';
 import { fileBytes } from '../source/bytes.js';
@@ -28,10 +28,22 @@ export interface FileBatchesOptions {
   worker: boolean | 'auto';
 }
 
+/**
+ * True when a core is free for the worker: two or more cores, and the
+ * 1-minute load average (this process included) at most cores - 0.5.
+ * Measured on 2 shared cores (bench/tfrecord.mjs): with none free the worker
+ * only takes turns with this thread, and readExamples of a 64 MiB file took
+ * 1.5x as long with it as without.
+ */
+function coreToSpare(): boolean {
+  const cores = availableParallelism();
+  // loadavg() is [0, 0, 0] where the platform has none (Windows): cores decide alone.
+  return cores >= 2 && loadavg()[0]! <= cores - 0.5;
+}
+
 /** True when 'auto' takes the worker for `path`; a file that cannot be looked at reads on this thread (which reports why). */
 async function wantsWorker(path: string): Promise<boolean> {
-  // One core: the worker would only take turns with this thread.
-  if (availableParallelism() < 2) return false;
+  if (!coreToSpare()) return false;
   try {
     const s = await stat(path);
     return s.isFile() && s.size >= WORKER_MIN_BYTES;
