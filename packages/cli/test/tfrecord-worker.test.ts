@@ -81,6 +81,15 @@ test('verify of a big file runs the bundled read worker and reports the summary'
   assert.deepEqual(readFileSync(log, 'utf8'), `${WORKER_SCRIPT}\n`);
 });
 
+test('verify of two big files starts one worker: the second file reuses it', () => {
+  const log = join(tmp, 'two.log');
+  const r = pastiche(['tfrecord', 'verify', big, big], log);
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, new RegExp(`^2 files, ${(2 * records).toLocaleString('en-US')} records, [0-9.]+ MB: OK\\n$`));
+  assert.equal(readFileSync(log, 'utf8'), `${WORKER_SCRIPT}\n`);
+});
+
 test('verify of a corrupt big file is the error of reading on one thread, exit code 1', () => {
   const r = pastiche(['tfrecord', 'verify', corrupt], join(tmp, 'corrupt.log'));
   assert.equal(r.status, 1);

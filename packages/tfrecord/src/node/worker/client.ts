@@ -11,7 +11,7 @@ import type { RecordReaderOptions } from '../../framing/options.js';
 import { readAbortError } from '../source/files.js';
 import type { RecordBatch, RecordBatchSource } from '../source/records.js';
 import { deserialiseError } from './protocol.js';
-import type { MainMessage, ReadWorkerData, WorkerMessage } from './protocol.js';
+import type { MainMessage, ReadJob, WorkerMessage } from './protocol.js';
 
 /**
  * Set by a bundler that ships the worker script as a file of its own (the
@@ -41,6 +41,35 @@ export interface WorkerBatchesOptions {
 type Incoming = WorkerMessage | { t: 'crash'; e: unknown } | { t: 'exit'; code: number };
 
 /**
+ * The worker left idle by the last stream, kept for the next (unref'd, so it
+ * never keeps the process alive): its start-up, tens of milliseconds, and
+ * its compiled code serve every file after the first. One is kept; a stream
+ * that finds none starts its own.
+ */
+let idle: Worker | undefined;
+
+function acquire(): Worker {
+  const w = idle;
+  idle = undefined;
+  if (w !== undefined) return w;
+  // Only a stream waiting for records keeps the process alive (see WorkerBatches.next).
+  const fresh = new Worker(workerScript(), { stdout: false, stderr: false });
+  fresh.unref();
+  return fresh;
+}
+
+function release(w: Worker): void {
+  w.unref();
+  if (idle === undefined) {
+    idle = w;
+    // An idle worker that dies (killed, out of memory) is simply not reused.
+    w.once('exit', () => {
+      if (idle === w) idle = undefined;
+    });
+  } else void w.terminate();
+}
+
+/**
  * The records of the file at `path`, framed and checked by a worker thread.
  * Errors are those the same reading on this thread meets, field for field.
  */
@@ -51,39 +80,75 @@ export class WorkerBatches implements RecordBatchSource {
   readonly #queue: Incoming[] = [];
   readonly #out: Uint8Array[] = [];
   #wake: (() => void) | undefined;
-  #exited = false;
+  /** The worker has sent its last message for this file (end, error, stopped), or has died (`#dead`). */
+  #done = false;
+  #dead = false;
   #finished = false;
-  readonly #exit: Promise<void>;
+  #released = false;
+  readonly #onMessage: (m: WorkerMessage) => void;
+  readonly #onError: (e: unknown) => void;
+  readonly #onExit: (code: number) => void;
 
   constructor(path: string, options: WorkerBatchesOptions) {
     this.#path = path;
     this.#signal = options.signal;
-    const data: ReadWorkerData = {
+    const w = acquire();
+    this.#worker = w;
+    this.#onMessage = (m) => {
+      if (m.t !== 'batch') this.#done = true;
+      this.#push(m);
+    };
+    this.#onError = (e) => {
+      // An uncaught error ends the thread ('exit' follows): it is not reused.
+      this.#dead = true;
+      this.#done = true;
+      this.#push({ t: 'crash', e });
+    };
+    this.#onExit = (code) => {
+      this.#dead = true;
+      this.#done = true;
+      this.#push({ t: 'exit', code });
+    };
+    w.on('message', this.#onMessage);
+    w.on('error', this.#onError);
+    w.on('exit', this.#onExit);
+    const job: ReadJob = {
+      t: 'job',
       path,
       compression: options.compression,
       reader: options.reader,
       credits: CREDITS,
       chunkBytes: WORKER_CHUNK_BYTES,
     };
-    const w = new Worker(workerScript(), { workerData: data, stdout: false, stderr: false });
-    this.#worker = w;
-    const push = (m: Incoming): void => {
-      this.#queue.push(m);
+    w.postMessage(job satisfies MainMessage);
+  }
+
+  #push(m: Incoming): void {
+    this.#queue.push(m);
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Waits for the next message (or for `signal`); the worker is ref'd meanwhile so the process waits too. */
+  async #arrival(signal: AbortSignal | undefined): Promise<void> {
+    this.#worker.ref();
+    const onAbort = (): void => {
       const wake = this.#wake;
       this.#wake = undefined;
       wake?.();
     };
-    w.on('message', (m: WorkerMessage) => push(m));
-    w.on('error', (e: unknown) => push({ t: 'crash', e }));
-    this.#exit = new Promise<void>((resolve) => {
-      w.once('exit', (code: number) => {
-        this.#exited = true;
-        push({ t: 'exit', code });
-        resolve();
-      });
-    });
-    // Only a caller waiting for records keeps the process alive (see next()).
-    w.unref();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (this.#queue.length === 0 && signal?.aborted !== true) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.#worker.unref();
+    }
   }
 
   async next(): Promise<RecordBatch> {
@@ -92,23 +157,7 @@ export class WorkerBatches implements RecordBatchSource {
     if (this.#finished) return { records: out, done: true };
     const signal = this.#signal;
     if (this.#queue.length === 0) {
-      this.#worker.ref();
-      const onAbort = (): void => {
-        const wake = this.#wake;
-        this.#wake = undefined;
-        wake?.();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        while (this.#queue.length === 0 && signal?.aborted !== true) {
-          await new Promise<void>((resolve) => {
-            this.#wake = resolve;
-          });
-        }
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        this.#worker.unref();
-      }
+      await this.#arrival(signal);
       if (this.#queue.length === 0 && signal?.aborted === true) {
         return this.#finish({ records: out, failure: { e: readAbortError(signal, this.#path) }, done: true });
       }
@@ -116,7 +165,7 @@ export class WorkerBatches implements RecordBatchSource {
     const m = this.#queue.shift()!;
     switch (m.t) {
       case 'batch': {
-        if (!this.#exited) this.#worker.postMessage(1 satisfies MainMessage);
+        if (!this.#done) this.#worker.postMessage(1 satisfies MainMessage);
         const { buffers, spans } = m;
         for (let i = 0; i < spans.length; i += 3)
           out.push(new Uint8Array(buffers[spans[i]!]!, spans[i + 1]!, spans[i + 2]!));
@@ -129,12 +178,16 @@ export class WorkerBatches implements RecordBatchSource {
       case 'crash':
         return this.#finish({ records: out, failure: { e: m.e }, done: true });
       case 'exit':
+      case 'stopped':
+        // 'stopped' only answers a stop, which only close() sends.
         return this.#finish({
           records: out,
           failure: {
-            e: new TFRecordError('IO', `${this.#path}: the read worker stopped (exit code ${m.code})`, {
-              file: this.#path,
-            }),
+            e: new TFRecordError(
+              'IO',
+              `${this.#path}: the read worker stopped${m.t === 'exit' ? ` (exit code ${m.code})` : ''}`,
+              { file: this.#path },
+            ),
           },
           done: true,
         });
@@ -147,13 +200,23 @@ export class WorkerBatches implements RecordBatchSource {
   }
 
   async close(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
     this.#finished = true;
-    this.#queue.length = 0;
-    if (!this.#exited) {
+    if (!this.#done) {
+      // Stopped and waited for: the worker closes the file before it answers, so it is closed when this returns.
       this.#worker.postMessage('stop' satisfies MainMessage);
-      // Kept alive until the worker has closed the file and ended.
-      this.#worker.ref();
+      while (!this.#done) {
+        this.#queue.length = 0;
+        await this.#arrival(undefined);
+      }
     }
-    await this.#exit;
+    this.#queue.length = 0;
+    const w = this.#worker;
+    w.off('message', this.#onMessage);
+    w.off('error', this.#onError);
+    w.off('exit', this.#onExit);
+    // A worker that has ended a file cleanly reads the next one; one that died is gone.
+    if (!this.#dead) release(w);
   }
 }

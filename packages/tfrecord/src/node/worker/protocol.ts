@@ -10,8 +10,9 @@ import type { TFRecordErrorCode, TFRecordErrorOptions } from '../../errors.js';
 import type { Compression } from '../../compression/index.js';
 import type { RecordReaderOptions } from '../../framing/options.js';
 
-/** What the worker is started with (`workerData`). */
-export interface ReadWorkerData {
+/** One file for the worker to read (a message: the worker reads one file after another). */
+export interface ReadJob {
+  t: 'job';
   path: string;
   compression: Compression | 'auto';
   reader: RecordReaderOptions;
@@ -32,7 +33,7 @@ export interface BatchMessage {
   spans: Float64Array;
 }
 
-/** The stream ended after the last batch, without error. */
+/** The stream ended after the last batch, without error; the file is closed. */
 export interface EndMessage {
   t: 'end';
 }
@@ -43,11 +44,19 @@ export interface ErrorMessage {
   error: SerialError;
 }
 
-/** Worker to main thread. */
-export type WorkerMessage = BatchMessage | EndMessage | ErrorMessage;
+/** Reading stopped when told to, the file closed: the worker is free for another job. */
+export interface StoppedMessage {
+  t: 'stopped';
+}
 
-/** Main thread to worker: a number grants that many more batches; 'stop' ends reading (the file is closed). */
-export type MainMessage = number | 'stop';
+/** Worker to main thread: batches, then exactly one of end, error, stopped (after the file is closed). */
+export type WorkerMessage = BatchMessage | EndMessage | ErrorMessage | StoppedMessage;
+
+/**
+ * Main thread to worker: a job to start (when idle), a number of further
+ * batches granted, or 'stop' (the file is closed, then 'stopped' comes back).
+ */
+export type MainMessage = ReadJob | number | 'stop';
 
 /** An error as plain data: a TFRecordError's fields, or an Error's name, message and errno fields. */
 export interface SerialError {

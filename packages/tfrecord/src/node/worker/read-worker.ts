@@ -4,30 +4,35 @@
  * the one RecordChunkDecoder, and posts the records in batches, packed into
  * a buffer that is transferred, so the main thread only makes views and
  * decodes. It posts only while it holds credits (bounded read-ahead) and
- * stops, closing the file, when told to or at the end.
+ * stops, closing the file, when told to or at the end. One file at a time,
+ * one after another: the main thread keeps an idle worker for the next file
+ * (client.ts), so start-up is paid once per process, not per file.
  */
 import { Buffer } from 'node:buffer';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { RecordChunkDecoder } from '../../framing/decode.js';
 import { fileBytes } from '../source/bytes.js';
 import { serialiseError } from './protocol.js';
-import type { BatchMessage, MainMessage, ReadWorkerData, WorkerMessage } from './protocol.js';
+import type { BatchMessage, MainMessage, ReadJob, WorkerMessage } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('read-worker.js runs as a worker thread only');
-const data = workerData as ReadWorkerData;
-
-let credits = data.credits;
+let credits = 0;
 let stopping = false;
 let wake: (() => void) | undefined;
-const onMessage = (m: MainMessage): void => {
+port.on('message', (m: MainMessage) => {
+  if (typeof m === 'object') {
+    credits = m.credits;
+    stopping = false;
+    void run(m);
+    return;
+  }
   if (m === 'stop') stopping = true;
   else credits += m;
   const w = wake;
   wake = undefined;
   w?.();
-};
-port.on('message', onMessage);
+});
 
 function post(m: WorkerMessage, transfer?: ArrayBuffer[]): void {
   port!.postMessage(m, transfer);
@@ -76,17 +81,19 @@ function batch(records: Uint8Array[], chunk: Uint8Array): BatchMessage {
   return { t: 'batch', buffers, spans };
 }
 
-async function run(): Promise<void> {
-  const bytes = fileBytes(data.path, { compression: data.compression, chunkBytes: data.chunkBytes });
+/** Reads one file; its last message is 'end', 'error' or (told to stop) 'stopped', sent after the file is closed. */
+async function run(job: ReadJob): Promise<void> {
+  const bytes = fileBytes(job.path, { compression: job.compression, chunkBytes: job.chunkBytes });
   const out: Uint8Array[] = [];
+  let last: WorkerMessage = { t: 'stopped' };
   try {
-    const decoder = new RecordChunkDecoder(data.reader);
+    const decoder = new RecordChunkDecoder(job.reader);
     for (;;) {
       if (stopping) return;
       const r = await bytes.next();
       if (r.done === true) {
         const err = decoder.end();
-        post(err === undefined ? { t: 'end' } : { t: 'error', error: serialiseError(err) });
+        if (!stopping) last = err === undefined ? { t: 'end' } : { t: 'error', error: serialiseError(err) };
         return;
       }
       const err = decoder.push(r.value, out);
@@ -103,17 +110,14 @@ async function run(): Promise<void> {
         post(m, [...m.buffers, m.spans.buffer as ArrayBuffer]);
       }
       if (err !== undefined) {
-        post({ t: 'error', error: serialiseError(err) });
+        last = { t: 'error', error: serialiseError(err) };
         return;
       }
     }
   } catch (e) {
-    if (!stopping) post({ t: 'error', error: serialiseError(e) });
+    if (!stopping) last = { t: 'error', error: serialiseError(e) };
   } finally {
     await bytes.return(undefined).catch(() => undefined);
-    // Nothing else holds the thread open: it ends once the messages above are out.
-    port!.off('message', onMessage);
+    post(last);
   }
 }
-
-void run();
