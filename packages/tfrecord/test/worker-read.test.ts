@@ -303,3 +303,35 @@ test('worker: dataset file sources read the same on workers, interleaved too, an
       e.message === `Expected boolean or 'auto' for worker but received 1 of type number`,
   );
 });
+
+test('worker: streams one after another reuse the idle worker without piling up listeners; two at once each get one', async () => {
+  const a = file('a.tfrecord', frame(sample(500, 300)));
+  const b = file('b.tfrecord.gz', gzipSync(frame(sample(700, 200))));
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w);
+  };
+  process.on('warning', onWarning);
+  try {
+    for (let i = 0; i < 25; i++) {
+      assert.equal((await outcome(raw, a, { worker: true })).values.length, 500);
+      for await (const r of openRecordStream(b, { worker: true })) if (r.length > 0) break;
+    }
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+  // Two streams read at once, record by record in turn.
+  const ia = openRecordStream(a, { worker: true });
+  const ib = openRecordStream(b, { worker: true });
+  const got: [Uint8Array[], Uint8Array[]] = [[], []];
+  for (;;) {
+    const [ra, rb] = await Promise.all([ia.next(), ib.next()]);
+    if (!ra.done) got[0].push(Uint8Array.from(ra.value));
+    if (!rb.done) got[1].push(Uint8Array.from(rb.value));
+    if (ra.done && rb.done) break;
+  }
+  assert.deepEqual(got[0], (await outcome(raw, a, { worker: false })).values);
+  assert.deepEqual(got[1], (await outcome(raw, b, { worker: false })).values);
+});

@@ -48,10 +48,18 @@ type Incoming = WorkerMessage | { t: 'crash'; e: unknown } | { t: 'exit'; code: 
  */
 let idle: Worker | undefined;
 
+/** Forgets the idle worker if it dies (killed, out of memory): it is simply not reused. */
+const onIdleExit = (): void => {
+  idle = undefined;
+};
+
 function acquire(): Worker {
   const w = idle;
   idle = undefined;
-  if (w !== undefined) return w;
+  if (w !== undefined) {
+    w.off('exit', onIdleExit);
+    return w;
+  }
   // Only a stream waiting for records keeps the process alive (see WorkerBatches.next).
   const fresh = new Worker(workerScript(), { stdout: false, stderr: false });
   fresh.unref();
@@ -62,10 +70,7 @@ function release(w: Worker): void {
   w.unref();
   if (idle === undefined) {
     idle = w;
-    // An idle worker that dies (killed, out of memory) is simply not reused.
-    w.once('exit', () => {
-      if (idle === w) idle = undefined;
-    });
+    w.once('exit', onIdleExit);
   } else void w.terminate();
 }
 
