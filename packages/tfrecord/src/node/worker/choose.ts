@@ -33,7 +33,7 @@ export interface FileBatchesOptions {
  * 1-minute load average (this process included) at most cores - 0.5.
  * Measured on 2 shared cores (bench/tfrecord.mjs): with none free the worker
  * only takes turns with this thread, and readExamples of a 64 MiB file took
- * 1.5x as long with it as without.
+ * 1.5-2x as long with it as without.
  */
 function coreToSpare(): boolean {
   const cores = availableParallelism();

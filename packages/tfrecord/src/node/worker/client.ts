@@ -1,8 +1,9 @@
 /**
- * The main thread's side of the read worker: starts it, takes its batches of
- * records as views (the bytes were transferred, not copied), grants a credit
- * for each batch taken so read-ahead stays bounded, and stops it (the file
- * closed, the thread ended) when the stream closes.
+ * The main thread's side of the read worker: starts it (or takes the idle
+ * one), takes its batches of records as views (the bytes were transferred,
+ * not copied), grants a credit for each batch taken so read-ahead stays
+ * bounded, and when the stream closes stops it, waits until the file is
+ * closed, and keeps it idle for the next file.
  */
 import { Worker } from 'node:worker_threads';
 import type { Compression } from '../../compression/index.js';
