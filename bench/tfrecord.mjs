@@ -22,6 +22,7 @@ import {
   crc32c,
   decodeExample,
   decodeRecords,
+  decodeRecordsParallel,
   encodeExample,
   encodeRecord,
   openRecordStream,
@@ -105,6 +106,27 @@ try {
     if (check !== RECORDS * 1024) throw new Error('decode check failed');
     return n;
   });
+  // The bound of verifying the checksums on another thread: what would be left
+  // to this one (framing without CRCs, and decoding).
+  await measure('bound: decodeRecords CRC off + decodeExample (memory, CRCs left to another thread)', size, () => {
+    let n = 0;
+    for (const r of decodeRecords(buf, { verifyChecksums: false })) {
+      decodeExample(r);
+      n++;
+    }
+    return n;
+  });
+  // The same with the CRCs verified on a worker over shared memory
+  // (decodeRecordsParallel), A/B against one thread, alternating: from an
+  // ordinary buffer (copied once into shared memory) and from one in a
+  // SharedArrayBuffer (no copy).
+  const shared = new Uint8Array(new SharedArrayBuffer(buf.length));
+  shared.set(buf);
+  await parallelAB('read+decode: decodeRecords + decodeExample (memory), CRCs', size, {
+    'on this thread': () => decodeLoop(decodeRecords(buf)),
+    'on a worker (decodeRecordsParallel)': () => decodeLoop(decodeRecordsParallel(buf)),
+    'on a worker (decodeRecordsParallel, SharedArrayBuffer input)': () => decodeLoop(decodeRecordsParallel(shared)),
+  });
   // Breakdown of (b): the decode alone, on records framed beforehand.
   const records = [...decodeRecords(buf)];
   await measure('breakdown: decodeExample only (memory, no framing)', size, () => {
@@ -129,6 +151,25 @@ try {
     if (check !== RECORDS * 1024) throw new Error('decode check failed');
     return n;
   });
+
+  // Reading on a worker thread (FileReadOptions.worker), A/B against this
+  // thread, alternating run by run in one process; main_cpu_* is this
+  // thread's CPU time alone (Linux), the figure that bounds the throughput
+  // once the worker has a core of its own.
+  await workerAB('read: openRecordStream (file, framing + CRC)', size, file, (o) =>
+    countRecords(openRecordStream(file, o)),
+  );
+  await workerAB('read+decode: readExamples (file)', size, file, async (o) => {
+    let n = 0;
+    let check = 0;
+    for await (const ex of readExamples(file, o)) {
+      check += ex.features.image.values[0].length;
+      n++;
+    }
+    if (check !== RECORDS * 1024) throw new Error('decode check failed');
+    return n;
+  });
+  await workerThreshold();
 
   // (d) the `tfrecord` npm package 0.2.0 on the same file: its Reader reads each
   // record with two fs.read calls, checks both CRCs (fast-crc32c: native SSE4.2
@@ -198,6 +239,148 @@ try {
   if (VERIFY_RECORDS > 0) await wholeProcess(join(dir, 'verify.tfrecord'));
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function countRecords(it) {
+  let n = 0;
+  for await (const r of it) n += r.length >= 0 ? 1 : 0;
+  return n;
+}
+
+function decodeLoop(records) {
+  let n = 0;
+  for (const r of records) {
+    decodeExample(r);
+    n++;
+  }
+  return n;
+}
+
+/** Runs each of `cases` (name: () => records) in turn, RUNS times after a warm-up; one line each. */
+async function parallelAB(name, bytes, cases) {
+  current = name;
+  const entries = Object.entries(cases).map(([label, fn]) => ({ label, fn, wall: [], cpu: [], main: [] }));
+  for (const e of entries) {
+    const n = e.fn();
+    if (n !== RECORDS) throw new Error(`${name} ${e.label}: saw ${n} records, expected ${RECORDS}`);
+  }
+  for (let r = 0; r < RUNS; r++) {
+    for (const e of r % 2 === 0 ? entries : [...entries].reverse()) {
+      const c0 = process.cpuUsage();
+      const m0 = threadCpu();
+      const t0 = performance.now();
+      e.fn();
+      e.wall.push((performance.now() - t0) / 1000);
+      e.main.push(threadCpu() - m0);
+      const c = process.cpuUsage(c0);
+      e.cpu.push((c.user + c.system) / 1e6);
+    }
+  }
+  const mb = bytes / 1e6;
+  for (const e of entries) {
+    console.log(
+      JSON.stringify({
+        name: `${name} ${e.label}`,
+        mb_per_s: Math.round(mb / median(e.wall)),
+        records_per_s: Math.round(RECORDS / median(e.wall)),
+        stat: `median of ${RUNS}, cases alternating`,
+        best_mb_per_s: Math.round(mb / Math.min(...e.wall)),
+        cpu_mb_per_s: Math.round(mb / median(e.cpu)),
+        main_cpu_mb_per_s: Math.round(mb / median(e.main)),
+      }),
+    );
+  }
+}
+
+/** CPU time of the calling thread in seconds (Linux: /proc/thread-self/schedstat), or NaN. */
+function threadCpu() {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e9;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Runs `fn({ worker })` for worker false and true alternately, RUNS times each after a warm-up; one line per side. */
+async function workerAB(name, bytes, path, fn) {
+  current = name;
+  const sides = [false, true].map((worker) => ({ worker, wall: [], cpu: [], main: [] }));
+  for (const side of sides) {
+    const n = await fn({ worker: side.worker });
+    if (n !== RECORDS) throw new Error(`${name}: saw ${n} records, expected ${RECORDS}`);
+  }
+  for (let r = 0; r < RUNS; r++) {
+    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+      const c0 = process.cpuUsage();
+      const m0 = threadCpu();
+      const t0 = performance.now();
+      await fn({ worker: side.worker });
+      side.wall.push((performance.now() - t0) / 1000);
+      side.main.push(threadCpu() - m0);
+      const c = process.cpuUsage(c0);
+      side.cpu.push((c.user + c.system) / 1e6);
+    }
+  }
+  for (const side of sides) {
+    const mb = bytes / 1e6;
+    console.log(
+      JSON.stringify({
+        name: `${name}, worker ${side.worker ? 'on' : 'off'}`,
+        mb_per_s: Math.round(mb / median(side.wall)),
+        records_per_s: Math.round(RECORDS / median(side.wall)),
+        stat: `median of ${RUNS}, alternating worker on/off`,
+        best_mb_per_s: Math.round(mb / Math.min(...side.wall)),
+        cpu_mb_per_s: Math.round(mb / median(side.cpu)),
+        main_cpu_mb_per_s: Math.round(mb / median(side.main)),
+        file: path === file ? 'bench file' : path,
+      }),
+    );
+  }
+}
+
+/**
+ * Where the worker starts to pay: files of 2-64 MiB of seed records, read
+ * and decoded by a fresh `node` process with the worker on and off
+ * alternately, so its start-up (paid once per process) is included. Sets
+ * WORKER_MIN_BYTES of node/worker/choose.ts.
+ */
+async function workerThreshold() {
+  const one = encodeRecord(encodeExample(buildOne(inputs[0])));
+  const script = join(dir, 'threshold.mjs');
+  writeFileSync(
+    script,
+    `import { readExamples } from ${JSON.stringify(import.meta.resolve('@pastiche/tfrecord/node'))};
+const [path, worker, n] = process.argv.slice(2);
+let k = 0;
+for await (const ex of readExamples(path, { worker: worker === 'on' })) k += ex.features.label.values.length;
+if (k !== Number(n)) throw new Error('saw ' + k + ' records');
+`,
+  );
+  for (const mib of [2, 4, 8, 16, 32, 64]) {
+    const n = Math.ceil((mib * 1024 * 1024) / one.length);
+    const path = join(dir, `threshold-${mib}.tfrecord`);
+    writeFileSync(path, Buffer.concat(Array.from({ length: n }, () => one)));
+    current = `worker auto threshold ${mib} MiB`;
+    const wall = { off: [], on: [] };
+    for (let r = 0; r < RUNS; r++) {
+      for (const side of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
+        const t0 = performance.now();
+        const res = spawnSync(process.execPath, [script, path, side, String(n)], { encoding: 'utf8' });
+        if (res.status !== 0) throw new Error(`threshold ${mib} MiB ${side}: ${res.stderr}`);
+        wall[side].push(performance.now() - t0);
+      }
+    }
+    console.log(
+      JSON.stringify({
+        name: `worker auto threshold: node process reading a ${mib} MiB file with readExamples, worker on vs off`,
+        off_ms: Number(median(wall.off).toFixed(1)),
+        on_ms: Number(median(wall.on).toFixed(1)),
+        speedup: Number((median(wall.off) / median(wall.on)).toFixed(2)),
+        stat: `median of ${RUNS}, alternating, whole process (worker start-up included)`,
+      }),
+    );
+    rmSync(path);
+  }
 }
 
 /**

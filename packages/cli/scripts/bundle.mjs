@@ -29,6 +29,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist', 'bundle');
 const bundle = join(out, 'main.cjs');
 const bin = join(root, 'bin', 'pastiche.js');
+/** File name of the read worker's bundle, next to main.cjs. */
+const READ_WORKER = 'tfrecord-read-worker.cjs';
+/** Where `specifier` resolves from this package (a file path). */
+const build_resolve = (specifier) => fileURLToPath(import.meta.resolve(specifier));
 
 /**
  * Kept out of the bundle: native packages and the large libraries of the heavy
@@ -110,13 +114,35 @@ const result = await esbuild.build({
   target: 'node20',
   external: EXTERNAL,
   // The sources are ES modules: keep their strict mode. The launcher gives the script its URL.
-  banner: { js: '"use strict";' },
-  define: { 'import.meta.url': '__pasticheUrl' },
+  // The TFRecord read worker runs from its own bundle next to this one (see below).
+  banner: { js: `"use strict";var __pasticheReadWorker=require("node:path").join(__dirname,${JSON.stringify(READ_WORKER)});` },
+  define: { 'import.meta.url': '__pasticheUrl', __PASTICHE_READ_WORKER__: '__pasticheReadWorker' },
   // Less text to parse when the cache cannot be used; names are kept for stack traces (PASTICHE_DEBUG=1).
   minifyWhitespace: true,
   minifySyntax: true,
   metafile: true,
   plugins: [originalImportMetaUrl, patchDependencies],
+  logLevel: 'warning',
+});
+
+// The script of @pastiche/tfrecord's read worker (files framed and checked on
+// a second thread), bundled by itself: a worker thread starts with an empty
+// module cache, and loading its ~20 ES modules one by one took longer than
+// starting the thread. The main bundle finds it next to itself
+// (__PASTICHE_READ_WORKER__, read by node/worker/client.ts).
+await esbuild.build({
+  entryPoints: [
+    build_resolve('@pastiche/tfrecord/node').replace(/index\.js$/, 'worker/read-worker.js'),
+  ],
+  absWorkingDir: root,
+  outfile: join(out, READ_WORKER),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  banner: { js: '"use strict";' },
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
 

@@ -256,6 +256,24 @@ export interface ReadFileOptions {
   stdin?: AsyncIterable<Uint8Array>;
   /** Called with the count of (compressed) bytes read from standard input so far. */
   onStdinBytes?: (bytes: number) => void;
+  /**
+   * Frame and check a file on a worker thread (see `worker` of the library's
+   * FileReadOptions): commands that read whole files pass 'auto' (a file of
+   * 64 MiB or more); default false, so commands that stop after a few
+   * records (head) never start a thread. Standard input is always read here.
+   */
+  worker?: boolean | 'auto';
+}
+
+/**
+ * The read worker choice of the commands that read whole files (verify,
+ * cat): PASTICHE_READ_WORKER=1 always reads a file on a worker thread, 0
+ * never, anything else (default) 'auto' (files of 64 MiB or more, when a core
+ * is free; see the library's FileReadOptions.worker).
+ */
+export function readWorkerChoice(env: Readonly<Record<string, string | undefined>>): boolean | 'auto' {
+  const v = env['PASTICHE_READ_WORKER'];
+  return v === '1' ? true : v === '0' ? false : 'auto';
 }
 
 /**
@@ -367,6 +385,7 @@ export async function* readFileRecords(
     yield* openRecordStream(path, {
       compression: 'auto',
       verifyChecksums: options.verifyChecksums ?? true,
+      worker: options.worker ?? false,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   } catch (e) {

@@ -11,7 +11,7 @@ import picomatch from 'picomatch';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { checkCompression } from '../compression/index.js';
-import { resolveReaderOptions } from '../framing/options.js';
+import { describe, resolveReaderOptions } from '../framing/options.js';
 import { Dataset } from '../dataset/dataset.js';
 import { interleaveOp } from '../dataset/ops/interleave.js';
 import { decodeExamples, readRecordsSkipping, skipCounterOf } from '../dataset/records.js';
@@ -21,7 +21,8 @@ import type { DatasetSize } from '../dataset/types.js';
 import { checkInt, invalid } from '../dataset/validate.js';
 import type { Example } from '../example/types.js';
 import { countRecords } from './index-file.js';
-import { fileBytes, ioError, readerOptionsOf, recordsOf } from './source/index.js';
+import { fileBytes, ioError, readerOptionsOf, recordsOfBatches } from './source/index.js';
+import { fileBatches } from './worker/choose.js';
 
 export { activeFileCount, detectFileCompression } from './source/index.js';
 
@@ -33,6 +34,35 @@ export interface FileDatasetOptions extends RecordSourceOptions {
   blockLength?: number;
   /** > 1: the open files read ahead concurrently (order unchanged). Default 1. */
   numParallelCalls?: number;
+  /**
+   * Read, frame and verify each file on a worker thread of its own, as
+   * `worker` of openRecordStream does: `true`, 'auto' (files of
+   * WORKER_MIN_BYTES, 64 MiB, or more) or `false` (default: a dataset may
+   * hold many files open at once, see `cycleLength`, and each would start a
+   * thread). Strict reading only: with `skipCorrupt`, files are read here.
+   */
+  worker?: boolean | 'auto';
+}
+
+function checkWorker(worker: unknown): boolean | 'auto' {
+  if (worker === undefined) return false;
+  if (typeof worker === 'boolean' || worker === 'auto') return worker;
+  throw new TFRecordError('INVALID_ARGUMENT', `Expected boolean or 'auto' for worker but received ${describe(worker)}`);
+}
+
+/** The strict records of the file at `path`, framed here or on a worker as `worker` says. */
+function strictRecords(
+  path: string,
+  options: RecordSourceOptions & { worker?: boolean | 'auto' },
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = readerOptionsOf(options);
+  const compression = checkCompression(options.compression ?? 'auto', true);
+  const worker = checkWorker(options.worker);
+  return recordsOfBatches(() => fileBatches(path, { compression, reader, signal, worker }), path, {
+    ...reader,
+    signal,
+  }) as AsyncGenerator<Uint8Array, void, undefined>;
 }
 
 /**
@@ -41,16 +71,16 @@ export interface FileDatasetOptions extends RecordSourceOptions {
  */
 export async function* fileRecordStream(
   path: string,
-  options: RecordSourceOptions,
+  options: RecordSourceOptions & { worker?: boolean | 'auto' },
   counter: SkipCounter | undefined,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = readerOptionsOf(options);
-  const compression = checkCompression(options.compression ?? 'auto', true);
   if (counter === undefined) {
-    yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
+    yield* strictRecords(path, options, signal);
     return;
   }
+  const reader = readerOptionsOf(options);
+  const compression = checkCompression(options.compression ?? 'auto', true);
   const bytes = fileBytes(path, { compression, signal });
   const named = {
     add(kind: 'record' | 'rest', error: unknown): void {
@@ -196,6 +226,7 @@ export function recordsOfFiles(
 ): Dataset<Uint8Array> {
   resolveReaderOptions(readerOptionsOf(options));
   checkCompression(options.compression ?? 'auto', true);
+  checkWorker(options.worker);
   const counter = skipCounterOf(options.skipCorrupt);
   const cycleLength = checkInt('cycleLength', options.cycleLength ?? 1, 1);
   const blockLength = checkInt('blockLength', options.blockLength ?? 1, 1);
@@ -220,14 +251,10 @@ export function recordsOfFiles(
 /** Strict records of one file after another, in one generator: one async hop per record fewer. */
 async function* strictOneByOne(
   up: () => AsyncGenerator<string, void, undefined>,
-  options: RecordSourceOptions,
+  options: RecordSourceOptions & { worker?: boolean | 'auto' },
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = readerOptionsOf(options);
-  const compression = checkCompression(options.compression ?? 'auto', true);
-  for await (const path of up()) {
-    yield* recordsOf(() => fileBytes(path, { compression, signal }), path, { ...reader, signal });
-  }
+  for await (const path of up()) yield* strictRecords(path, options, signal);
 }
 
 /** Every record of one file after another (fewer hops per record than a one-slot interleave). */

@@ -11,7 +11,8 @@ import { decodeExample, decodeSequenceExample } from '../example/decode.js';
 import type { Example, SequenceExample } from '../example/types.js';
 import { describe, resolveReaderOptions } from '../framing/options.js';
 import type { RecordReaderOptions } from '../framing/options.js';
-import { fileBytes, readableBytes, readerOptionsOf, recordsOf } from './source/index.js';
+import { readableBytes, readerOptionsOf, recordsOf, recordsOfBatches } from './source/index.js';
+import { fileBatches } from './worker/choose.js';
 
 /** Options for reading a TFRecord file. */
 export type FileReadOptions = RecordReaderOptions & {
@@ -19,10 +20,26 @@ export type FileReadOptions = RecordReaderOptions & {
   compression?: Compression | 'auto';
   /** Stops reading (error code ABORTED) and closes the file when fired. */
   signal?: AbortSignal;
+  /**
+   * Read, decompress, frame and verify on a worker thread, so that only
+   * making views and decoding is left to this one: `true`, `false`, or
+   * 'auto' (default): a regular file of at least `WORKER_MIN_BYTES`
+   * (64 MiB on disk), below which the thread's start-up (tens of ms) costs
+   * more than it saves, on a machine with a core to spare (2 or more
+   * cores, 1-minute load average at most cores - 0.5; a busy machine runs
+   * the two threads in turns, slower than one). The records are the same, and so are the errors
+   * (code, message, offset, file, record). Read-ahead is bounded (a few
+   * batches of about 2 MiB); ending the loop, an error or `signal` stops the
+   * worker and closes the file.
+   */
+  worker?: boolean | 'auto';
 };
 
-/** Options for {@link openRecordStreamFrom}: those of {@link FileReadOptions}, and a name for messages. */
-export type ReadableReadOptions = FileReadOptions & {
+/**
+ * Options for {@link openRecordStreamFrom}: those of {@link FileReadOptions}
+ * but `worker` (a readable is read on this thread), and a name for messages.
+ */
+export type ReadableReadOptions = Omit<FileReadOptions, 'worker'> & {
   /** What errors call the source (`err.file` and the message prefix); default '-'. */
   name?: string;
 };
@@ -38,6 +55,13 @@ function checkOptions(options: FileReadOptions): void {
     );
   }
   checkCompression(options.compression ?? 'auto', true);
+  const { worker } = options;
+  if (worker !== undefined && typeof worker !== 'boolean' && worker !== 'auto') {
+    throw new TFRecordError(
+      'INVALID_ARGUMENT',
+      `Expected boolean or 'auto' for worker but received ${describe(worker)}`,
+    );
+  }
   resolveReaderOptions(readerOptionsOf(options));
 }
 
@@ -66,11 +90,10 @@ function fileRecords<T>(
     return rejected(e);
   }
   const { signal } = options;
-  const open = () => fileBytes(path, { compression: options.compression ?? 'auto', signal });
-  const o = { ...readerOptionsOf(options), signal };
-  return map === undefined
-    ? (recordsOf(open, path, o) as AsyncGenerator<T, void, undefined>)
-    : recordsOf(open, path, o, map);
+  const reader = readerOptionsOf(options);
+  const open = () =>
+    fileBatches(path, { compression: options.compression ?? 'auto', reader, signal, worker: options.worker ?? 'auto' });
+  return recordsOfBatches(open, path, { ...reader, signal }, map) as AsyncGenerator<T, void, undefined>;
 }
 
 /**

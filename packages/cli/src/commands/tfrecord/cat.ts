@@ -7,6 +7,7 @@ import {
   RecordKinds,
   displayName,
   readFileRecords,
+  readWorkerChoice,
   recordLine,
 } from '../../tfrecord/records.js';
 
@@ -54,7 +55,11 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
       const kinds = new RecordKinds(opts.kind, path);
       const name = displayName(path);
       let index = 0;
-      for await (const record of readFileRecords(path, { signal: ctx.signal, stdin: ctx.stdin })) {
+      for await (const record of readFileRecords(path, {
+        signal: ctx.signal,
+        stdin: ctx.stdin,
+        worker: readWorkerChoice(ctx.env),
+      })) {
         const line = recordLine(kinds.of(record), record, name, index);
         const wait = ctx.stdout.write(`${line}\n`);
         if (wait !== undefined) await wait;

@@ -13,6 +13,7 @@ import {
   fileError,
   fileFacts,
   readFileRecords,
+  readWorkerChoice,
 } from '../../tfrecord/records.js';
 
 /** Reads every record of every file with checksums on; exit code 1 at the first problem. */
@@ -62,6 +63,7 @@ FILE may be - (or /dev/stdin) for standard input; compression is detected.`,
             signal: ctx.signal,
             stdin: ctx.stdin,
             onStdinBytes: (n) => (stdinBytes = n),
+            worker: readWorkerChoice(ctx.env),
           })) {
             const kind = kinds.of(record);
             if (kinds.hidden > 0) {

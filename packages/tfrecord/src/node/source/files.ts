@@ -12,6 +12,7 @@ import { TFRecordError, isTFRecordError } from '../../errors.js';
 export const CHUNK_BYTES = 1024 * 1024;
 
 let openFiles = 0;
+const EMPTY = new Uint8Array(0);
 
 /**
  * Number of files the readers of this entry (record streams, dataset sources,
@@ -81,7 +82,9 @@ export interface FileBytesOptions {
  * file is closed when the generator finishes, breaks or throws. A whole-file
  * read uses the file position rather than offsets, so pipes and character
  * devices (`/dev/stdin`) read as well as regular files. A short read fills the
- * rest of the same buffer next time, never memory already handed out.
+ * rest of the same buffer next time, never memory already handed out; a
+ * chunk that covers its whole ArrayBuffer is never written to again, so a
+ * reader may transfer that buffer.
  */
 export async function* readFileBytes(
   path: string,
@@ -126,6 +129,12 @@ export async function* readFileBytes(
       const chunk = buf.subarray(used, used + n);
       used += n;
       pos += n;
+      // A full buffer is let go before it is handed out: nothing here touches
+      // it again, so a reader may transfer it to another thread (worker/).
+      if (used === buf.length) {
+        buf = EMPTY;
+        used = 0;
+      }
       yield chunk;
     }
   } finally {

@@ -15,5 +15,5 @@ export type { CountedFile, FileBytesOptions } from './files.js';
 export { detectFileCompression, fileBytes, readableBytes } from './bytes.js';
 export type { ByteSourceOptions } from './bytes.js';
 export { inflate } from './inflate.js';
-export { readerOptionsOf, recordsOf } from './records.js';
-export type { RecordsOfOptions } from './records.js';
+export { ChunkBatches, readerOptionsOf, recordsOf, recordsOfBatches } from './records.js';
+export type { RecordBatch, RecordBatchSource, RecordsOfOptions } from './records.js';

@@ -22,6 +22,29 @@ export function readerOptionsOf(options: RecordReaderOptions): RecordReaderOptio
 }
 
 const DONE: IteratorResult<never, void> = Object.freeze({ value: undefined, done: true });
+const NO_RECORDS: readonly Uint8Array[] = Object.freeze([]);
+
+/** What a {@link RecordBatchSource} hands over at a time: whole, checked records, in file order. */
+export interface RecordBatch {
+  /** The next records (valid until the following `next()`, which may reuse the array, not the bytes). */
+  records: readonly Uint8Array[];
+  /** The error that ends the stream, met after `records` (already named where the source names it). */
+  failure?: { e: unknown };
+  /** True when no record follows (with or without a failure). */
+  done: boolean;
+}
+
+/**
+ * Batches of records out of one byte source: the part a reader swaps to
+ * frame and check records elsewhere (on a worker thread) while the stream
+ * around it, with its mapping, aborts and error naming, stays one.
+ */
+export interface RecordBatchSource {
+  /** The next batch; never rejects (a failure is part of the batch). */
+  next(): Promise<RecordBatch>;
+  /** Releases the source (file, worker); called once, also after a failure or the end. */
+  close(): Promise<void>;
+}
 const noop = (): void => undefined;
 
 /**
@@ -34,15 +57,12 @@ const noop = (): void => undefined;
  * `return()` releases the source.
  */
 class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
-  readonly #open: () => AsyncGenerator<Uint8Array, void, undefined>;
+  readonly #open: () => RecordBatchSource;
   readonly #name: string;
   readonly #options: RecordsOfOptions;
   readonly #map: ((record: Uint8Array) => T) | undefined;
-  #bytes: AsyncGenerator<Uint8Array, void, undefined> | undefined;
-  /** The next chunk, requested while the records of the current one are handed out. */
-  #ahead: Promise<IteratorResult<Uint8Array, void>> | undefined;
-  #decoder: RecordChunkDecoder | undefined;
-  readonly #out: Uint8Array[] = [];
+  #source: RecordBatchSource | undefined;
+  #out: readonly Uint8Array[] = NO_RECORDS;
   #i = 0;
   #failure: { e: unknown } | undefined;
   #ended = false;
@@ -54,7 +74,7 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
   #offset: number;
 
   constructor(
-    open: () => AsyncGenerator<Uint8Array, void, undefined>,
+    open: () => RecordBatchSource,
     name: string,
     options: RecordsOfOptions,
     map: ((record: Uint8Array) => T) | undefined,
@@ -141,42 +161,20 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
     for (;;) {
       const r = this.#take();
       if (r !== undefined) return r;
-      if (this.#bytes === undefined) {
+      if (this.#source === undefined) {
         try {
-          this.#bytes = this.#open();
-          this.#decoder = new RecordChunkDecoder(readerOptionsOf(this.#options), this.#options.startOffset ?? 0);
+          this.#source = this.#open();
         } catch (e) {
           this.#failure = { e };
           continue;
         }
       }
-      const out = this.#out;
-      out.length = 0;
+      this.#out = NO_RECORDS;
       this.#i = 0;
-      let chunk: IteratorResult<Uint8Array, void>;
-      try {
-        const ahead = this.#ahead;
-        this.#ahead = undefined;
-        chunk = await (ahead ?? this.#bytes.next());
-      } catch (e) {
-        this.#failure = { e };
-        continue;
-      }
-      const decoder = this.#decoder!;
-      if (chunk.done === true) {
-        const err = decoder.end();
-        if (err !== undefined) this.#failure = { e: err };
-        else this.#ended = true;
-        continue;
-      }
-      const err = decoder.push(chunk.value, out);
-      if (err !== undefined) this.#failure = { e: err };
-      // Read on while the records are handed out, so I/O and decompression
-      // overlap with the consumer's work instead of waiting for it.
-      else if (!this.#closed) {
-        this.#ahead = this.#bytes.next();
-        this.#ahead.catch(noop);
-      }
+      const batch = await this.#source.next();
+      this.#out = batch.records;
+      if (batch.failure !== undefined) this.#failure = batch.failure;
+      else if (batch.done) this.#ended = true;
     }
   }
 
@@ -192,12 +190,61 @@ class RecordStream<T> implements AsyncGenerator<T, void, undefined> {
   async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#out.length = 0;
+    this.#out = NO_RECORDS;
     this.#i = 0;
+    await this.#source?.close().catch(noop);
+  }
+}
+
+/**
+ * The records of decompressed chunks, framed and checked on this thread by
+ * the one {@link RecordChunkDecoder}; the next chunk is requested while the
+ * records of the current one are handed out, so I/O and decompression
+ * overlap with the consumer's work instead of waiting for it.
+ */
+export class ChunkBatches implements RecordBatchSource {
+  readonly #bytes: AsyncGenerator<Uint8Array, void, undefined>;
+  readonly #decoder: RecordChunkDecoder;
+  readonly #out: Uint8Array[] = [];
+  #ahead: Promise<IteratorResult<Uint8Array, void>> | undefined;
+  #closed = false;
+
+  constructor(bytes: AsyncGenerator<Uint8Array, void, undefined>, options: RecordsOfOptions) {
+    this.#decoder = new RecordChunkDecoder(readerOptionsOf(options), options.startOffset ?? 0);
+    this.#bytes = bytes;
+  }
+
+  async next(): Promise<RecordBatch> {
+    const out = this.#out;
+    out.length = 0;
+    let chunk: IteratorResult<Uint8Array, void>;
+    try {
+      const ahead = this.#ahead;
+      this.#ahead = undefined;
+      chunk = await (ahead ?? this.#bytes.next());
+    } catch (e) {
+      return { records: out, failure: { e }, done: true };
+    }
+    const decoder = this.#decoder;
+    if (chunk.done === true) {
+      const err = decoder.end();
+      return err === undefined ? { records: out, done: true } : { records: out, failure: { e: err }, done: true };
+    }
+    const err = decoder.push(chunk.value, out);
+    if (err !== undefined) return { records: out, failure: { e: err }, done: true };
+    if (!this.#closed) {
+      this.#ahead = this.#bytes.next();
+      this.#ahead.catch(noop);
+    }
+    return { records: out, done: false };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
     const ahead = this.#ahead;
     this.#ahead = undefined;
     await ahead?.catch(noop);
-    await this.#bytes?.return(undefined).catch(noop);
+    await this.#bytes.return(undefined);
   }
 }
 
@@ -224,6 +271,19 @@ export function recordsOf<T>(
   open: () => AsyncGenerator<Uint8Array, void, undefined>,
   name: string,
   options: RecordsOfOptions = {},
+  map?: (record: Uint8Array) => T,
+): AsyncGenerator<T | Uint8Array, void, undefined> {
+  return new RecordStream<T | Uint8Array>(() => new ChunkBatches(open(), options), name, options, map);
+}
+
+/**
+ * {@link recordsOf} over batches of records that `open()` frames and checks
+ * itself (the worker reader): the same stream, the same errors.
+ */
+export function recordsOfBatches<T>(
+  open: () => RecordBatchSource,
+  name: string,
+  options: RecordsOfOptions,
   map?: (record: Uint8Array) => T,
 ): AsyncGenerator<T | Uint8Array, void, undefined> {
   return new RecordStream<T | Uint8Array>(open, name, options, map);
