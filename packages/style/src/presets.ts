@@ -73,6 +73,14 @@ export interface Preset {
    * positions), instead of starting each scale with an empty memory.
    */
   readonly lbfgsCarry: boolean;
+  /**
+   * Weight of each low-pass level in L-BFGS's initial inverse Hessian
+   * (optim/smooth.ts: M = I + w * sum of triangle filters of radius 2, 4, ...
+   * px), which lets a step move an image's coarse structure further; 0 = none.
+   */
+  readonly lbfgsSmoothing: number;
+  /** Low-pass levels of that preconditioner (radii 2, 4, ..., 2^levels px). */
+  readonly lbfgsSmoothingLevels: number;
 }
 
 const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
@@ -103,6 +111,8 @@ export const CS20_PRESET: Preset = Object.freeze({
   contentDetail: false,
   lbfgsHistory: 10,
   lbfgsCarry: false,
+  lbfgsSmoothing: 0,
+  lbfgsSmoothingLevels: 3,
 } satisfies Preset);
 
 /**
@@ -155,6 +165,8 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   contentDetail: false,
   lbfgsHistory: 30,
   lbfgsCarry: true,
+  lbfgsSmoothing: 0,
+  lbfgsSmoothingLevels: 3,
 } satisfies Preset);
 
 /** The built-in presets by name. */

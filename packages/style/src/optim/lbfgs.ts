@@ -15,6 +15,7 @@
 import { checkInteger, checkNumber } from '../validate.js';
 import { strongWolfe, type LineSearchOptions, type Trial } from './linesearch.js';
 import { project, type Bounds, type LossAndGradient, type Objective, type Optimizer } from './types.js';
+import type { Preconditioner } from './smooth.js';
 import { checkEvaluation, dot, firstNonFinite, normInf } from './vector.js';
 
 /** Options for {@link LBFGS}. */
@@ -43,6 +44,12 @@ export interface LBFGSOptions {
    * into it, so every evaluated and accepted x is feasible.
    */
   bounds?: Bounds;
+  /**
+   * The initial inverse Hessian's shape: H0 = gamma * M (M symmetric positive
+   * definite, e.g. optim/smooth.ts; gamma = s.y / y.M.y of the newest pair),
+   * also the direction -M g when the memory is empty. Default: none (M = I).
+   */
+  preconditioner?: Preconditioner;
 }
 
 /** L-BFGS with a strong Wolfe line search; see the module comment. */
@@ -63,9 +70,12 @@ export class LBFGS implements Optimizer {
   /** Times the memory was reset (negative curvature, no descent, failed search). */
   resets = 0;
   bounds: Bounds | undefined;
+  /** See LBFGSOptions.preconditioner; may change between steps (e.g. per image size). */
+  preconditioner: Preconditioner | undefined;
 
   constructor(options: LBFGSOptions = {}) {
     this.bounds = options.bounds;
+    this.preconditioner = options.preconditioner;
     this.history = options.history === undefined ? 10 : checkInteger('history', options.history, 1, 1000);
     const maxEvaluations =
       options.maxEvaluations === undefined ? 20 : checkInteger('maxEvaluations', options.maxEvaluations, 1, 1000);
@@ -175,14 +185,14 @@ export class LBFGS implements Optimizer {
     useMemory: boolean,
   ): Promise<E | undefined> {
     const g = at.gradient;
-    let d = useMemory ? this.direction(g) : negate(g);
+    let d = useMemory ? this.direction(g) : this.steepest(g);
     if (this.bounds !== undefined) freeDirection(d, x, this.bounds);
     let gtd = dot(g, d);
     if (!(gtd < 0) || firstNonFinite(d) >= 0) {
       // Rounding or a bad pair made the direction useless: start over from -g.
       this.clearMemory();
       this.resets += 1;
-      d = negate(g);
+      d = this.steepest(g);
       if (this.bounds !== undefined) freeDirection(d, x, this.bounds);
       gtd = dot(g, d);
       useMemory = false;
@@ -244,7 +254,12 @@ export class LBFGS implements Optimizer {
     this.gamma = ys / yy;
   }
 
-  /** Two-loop recursion: d = -H g with H0 = gamma * I. */
+  /** -g, or -M g with a preconditioner. */
+  private steepest(g: Float32Array): Float32Array {
+    return negate(this.preconditioner === undefined ? g : this.preconditioner(g));
+  }
+
+  /** Two-loop recursion: d = -H g with H0 = gamma * I (or gamma * M). */
   private direction(g: Float32Array): Float32Array {
     const k = this.s.length;
     const q = new Float64Array(g);
@@ -258,7 +273,15 @@ export class LBFGS implements Optimizer {
       alpha[j] = a;
       for (let i = 0; i < q.length; i++) q[i] = q[i]! - a * y[i]!;
     }
-    for (let i = 0; i < q.length; i++) q[i] = q[i]! * this.gamma;
+    const m = this.preconditioner;
+    if (m === undefined) {
+      for (let i = 0; i < q.length; i++) q[i] = q[i]! * this.gamma;
+    } else {
+      const yk = this.y[k - 1]!;
+      const gamma = 1 / this.rho[k - 1]! / dot(yk, m(yk));
+      const mq = m(Float32Array.from(q));
+      for (let i = 0; i < q.length; i++) q[i] = mq[i]! * gamma;
+    }
     for (let j = 0; j < k; j++) {
       const s = this.s[j]!;
       const y = this.y[j]!;

@@ -37,6 +37,7 @@ import {
 } from '../network/vgg.js';
 import { Adam } from '../optim/adam.js';
 import { LBFGS } from '../optim/lbfgs.js';
+import { smoothingPreconditioner } from '../optim/smooth.js';
 import { project, type Bounds, type Optimizer } from '../optim/types.js';
 import { StyleModel, type Evaluation, type GuidedTargets, type Targets } from '../runtime/style-model.js';
 import { createTiledEvaluator, type ImageEvaluator } from '../tiles/evaluator.js';
@@ -379,6 +380,11 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     return entry;
   };
 
+  const smoothing = (width: number, height: number) =>
+    s.lbfgsSmoothing > 0
+      ? smoothingPreconditioner(width, height, 3, s.lbfgsSmoothing, s.lbfgsSmoothingLevels)
+      : undefined;
+
   const runOne = async (content: RgbImage, hooks: StyleRunHooks): Promise<StylizeResult> => {
     if (closed) throw new StyleError('INVALID_OPTION', 'This Stylizer was closed');
     const signal = hooks.signal;
@@ -486,6 +492,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
             for (let i = 0; i < x.length; i++) x[i] = x[i]! + contentData[i]! - blurred[i]!;
           }
           const up = (a: Float32Array) => resizePlanes(a, 3, from.width, from.height, width, height);
+          if (optimizer instanceof LBFGS) optimizer.preconditioner = smoothing(width, height);
           if (optimizer instanceof Adam) optimizer.resample(up);
           // The loss is a mean over positions: its gradient per pixel shrinks as the pixels grow.
           if (optimizer instanceof LBFGS && s.lbfgsCarry)
@@ -497,6 +504,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
           optimizer = s.optimizer === 'adam' ? new Adam({ lr: s.lr }) : new LBFGS({ history: s.lbfgsHistory });
         }
         optimizer.bounds = bounds;
+        if (optimizer instanceof LBFGS) optimizer.preconditioner = smoothing(width, height);
         prev = { width, height };
         const xs = x;
         const evaluate = async (image: Float32Array): Promise<Eval> => {
