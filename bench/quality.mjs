@@ -22,7 +22,9 @@
 //       library's own count (sum over optimiser evaluations of pixels / output pixels,
 //       the final evaluation of the written image included); the score; ratios to the
 //       reference (total, style, content) and pass = total <= 1 and style <= 1 and
-//       content <= 1.25 (neural-style quality); the schedule and notes.
+//       content <= 1.25 (neural-style quality); the schedule and notes; phases = seconds
+//       since the child process started at each setup step (weights, graphs, targets), at
+//       each scale's first iteration, after the optimisation and after writing.
 // The machine is shared: compare figures within one run.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -58,7 +60,19 @@ const size = Number(values.size);
 if (values.child) {
   // The command being timed: a plain library run that writes the best image.
   const { stylize, saveImage } = await import('@pastiche/style');
+  // Seconds since the process started (performance.now's origin), per phase: where the time outside the evaluations goes.
+  const phases = [];
+  const mark = (what) => phases.push({ s: +(performance.now() / 1000).toFixed(2), what });
+  mark('library imported');
+  let scaleSeen = 0;
   const r = await stylize({
+    onStatus: (m) => mark(m),
+    onProgress: (e) => {
+      if (e.scale !== scaleSeen) {
+        scaleSeen = e.scale;
+        mark(`scale ${e.scale}: first iteration ${e.iteration} done (${e.evaluations} evaluations)`);
+      }
+    },
     content,
     style: styles,
     weights: values.weights,
@@ -66,7 +80,9 @@ if (values.child) {
     ...(blend === undefined ? {} : { styleBlendWeights: blend }),
     ...JSON.parse(values.options),
   });
+  mark(`optimised (${r.evaluations} evaluations)`);
   await saveImage(values.out, r.best.data, r.best.width, r.best.height);
+  mark('written');
   const last = r.history[r.history.length - 1];
   // Per scale: the losses after its first and last step (what each scale handed on).
   const perScale = r.settings.schedule.map((st, k) => {
@@ -89,7 +105,7 @@ if (values.child) {
     };
   });
   process.stdout.write(
-    `${JSON.stringify({ work: r.work, evaluations: r.evaluations, iterations: last.iteration, final: r.final, schedule: r.settings.schedule, perScale, notes: r.notes })}\n`,
+    `${JSON.stringify({ work: r.work, evaluations: r.evaluations, iterations: last.iteration, final: r.final, schedule: r.settings.schedule, perScale, notes: r.notes, phases })}\n`,
   );
   process.exit(0);
 }
@@ -216,6 +232,7 @@ console.log(
     schedule: info.schedule ?? null,
     per_scale: info.perScale ?? null,
     notes: info.notes ?? null,
+    phases: info.phases ?? null,
     out: values.out ?? null,
   }),
 );

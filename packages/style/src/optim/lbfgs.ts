@@ -256,43 +256,79 @@ export class LBFGS implements Optimizer {
 
   /** -g, or -M g with a preconditioner. */
   private steepest(g: Float32Array): Float32Array {
-    return negate(this.preconditioner === undefined ? g : this.preconditioner(g));
+    return negate(this.preconditioner === undefined ? g : this.preconditioner.apply(g));
   }
 
-  /** Two-loop recursion: d = -H g with H0 = gamma * I (or gamma * M). */
+  /**
+   * Two-loop recursion: d = -H g with H0 = gamma * I (or gamma * M). Each
+   * pass over the vectors both updates q with one pair and sums the dot
+   * product the next pair needs (the same sums in the same order as one
+   * pass for each, so the same floats, in half the passes: with 30 pairs at
+   * 512 x 384 this is a tenth of an evaluation's time otherwise).
+   */
   private direction(g: Float32Array): Float32Array {
     const k = this.s.length;
+    const n = g.length;
     const q = new Float64Array(g);
     const alpha = new Float64Array(k);
-    for (let j = k - 1; j >= 0; j--) {
-      const s = this.s[j]!;
-      const y = this.y[j]!;
-      let a = 0;
-      for (let i = 0; i < q.length; i++) a += s[i]! * q[i]!;
-      a *= this.rho[j]!;
-      alpha[j] = a;
-      for (let i = 0; i < q.length; i++) q[i] = q[i]! - a * y[i]!;
-    }
     const m = this.preconditioner;
-    if (m === undefined) {
-      for (let i = 0; i < q.length; i++) q[i] = q[i]! * this.gamma;
-    } else {
-      const yk = this.y[k - 1]!;
-      const gamma = 1 / this.rho[k - 1]! / dot(yk, m(yk));
-      const mq = m(Float32Array.from(q));
-      for (let i = 0; i < q.length; i++) q[i] = mq[i]! * gamma;
-    }
-    for (let j = 0; j < k; j++) {
-      const s = this.s[j]!;
+    const gamma0 = this.gamma;
+    let acc = 0;
+    const sNewest = this.s[k - 1]!;
+    for (let i = 0; i < n; i++) acc += sNewest[i]! * q[i]!;
+    // b = y_0 . q after the initial scaling: the first sum of the second loop.
+    let b = 0;
+    const y0 = this.y[0]!;
+    for (let j = k - 1; j >= 0; j--) {
+      const a = acc * this.rho[j]!;
+      alpha[j] = a;
       const y = this.y[j]!;
-      let b = 0;
-      for (let i = 0; i < q.length; i++) b += y[i]! * q[i]!;
-      b *= this.rho[j]!;
-      const c = alpha[j]! - b;
-      for (let i = 0; i < q.length; i++) q[i] = q[i]! + c * s[i]!;
+      if (j > 0) {
+        const s = this.s[j - 1]!;
+        let next = 0;
+        for (let i = 0; i < n; i++) {
+          const v = q[i]! - a * y[i]!;
+          q[i] = v;
+          next += s[i]! * v;
+        }
+        acc = next;
+      } else if (m === undefined) {
+        for (let i = 0; i < n; i++) {
+          const v = (q[i]! - a * y[i]!) * gamma0;
+          q[i] = v;
+          b += y0[i]! * v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) q[i] = q[i]! - a * y[i]!;
+      }
     }
-    const d = new Float32Array(q.length);
-    for (let i = 0; i < q.length; i++) d[i] = -q[i]!;
+    if (m !== undefined) {
+      const yk = this.y[k - 1]!;
+      const gamma = 1 / this.rho[k - 1]! / m.quadratic(yk);
+      const mq = m.apply(Float32Array.from(q));
+      for (let i = 0; i < n; i++) {
+        const v = mq[i]! * gamma;
+        q[i] = v;
+        b += y0[i]! * v;
+      }
+    }
+    const d = new Float32Array(n);
+    for (let j = 0; j < k; j++) {
+      const c = alpha[j]! - b * this.rho[j]!;
+      const s = this.s[j]!;
+      if (j < k - 1) {
+        const y = this.y[j + 1]!;
+        let next = 0;
+        for (let i = 0; i < n; i++) {
+          const v = q[i]! + c * s[i]!;
+          q[i] = v;
+          next += y[i]! * v;
+        }
+        b = next;
+      } else {
+        for (let i = 0; i < n; i++) d[i] = -(q[i]! + c * s[i]!);
+      }
+    }
     return d;
   }
 }

@@ -10,31 +10,55 @@
  * inverse Hessian must be.
  */
 
-/** A symmetric positive-definite linear map on vectors (a new array each call). */
-export type Preconditioner = (v: Float32Array) => Float32Array;
+/** A symmetric positive-definite linear map M on vectors. */
+export interface Preconditioner {
+  /** M v (a new array). */
+  apply(v: Float32Array): Float32Array;
+  /** v . M v. */
+  quadratic(v: Float32Array): number;
+}
 
-/** One centred box sum of 2r + 1 taps along rows (stride 1) or columns (stride width), zero outside; divides by 2r + 1. */
-function box(
+/** Centred box mean of 2r + 1 taps along each row of one plane (zero outside). */
+function boxRows(src: Float32Array, dst: Float32Array, off: number, width: number, height: number, r: number): void {
+  const k = 1 / (2 * r + 1);
+  for (let y = 0; y < height; y++) {
+    const base = off + y * width;
+    let acc = 0;
+    for (let i = 0; i < Math.min(r, width); i++) acc += src[base + i]!;
+    for (let i = 0; i < width; i++) {
+      if (i + r < width) acc += src[base + i + r]!;
+      dst[base + i] = acc * k;
+      if (i - r >= 0) acc -= src[base + i - r]!;
+    }
+  }
+}
+
+/** The same along each column, a whole row at a time (cache-friendly); `acc` holds `width` floats. */
+function boxColumns(
   src: Float32Array,
   dst: Float32Array,
   off: number,
-  n: number,
-  stride: number,
-  lines: number,
-  lineStride: number,
+  width: number,
+  height: number,
   r: number,
+  acc: Float64Array,
 ): void {
   const k = 1 / (2 * r + 1);
-  for (let l = 0; l < lines; l++) {
-    const base = off + l * lineStride;
-    let acc = 0;
-    for (let i = 0; i < Math.min(r, n); i++) acc += src[base + i * stride]!;
-    for (let i = 0; i < n; i++) {
-      const add = i + r;
-      if (add < n) acc += src[base + add * stride]!;
-      dst[base + i * stride] = acc * k;
-      const drop = i - r;
-      if (drop >= 0) acc -= src[base + drop * stride]!;
+  acc.fill(0);
+  for (let j = 0; j < Math.min(r, height); j++) {
+    const row = off + j * width;
+    for (let x = 0; x < width; x++) acc[x] = acc[x]! + src[row + x]!;
+  }
+  for (let y = 0; y < height; y++) {
+    if (y + r < height) {
+      const add = off + (y + r) * width;
+      for (let x = 0; x < width; x++) acc[x] = acc[x]! + src[add + x]!;
+    }
+    const out = off + y * width;
+    for (let x = 0; x < width; x++) dst[out + x] = acc[x]! * k;
+    if (y - r >= 0) {
+      const drop = off + (y - r) * width;
+      for (let x = 0; x < width; x++) acc[x] = acc[x]! - src[drop + x]!;
     }
   }
 }
@@ -52,23 +76,43 @@ export function smoothingPreconditioner(
   levels: number,
 ): Preconditioner {
   const plane = width * height;
-  return (v: Float32Array): Float32Array => {
-    const out = Float32Array.from(v);
-    if (gain === 0 || levels === 0) return out;
-    const a = new Float32Array(v.length);
-    const b = new Float32Array(v.length);
-    for (let lv = 1; lv <= levels; lv++) {
-      const r = 2 ** lv;
-      for (let p = 0; p < planes; p++) {
-        const off = p * plane;
-        // Rows twice, then columns twice: (B B) along x times (B B) along y.
-        box(v, a, off, width, 1, height, width, r);
-        box(a, b, off, width, 1, height, width, r);
-        box(b, a, off, height, width, width, 1, r);
-        box(a, b, off, height, width, width, 1, r);
-      }
-      for (let i = 0; i < out.length; i++) out[i] = out[i]! + gain * b[i]!;
+  const off = gain === 0 || levels === 0;
+  /** C_r v per plane into b (a is scratch): a box of radius r twice per axis is T_r = C_r C_r, C_r = one box per axis. */
+  const once = (v: Float32Array, a: Float32Array, b: Float32Array, acc: Float64Array, r: number): void => {
+    for (let p = 0; p < planes; p++) {
+      boxRows(v, a, p * plane, width, height, r);
+      boxColumns(a, b, p * plane, width, height, r, acc);
     }
-    return out;
+  };
+  return {
+    apply(v: Float32Array): Float32Array {
+      const out = Float32Array.from(v);
+      if (off) return out;
+      const a = new Float32Array(v.length);
+      const b = new Float32Array(v.length);
+      const acc = new Float64Array(width);
+      for (let lv = 1; lv <= levels; lv++) {
+        once(v, a, b, acc, 2 ** lv);
+        once(b, a, b, acc, 2 ** lv);
+        for (let i = 0; i < out.length; i++) out[i] = out[i]! + gain * b[i]!;
+      }
+      return out;
+    },
+    quadratic(v: Float32Array): number {
+      let sum = 0;
+      for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+      if (off) return sum;
+      const a = new Float32Array(v.length);
+      const b = new Float32Array(v.length);
+      const acc = new Float64Array(width);
+      // v . T_r v = |C_r v|^2 (C_r symmetric): half the passes of apply.
+      for (let lv = 1; lv <= levels; lv++) {
+        once(v, a, b, acc, 2 ** lv);
+        let level = 0;
+        for (let i = 0; i < b.length; i++) level += b[i]! * b[i]!;
+        sum += gain * level;
+      }
+      return sum;
+    },
   };
 }

@@ -288,6 +288,36 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     return img.width === w && img.height === h && fit === 'fill' ? img : env.resize(img, w, h, fit);
   };
 
+  const modelOptions = (width: number, height: number) => ({
+    weights: o.weights,
+    ...(o.variant === undefined ? {} : { variant: o.variant }),
+    ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
+    height,
+    width,
+    loss: s.loss,
+    runtime: env.runtime,
+    ...(o.threads === undefined ? {} : { threads: o.threads }),
+  });
+
+  /**
+   * The loss of the written image. No gradient is needed, so a plain untiled
+   * entry gets a loss-only model (one forward pass, about a third of an
+   * evaluation; its session is released at once); tiled and guided entries
+   * evaluate as usual.
+   */
+  const writtenLoss = async (entry: Entry, image: Float32Array, content: Targets): Promise<Evaluation> => {
+    if (entry.untiled === undefined || 'regions' in entry.style) return evaluateAt(entry, image, content);
+    const m = await StyleModel.create({
+      ...modelOptions(entry.untiled.width, entry.untiled.height),
+      gradient: false,
+    });
+    try {
+      return await m.evaluate(image, content, entry.style);
+    } finally {
+      await m.release();
+    }
+  };
+
   const entryFor = async (width: number, height: number): Promise<Entry> => {
     const key = `${width}x${height}`;
     let entry = models.get(key);
@@ -312,16 +342,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
       let model: ImageEvaluator;
       let styleModel: StyleModel | undefined;
       let tiled: string | undefined;
-      const common = {
-        weights: o.weights,
-        ...(o.variant === undefined ? {} : { variant: o.variant }),
-        ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
-        height,
-        width,
-        loss: s.loss,
-        runtime: env.runtime,
-        ...(o.threads === undefined ? {} : { threads: o.threads }),
-      };
+      const common = modelOptions(width, height);
       if (forced || (auto && canTile)) {
         const t = await createTiledEvaluator({
           ...common,
@@ -622,7 +643,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     const written = fromPixels(pixels, W, H);
     evaluations += 1;
     work += 1;
-    const e = await evaluateAt(entry, written, contentTargets);
+    const e = await writtenLoss(entry, written, contentTargets);
     const final: LossRecord = {
       iteration: best.iteration,
       content: e.content,
