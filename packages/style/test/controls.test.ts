@@ -393,6 +393,11 @@ test('new options: bad values are INVALID_OPTION errors with exact messages', ()
     [{ originalColors: 'yes' }, 'Expected boolean for originalColors but received yes of type string'],
     [{ tolerance: 2 }, 'Expected number between 0 and 1 for tolerance but received 2 of type number'],
     [{ lbfgsCarry: 1 }, 'Expected boolean for lbfgsCarry but received 1 of type number'],
+    [{ lbfgsSmoothing: -1 }, 'Expected number between 0 and 1000 for lbfgsSmoothing but received -1 of type number'],
+    [
+      { lbfgsSmoothingLevels: 0 },
+      'Expected integer between 1 and 8 for lbfgsSmoothingLevels but received 0 of type number',
+    ],
     [{ onAbort: 'exit' }, 'Expected one of: throw, return for onAbort but received exit of type string'],
   ];
   for (const [o, message] of cases) {
