@@ -468,6 +468,7 @@ test('coarse to fine with the shared weights: events name scale and size, each s
       scales: 2,
       minSize: 32,
       iterations: 8,
+      stepShares: [1, 1],
       tolerance: 0,
       saveEvery: 1,
       onImage: (img) => {
