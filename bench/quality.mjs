@@ -15,7 +15,8 @@
 // JSON lines on stdout:
 //   quality_eval_512  seconds of one single-scale evaluation (loss + gradient, default
 //       loss) at the output size, median of --eval-runs after a warm-up, measured in this
-//       run: the unit of evaluation_equivalents.
+//       run before and after the command (`when`): their mean is the unit of
+//       evaluation_equivalents.
 //   quality_reference  the reference image's score (golden_gate + the_scream only).
 //   quality_run  wall_seconds of the command; evaluation_equivalents = wall_seconds /
 //       the unit above (everything the command did, start-up included); work = the
@@ -121,9 +122,9 @@ const round = (v, d = 3) => +v.toPrecision(d + 1);
 const contentInfo = await style.loadImage(content, { maxSide: size });
 const { width, height } = contentInfo;
 
-let unit;
-if (!values['no-eval']) {
-  // One single-scale evaluation at the output size with the default loss, the unit of time.
+// One single-scale evaluation at the output size with the default loss, the unit of time:
+// measured before and after the run (the machine is shared; load drifts), ee uses their mean.
+const measureUnit = async (when) => {
   const loss = style.DEFAULT_PRESET.loss;
   const model = await style.StyleModel.create({ weights, width, height, loss: { ...loss } });
   const ct = await model.contentTargets(contentInfo.data);
@@ -136,11 +137,13 @@ if (!values['no-eval']) {
   }
   await model.release();
   times.sort((a, b) => a - b);
-  unit = times[Math.floor(times.length / 2)];
+  const median = times[Math.floor(times.length / 2)];
   console.log(
-    JSON.stringify({ bench: `quality_eval_${size}`, width, height, seconds: round(unit), runs: times.length }),
+    JSON.stringify({ bench: `quality_eval_${size}`, when, width, height, seconds: round(median), runs: times.length }),
   );
-}
+  return median;
+};
+const unitBefore = values['no-eval'] ? undefined : await measureUnit('before');
 
 const score = (image) =>
   style.scoreImage({
@@ -208,6 +211,7 @@ if (code !== 0 || !existsSync(out)) {
   process.exit(1);
 }
 const info = values.cli ? {} : JSON.parse(stdout.trim().split('\n').pop());
+const unit = unitBefore === undefined ? undefined : (unitBefore + (await measureUnit('after'))) / 2;
 const s = await score(out);
 const ratio = reference
   ? { total: s.total / reference.total, style: s.style / reference.style, content: s.content / reference.content }
