@@ -49,16 +49,34 @@ function boxColumns(
     const row = off + j * width;
     for (let x = 0; x < width; x++) acc[x] = acc[x]! + src[row + x]!;
   }
+  // One pass over x per row (add the entering row, output, drop the leaving one): per element the
+  // same operations in the same order as three passes, at a third of the memory traffic.
   for (let y = 0; y < height; y++) {
-    if (y + r < height) {
-      const add = off + (y + r) * width;
-      for (let x = 0; x < width; x++) acc[x] = acc[x]! + src[add + x]!;
-    }
     const out = off + y * width;
-    for (let x = 0; x < width; x++) dst[out + x] = acc[x]! * k;
-    if (y - r >= 0) {
-      const drop = off + (y - r) * width;
-      for (let x = 0; x < width; x++) acc[x] = acc[x]! - src[drop + x]!;
+    const add = off + (y + r) * width;
+    const drop = off + (y - r) * width;
+    const adding = y + r < height;
+    const dropping = y - r >= 0;
+    if (adding && dropping) {
+      for (let x = 0; x < width; x++) {
+        const v = acc[x]! + src[add + x]!;
+        dst[out + x] = v * k;
+        acc[x] = v - src[drop + x]!;
+      }
+    } else if (adding) {
+      for (let x = 0; x < width; x++) {
+        const v = acc[x]! + src[add + x]!;
+        dst[out + x] = v * k;
+        acc[x] = v;
+      }
+    } else if (dropping) {
+      for (let x = 0; x < width; x++) {
+        const v = acc[x]!;
+        dst[out + x] = v * k;
+        acc[x] = v - src[drop + x]!;
+      }
+    } else {
+      for (let x = 0; x < width; x++) dst[out + x] = acc[x]! * k;
     }
   }
 }
