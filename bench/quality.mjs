@@ -15,14 +15,17 @@
 // JSON lines on stdout:
 //   quality_eval_512  seconds of one single-scale evaluation (loss + gradient, default
 //       loss) at the output size, median of --eval-runs after a warm-up, measured in this
-//       run: the unit of evaluation_equivalents.
+//       run before and after the command (`when`): their mean is the unit of
+//       evaluation_equivalents.
 //   quality_reference  the reference image's score (golden_gate + the_scream only).
 //   quality_run  wall_seconds of the command; evaluation_equivalents = wall_seconds /
 //       the unit above (everything the command did, start-up included); work = the
 //       library's own count (sum over optimiser evaluations of pixels / output pixels,
 //       the final evaluation of the written image included); the score; ratios to the
 //       reference (total, style, content) and pass = total <= 1 and style <= 1 and
-//       content <= 1.25 (neural-style quality); the schedule and notes.
+//       content <= 1.25 (neural-style quality); the schedule and notes; phases = seconds
+//       since the child process started at each setup step (weights, graphs, targets), at
+//       each scale's first iteration, after the optimisation and after writing.
 // The machine is shared: compare figures within one run.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -58,7 +61,19 @@ const size = Number(values.size);
 if (values.child) {
   // The command being timed: a plain library run that writes the best image.
   const { stylize, saveImage } = await import('@pastiche/style');
+  // Seconds since the process started (performance.now's origin), per phase: where the time outside the evaluations goes.
+  const phases = [];
+  const mark = (what) => phases.push({ s: +(performance.now() / 1000).toFixed(2), what });
+  mark('library imported');
+  let scaleSeen = 0;
   const r = await stylize({
+    onStatus: (m) => mark(m),
+    onProgress: (e) => {
+      if (e.scale !== scaleSeen) {
+        scaleSeen = e.scale;
+        mark(`scale ${e.scale}: first iteration ${e.iteration} done (${e.evaluations} evaluations)`);
+      }
+    },
     content,
     style: styles,
     weights: values.weights,
@@ -66,7 +81,9 @@ if (values.child) {
     ...(blend === undefined ? {} : { styleBlendWeights: blend }),
     ...JSON.parse(values.options),
   });
+  mark(`optimised (${r.evaluations} evaluations)`);
   await saveImage(values.out, r.best.data, r.best.width, r.best.height);
+  mark('written');
   const last = r.history[r.history.length - 1];
   // Per scale: the losses after its first and last step (what each scale handed on).
   const perScale = r.settings.schedule.map((st, k) => {
@@ -89,7 +106,7 @@ if (values.child) {
     };
   });
   process.stdout.write(
-    `${JSON.stringify({ work: r.work, evaluations: r.evaluations, iterations: last.iteration, final: r.final, schedule: r.settings.schedule, perScale, notes: r.notes })}\n`,
+    `${JSON.stringify({ work: r.work, evaluations: r.evaluations, iterations: last.iteration, final: r.final, schedule: r.settings.schedule, perScale, notes: r.notes, phases })}\n`,
   );
   process.exit(0);
 }
@@ -105,9 +122,9 @@ const round = (v, d = 3) => +v.toPrecision(d + 1);
 const contentInfo = await style.loadImage(content, { maxSide: size });
 const { width, height } = contentInfo;
 
-let unit;
-if (!values['no-eval']) {
-  // One single-scale evaluation at the output size with the default loss, the unit of time.
+// One single-scale evaluation at the output size with the default loss, the unit of time:
+// measured before and after the run (the machine is shared; load drifts), ee uses their mean.
+const measureUnit = async (when) => {
   const loss = style.DEFAULT_PRESET.loss;
   const model = await style.StyleModel.create({ weights, width, height, loss: { ...loss } });
   const ct = await model.contentTargets(contentInfo.data);
@@ -120,11 +137,13 @@ if (!values['no-eval']) {
   }
   await model.release();
   times.sort((a, b) => a - b);
-  unit = times[Math.floor(times.length / 2)];
+  const median = times[Math.floor(times.length / 2)];
   console.log(
-    JSON.stringify({ bench: `quality_eval_${size}`, width, height, seconds: round(unit), runs: times.length }),
+    JSON.stringify({ bench: `quality_eval_${size}`, when, width, height, seconds: round(median), runs: times.length }),
   );
-}
+  return median;
+};
+const unitBefore = values['no-eval'] ? undefined : await measureUnit('before');
 
 const score = (image) =>
   style.scoreImage({
@@ -192,6 +211,7 @@ if (code !== 0 || !existsSync(out)) {
   process.exit(1);
 }
 const info = values.cli ? {} : JSON.parse(stdout.trim().split('\n').pop());
+const unit = unitBefore === undefined ? undefined : (unitBefore + (await measureUnit('after'))) / 2;
 const s = await score(out);
 const ratio = reference
   ? { total: s.total / reference.total, style: s.style / reference.style, content: s.content / reference.content }
@@ -216,6 +236,7 @@ console.log(
     schedule: info.schedule ?? null,
     per_scale: info.perScale ?? null,
     notes: info.notes ?? null,
+    phases: info.phases ?? null,
     out: values.out ?? null,
   }),
 );

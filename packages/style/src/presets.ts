@@ -73,6 +73,14 @@ export interface Preset {
    * positions), instead of starting each scale with an empty memory.
    */
   readonly lbfgsCarry: boolean;
+  /**
+   * Weight of each low-pass level in L-BFGS's initial inverse Hessian
+   * (optim/smooth.ts: M = I + w * sum of triangle filters of radius 2, 4, ...
+   * px), which lets a step move an image's coarse structure further; 0 = none.
+   */
+  readonly lbfgsSmoothing: number;
+  /** Low-pass levels of that preconditioner (radii 2, 4, ..., 2^levels px). */
+  readonly lbfgsSmoothingLevels: number;
 }
 
 const STYLE_LAYERS = ['conv1_1', 'conv2_1', 'conv3_1', 'conv4_1', 'conv5_1'] as const;
@@ -103,38 +111,52 @@ export const CS20_PRESET: Preset = Object.freeze({
   contentDetail: false,
   lbfgsHistory: 10,
   lbfgsCarry: false,
+  lbfgsSmoothing: 0,
+  lbfgsSmoothingLevels: 3,
 } satisfies Preset);
 
 /**
- * The main preset: neural-style's objective (content 5, style 100, no TV,
- * 'mean' normalisation, max pooling) optimised coarse to fine with L-BFGS
- * from the content image, 512 px, 48 steps in total over 3 scales (256, 362,
- * 512 px longer side; 12 + 8 + 28 steps), L-BFGS keeping 30 pairs and
- * carrying them from scale to scale (lbfgsCarry). Measured with
- * bench/quality.mjs (golden_gate + the_scream, 512 px, against neural-style's
- * 1000-step output): total 1.059x, style 0.88x, content 1.20x at 38.0
+ * The main preset: neural-style's objective (style 100, no TV, 'mean'
+ * normalisation, max pooling) but content weight 6.5 instead of its 5,
+ * optimised coarse to fine with L-BFGS from the content image, 512 px, 38
+ * steps in total over 2 scales (256 and 512 px longer side; 16 + 22 steps),
+ * L-BFGS keeping 10 pairs, carrying them from scale to scale (lbfgsCarry),
+ * with the smoothing preconditioner (lbfgsSmoothing 8 over 3 levels: radii
+ * 2, 4, 8 px). Measured with bench/quality.mjs (golden_gate + the_scream,
+ * 512 px, scored with neural-style's weights 5 / 100 against its 1000-step
+ * output): total 0.975x, style 0.75x, content 1.15x at 28.5
  * evaluation-equivalents of work (sum of evaluated pixels / output pixels;
- * 53 evaluations), 326 s wall on a heavily shared machine. The
- * previous default (40 + 20 + 20, fresh 10-pair memory per scale) scored total
- * 1.071x, style 0.79x, content 1.29x at 44.0. In the same session (work in
- * evaluation-equivalents, total / style / content ratios): 20 + 10 + 26 fresh
- * 1.071 / 0.89 / 1.22 at 41.0; 4 scales from 181 px (30 + 15 + 10 + 24)
- * 1.077 / 0.79 / 1.31 at 41.5; 18 + 10 + 25 with per-scale style weights (an option since removed)
- * x0.5 on the coarse scales 1.082 / 0.93 / 1.20 at 37.5, x2 1.101 / 0.92 /
- * 1.24 at 38.5; with contentDetail 1.092 / 0.94 / 1.22 at 38.0; with
- * lbfgsCarry 1.075 / 0.89 / 1.22 at 38.5, plus 30 pairs 1.069 / 0.88 / 1.22
- * at 38.5; 12 + 8 + 28 with lbfgsCarry 1.069 / 0.91 / 1.20 at 38.0. Content
- * and style are within neural-style's bounds; the total is not yet (the
- * fine scale is still falling about 0.7 % per step when the budget ends).
+ * 42 evaluations), 71 s wall for the whole command = 32.9 evaluations of
+ * 2.17 s (2 cores, lightly shared). Two styles blended 5:5 (starry_night,
+ * the_scream): 29.5 of work, 75.6 s = 35.0 evaluations.
+ *
+ * Trials (total / style / content ratios at the work given; a run with a
+ * longer final scale also gives every shorter one, so several points come
+ * from one run): the previous default (3 scales from 256 px, 12 + 8 + 28,
+ * 30 pairs) 1.059 / 0.88 / 1.20 at 38.0 and, continued, 1.016 / 0.82 / 1.18 at
+ * 44.0 (100 pairs: the same to 0.2 %); with contentDetail 1.061 / 0.88 / 1.21
+ * at 38.0. The smoothing preconditioner (gain 8, 3 levels) on that schedule:
+ * 0.971 / 0.61 / 1.26 at 32.0, 0.944 / 0.58 / 1.23 at 34.0, 0.870 / 0.49 /
+ * 1.17 at 44.0; 4 levels 0.942 / 0.57 / 1.24 at 33.0; without lbfgsCarry
+ * 0.986 / 0.68 / 1.23 at 33.5 (worse). On a fresh L-BFGS from the upsampled
+ * 362 px image, 8 steps at 512 px reached 2.11e6 (gain 8), 2.22e6 (32),
+ * 2.26e6 (128); gains 0.5 and 2 helped less than 8. Two scales from 362 px
+ * (8 + 24 steps): 1.016 / 0.72 / 1.25 at 29.0, 0.983 / 0.68 / 1.22 at 31.0;
+ * with 10 pairs 0.993 / 0.69 / 1.23 at 31.0 (a third of the optimiser's own
+ * time per step). Two scales from 256 px (16 + 24): 0.995 / 0.66 / 1.26 at
+ * 28.5, 0.970 / 0.63 / 1.24 at 30.5: content is what binds, so content
+ * weight 6.5 (16 + 22): 0.998 / 0.79 / 1.16 at 26.5, 0.975 / 0.75 / 1.15 at
+ * 28.5 (chosen); content weight 8 (16 + 20): 0.998 / 0.91 / 1.07 at 26.5
+ * (style nearly binds, and less stylised).
  */
 export const DEFAULT_PRESET: Preset = Object.freeze({
   name: 'default',
   description:
-    "coarse to fine (256, 362, 512 px; 12 + 8 + 28 steps), L-BFGS from the content image, neural-style's loss weights",
+    "coarse to fine (256, 512 px; 16 + 22 steps), smoothed L-BFGS from the content image, neural-style's loss with content weight 6.5",
   loss: Object.freeze({
     contentLayers: [{ layer: 'conv4_2', weight: 1 }],
     styleLayers: STYLE_LAYERS.map((layer) => ({ layer, weight: 1 })),
-    contentWeight: 5,
+    contentWeight: 6.5,
     styleWeight: 100,
     tvWeight: 0,
     pooling: 'max',
@@ -142,19 +164,21 @@ export const DEFAULT_PRESET: Preset = Object.freeze({
   } satisfies LossSpec),
   optimizer: 'lbfgs',
   lr: 2.0,
-  iterations: 48,
+  iterations: 38,
   init: 'content',
   noiseRatio: 0.6,
   noiseRange: 20,
   size: Object.freeze({ maxSide: 512 }),
   styleSize: 'longest',
-  scales: 3,
+  scales: 2,
   minSize: 256,
-  stepShares: [12, 8, 28],
+  stepShares: [16, 22],
   tolerance: 1e-3,
   contentDetail: false,
-  lbfgsHistory: 30,
+  lbfgsHistory: 10,
   lbfgsCarry: true,
+  lbfgsSmoothing: 8,
+  lbfgsSmoothingLevels: 3,
 } satisfies Preset);
 
 /** The built-in presets by name. */

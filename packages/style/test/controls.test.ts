@@ -393,6 +393,11 @@ test('new options: bad values are INVALID_OPTION errors with exact messages', ()
     [{ originalColors: 'yes' }, 'Expected boolean for originalColors but received yes of type string'],
     [{ tolerance: 2 }, 'Expected number between 0 and 1 for tolerance but received 2 of type number'],
     [{ lbfgsCarry: 1 }, 'Expected boolean for lbfgsCarry but received 1 of type number'],
+    [{ lbfgsSmoothing: -1 }, 'Expected number between 0 and 1000 for lbfgsSmoothing but received -1 of type number'],
+    [
+      { lbfgsSmoothingLevels: 0 },
+      'Expected integer between 1 and 8 for lbfgsSmoothingLevels but received 0 of type number',
+    ],
     [{ onAbort: 'exit' }, 'Expected one of: throw, return for onAbort but received exit of type string'],
   ];
   for (const [o, message] of cases) {
@@ -463,6 +468,7 @@ test('coarse to fine with the shared weights: events name scale and size, each s
       scales: 2,
       minSize: 32,
       iterations: 8,
+      stepShares: [1, 1],
       tolerance: 0,
       saveEvery: 1,
       onImage: (img) => {

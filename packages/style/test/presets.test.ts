@@ -29,17 +29,18 @@ test('cs20 reproduces the seed exactly', () => {
   assert.equal(p.styleSize, 'content');
 });
 
-test("default preset: L-BFGS from the content image, neural-style's weights, coarse to fine", () => {
+test("default preset: smoothed L-BFGS from the content image, neural-style's weights but content 6.5, coarse to fine", () => {
   const p = presets.default;
   assert.equal(p, DEFAULT_PRESET);
   assert.equal(p.optimizer, 'lbfgs');
   assert.equal(p.init, 'content');
   assert.equal(p.loss.normalization, 'mean');
   assert.equal(p.loss.pooling, 'max');
-  assert.deepEqual([p.loss.contentWeight, p.loss.styleWeight, p.loss.tvWeight], [5, 100, 0]);
-  assert.deepEqual([p.scales, p.minSize, p.iterations], [3, 256, 48]);
-  assert.deepEqual(p.stepShares, [12, 8, 28], 'the fine scale gets most steps');
-  assert.deepEqual([p.lbfgsHistory, p.lbfgsCarry, p.contentDetail], [30, true, false]);
+  assert.deepEqual([p.loss.contentWeight, p.loss.styleWeight, p.loss.tvWeight], [6.5, 100, 0]);
+  assert.deepEqual([p.scales, p.minSize, p.iterations], [2, 256, 38]);
+  assert.deepEqual(p.stepShares, [16, 22], 'the fine scale gets most steps');
+  assert.deepEqual([p.lbfgsHistory, p.lbfgsCarry, p.contentDetail], [10, true, false]);
+  assert.deepEqual([p.lbfgsSmoothing, p.lbfgsSmoothingLevels], [8, 3]);
   assert.ok('maxSide' in p.size);
   assert.equal(p.styleSize, 'longest');
   assert.deepEqual(PRESET_NAMES, ['default', 'cs20']);

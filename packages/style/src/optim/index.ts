@@ -10,3 +10,5 @@ export type { LineSearchOptions, LineSearchResult, Trial } from './linesearch.js
 export { minimize } from './minimize.js';
 export type { MinimizeOptions } from './minimize.js';
 export { dot, normInf } from './vector.js';
+export { smoothingPreconditioner } from './smooth.js';
+export type { Preconditioner } from './smooth.js';

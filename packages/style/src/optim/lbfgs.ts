@@ -15,6 +15,7 @@
 import { checkInteger, checkNumber } from '../validate.js';
 import { strongWolfe, type LineSearchOptions, type Trial } from './linesearch.js';
 import { project, type Bounds, type LossAndGradient, type Objective, type Optimizer } from './types.js';
+import type { Preconditioner } from './smooth.js';
 import { checkEvaluation, dot, firstNonFinite, normInf } from './vector.js';
 
 /** Options for {@link LBFGS}. */
@@ -43,6 +44,12 @@ export interface LBFGSOptions {
    * into it, so every evaluated and accepted x is feasible.
    */
   bounds?: Bounds;
+  /**
+   * The initial inverse Hessian's shape: H0 = gamma * M (M symmetric positive
+   * definite, e.g. optim/smooth.ts; gamma = s.y / y.M.y of the newest pair),
+   * also the direction -M g when the memory is empty. Default: none (M = I).
+   */
+  preconditioner?: Preconditioner;
 }
 
 /** L-BFGS with a strong Wolfe line search; see the module comment. */
@@ -63,9 +70,12 @@ export class LBFGS implements Optimizer {
   /** Times the memory was reset (negative curvature, no descent, failed search). */
   resets = 0;
   bounds: Bounds | undefined;
+  /** See LBFGSOptions.preconditioner; may change between steps (e.g. per image size). */
+  preconditioner: Preconditioner | undefined;
 
   constructor(options: LBFGSOptions = {}) {
     this.bounds = options.bounds;
+    this.preconditioner = options.preconditioner;
     this.history = options.history === undefined ? 10 : checkInteger('history', options.history, 1, 1000);
     const maxEvaluations =
       options.maxEvaluations === undefined ? 20 : checkInteger('maxEvaluations', options.maxEvaluations, 1, 1000);
@@ -175,14 +185,14 @@ export class LBFGS implements Optimizer {
     useMemory: boolean,
   ): Promise<E | undefined> {
     const g = at.gradient;
-    let d = useMemory ? this.direction(g) : negate(g);
+    let d = useMemory ? this.direction(g) : this.steepest(g);
     if (this.bounds !== undefined) freeDirection(d, x, this.bounds);
     let gtd = dot(g, d);
     if (!(gtd < 0) || firstNonFinite(d) >= 0) {
       // Rounding or a bad pair made the direction useless: start over from -g.
       this.clearMemory();
       this.resets += 1;
-      d = negate(g);
+      d = this.steepest(g);
       if (this.bounds !== undefined) freeDirection(d, x, this.bounds);
       gtd = dot(g, d);
       useMemory = false;
@@ -244,32 +254,81 @@ export class LBFGS implements Optimizer {
     this.gamma = ys / yy;
   }
 
-  /** Two-loop recursion: d = -H g with H0 = gamma * I. */
+  /** -g, or -M g with a preconditioner. */
+  private steepest(g: Float32Array): Float32Array {
+    return negate(this.preconditioner === undefined ? g : this.preconditioner.apply(g));
+  }
+
+  /**
+   * Two-loop recursion: d = -H g with H0 = gamma * I (or gamma * M). Each
+   * pass over the vectors both updates q with one pair and sums the dot
+   * product the next pair needs (the same sums in the same order as one
+   * pass for each, so the same floats, in half the passes: with 30 pairs at
+   * 512 x 384 this is a tenth of an evaluation's time otherwise).
+   */
   private direction(g: Float32Array): Float32Array {
     const k = this.s.length;
+    const n = g.length;
     const q = new Float64Array(g);
     const alpha = new Float64Array(k);
+    const m = this.preconditioner;
+    const gamma0 = this.gamma;
+    let acc = 0;
+    const sNewest = this.s[k - 1]!;
+    for (let i = 0; i < n; i++) acc += sNewest[i]! * q[i]!;
+    // b = y_0 . q after the initial scaling: the first sum of the second loop.
+    let b = 0;
+    const y0 = this.y[0]!;
     for (let j = k - 1; j >= 0; j--) {
-      const s = this.s[j]!;
-      const y = this.y[j]!;
-      let a = 0;
-      for (let i = 0; i < q.length; i++) a += s[i]! * q[i]!;
-      a *= this.rho[j]!;
+      const a = acc * this.rho[j]!;
       alpha[j] = a;
-      for (let i = 0; i < q.length; i++) q[i] = q[i]! - a * y[i]!;
-    }
-    for (let i = 0; i < q.length; i++) q[i] = q[i]! * this.gamma;
-    for (let j = 0; j < k; j++) {
-      const s = this.s[j]!;
       const y = this.y[j]!;
-      let b = 0;
-      for (let i = 0; i < q.length; i++) b += y[i]! * q[i]!;
-      b *= this.rho[j]!;
-      const c = alpha[j]! - b;
-      for (let i = 0; i < q.length; i++) q[i] = q[i]! + c * s[i]!;
+      if (j > 0) {
+        const s = this.s[j - 1]!;
+        let next = 0;
+        for (let i = 0; i < n; i++) {
+          const v = q[i]! - a * y[i]!;
+          q[i] = v;
+          next += s[i]! * v;
+        }
+        acc = next;
+      } else if (m === undefined) {
+        for (let i = 0; i < n; i++) {
+          const v = (q[i]! - a * y[i]!) * gamma0;
+          q[i] = v;
+          b += y0[i]! * v;
+        }
+      } else {
+        for (let i = 0; i < n; i++) q[i] = q[i]! - a * y[i]!;
+      }
     }
-    const d = new Float32Array(q.length);
-    for (let i = 0; i < q.length; i++) d[i] = -q[i]!;
+    if (m !== undefined) {
+      const yk = this.y[k - 1]!;
+      const gamma = 1 / this.rho[k - 1]! / m.quadratic(yk);
+      const mq = m.apply(Float32Array.from(q));
+      for (let i = 0; i < n; i++) {
+        const v = mq[i]! * gamma;
+        q[i] = v;
+        b += y0[i]! * v;
+      }
+    }
+    const d = new Float32Array(n);
+    for (let j = 0; j < k; j++) {
+      const c = alpha[j]! - b * this.rho[j]!;
+      const s = this.s[j]!;
+      if (j < k - 1) {
+        const y = this.y[j + 1]!;
+        let next = 0;
+        for (let i = 0; i < n; i++) {
+          const v = q[i]! + c * s[i]!;
+          q[i] = v;
+          next += y[i]! * v;
+        }
+        b = next;
+      } else {
+        for (let i = 0; i < n; i++) d[i] = -(q[i]! + c * s[i]!);
+      }
+    }
     return d;
   }
 }

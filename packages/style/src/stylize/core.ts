@@ -37,6 +37,7 @@ import {
 } from '../network/vgg.js';
 import { Adam } from '../optim/adam.js';
 import { LBFGS } from '../optim/lbfgs.js';
+import { smoothingPreconditioner } from '../optim/smooth.js';
 import { project, type Bounds, type Optimizer } from '../optim/types.js';
 import { StyleModel, type Evaluation, type GuidedTargets, type Targets } from '../runtime/style-model.js';
 import { createTiledEvaluator, type ImageEvaluator } from '../tiles/evaluator.js';
@@ -287,6 +288,36 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     return img.width === w && img.height === h && fit === 'fill' ? img : env.resize(img, w, h, fit);
   };
 
+  const modelOptions = (width: number, height: number) => ({
+    weights: o.weights,
+    ...(o.variant === undefined ? {} : { variant: o.variant }),
+    ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
+    height,
+    width,
+    loss: s.loss,
+    runtime: env.runtime,
+    ...(o.threads === undefined ? {} : { threads: o.threads }),
+  });
+
+  /**
+   * The loss of the written image. No gradient is needed, so a plain untiled
+   * entry gets a loss-only model (one forward pass, about a third of an
+   * evaluation; its session is released at once); tiled and guided entries
+   * evaluate as usual.
+   */
+  const writtenLoss = async (entry: Entry, image: Float32Array, content: Targets): Promise<Evaluation> => {
+    if (entry.untiled === undefined || 'regions' in entry.style) return evaluateAt(entry, image, content);
+    const m = await StyleModel.create({
+      ...modelOptions(entry.untiled.width, entry.untiled.height),
+      gradient: false,
+    });
+    try {
+      return await m.evaluate(image, content, entry.style);
+    } finally {
+      await m.release();
+    }
+  };
+
   const entryFor = async (width: number, height: number): Promise<Entry> => {
     const key = `${width}x${height}`;
     let entry = models.get(key);
@@ -311,16 +342,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
       let model: ImageEvaluator;
       let styleModel: StyleModel | undefined;
       let tiled: string | undefined;
-      const common = {
-        weights: o.weights,
-        ...(o.variant === undefined ? {} : { variant: o.variant }),
-        ...(o.architecture === undefined ? {} : { architecture: o.architecture }),
-        height,
-        width,
-        loss: s.loss,
-        runtime: env.runtime,
-        ...(o.threads === undefined ? {} : { threads: o.threads }),
-      };
+      const common = modelOptions(width, height);
       if (forced || (auto && canTile)) {
         const t = await createTiledEvaluator({
           ...common,
@@ -378,6 +400,11 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     sizes++;
     return entry;
   };
+
+  const smoothing = (width: number, height: number) =>
+    s.lbfgsSmoothing > 0
+      ? smoothingPreconditioner(width, height, 3, s.lbfgsSmoothing, s.lbfgsSmoothingLevels)
+      : undefined;
 
   const runOne = async (content: RgbImage, hooks: StyleRunHooks): Promise<StylizeResult> => {
     if (closed) throw new StyleError('INVALID_OPTION', 'This Stylizer was closed');
@@ -486,6 +513,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
             for (let i = 0; i < x.length; i++) x[i] = x[i]! + contentData[i]! - blurred[i]!;
           }
           const up = (a: Float32Array) => resizePlanes(a, 3, from.width, from.height, width, height);
+          if (optimizer instanceof LBFGS) optimizer.preconditioner = smoothing(width, height);
           if (optimizer instanceof Adam) optimizer.resample(up);
           // The loss is a mean over positions: its gradient per pixel shrinks as the pixels grow.
           if (optimizer instanceof LBFGS && s.lbfgsCarry)
@@ -497,6 +525,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
           optimizer = s.optimizer === 'adam' ? new Adam({ lr: s.lr }) : new LBFGS({ history: s.lbfgsHistory });
         }
         optimizer.bounds = bounds;
+        if (optimizer instanceof LBFGS) optimizer.preconditioner = smoothing(width, height);
         prev = { width, height };
         const xs = x;
         const evaluate = async (image: Float32Array): Promise<Eval> => {
@@ -614,7 +643,7 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
     const written = fromPixels(pixels, W, H);
     evaluations += 1;
     work += 1;
-    const e = await evaluateAt(entry, written, contentTargets);
+    const e = await writtenLoss(entry, written, contentTargets);
     const final: LossRecord = {
       iteration: best.iteration,
       content: e.content,

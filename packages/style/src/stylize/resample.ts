@@ -51,40 +51,54 @@ export function resizePlanes(
   toHeight: number,
 ): Float32Array {
   if (width === toWidth && height === toHeight) return Float32Array.from(data);
-  const tx = taps(width, toWidth);
-  const ty = taps(height, toHeight);
+  const tx = clampedTaps(width, toWidth);
+  const ty = clampedTaps(height, toHeight);
   const out = new Float32Array(planes * toWidth * toHeight);
   const row = new Float32Array(toWidth * height);
+  const acc = new Float64Array(toWidth);
   for (let p = 0; p < planes; p++) {
     const src = p * width * height;
     for (let y = 0; y < height; y++) {
+      const line = src + y * width;
       for (let x = 0; x < toWidth; x++) {
         const w = tx.weights[x]!;
-        const s = tx.start[x]!;
+        const idx = tx.index[x]!;
         let acc = 0;
-        for (let k = 0; k < w.length; k++) {
-          const xi = Math.min(width - 1, Math.max(0, s + k));
-          acc += w[k]! * data[src + y * width + xi]!;
-        }
+        for (let k = 0; k < w.length; k++) acc += w[k]! * data[line + idx[k]!]!;
         row[y * toWidth + x] = acc;
       }
     }
     const dst = p * toWidth * toHeight;
     for (let y = 0; y < toHeight; y++) {
       const w = ty.weights[y]!;
-      const s = ty.start[y]!;
-      for (let x = 0; x < toWidth; x++) {
-        let acc = 0;
-        for (let k = 0; k < w.length; k++) {
-          const yi = Math.min(height - 1, Math.max(0, s + k));
-          acc += w[k]! * row[yi * toWidth + x]!;
-        }
-        out[dst + y * toWidth + x] = acc;
+      const idx = ty.index[y]!;
+      // Row by row (cache-friendly), each sum still in float64 and in tap order.
+      acc.fill(0);
+      for (let k = 0; k < w.length; k++) {
+        const wk = w[k]!;
+        const base = idx[k]! * toWidth;
+        for (let x = 0; x < toWidth; x++) acc[x] = acc[x]! + wk * row[base + x]!;
       }
+      out.set(acc, dst + y * toWidth);
     }
   }
   return out;
 }
+
+/** {@link taps} with each tap's source index clamped to the edge, cached per (from, to): L-BFGS resamples many vectors of one size. */
+function clampedTaps(from: number, to: number): { index: Int32Array[]; weights: Float32Array[] } {
+  const key = `${from}>${to}`;
+  let t = tapCache.get(key);
+  if (t === undefined) {
+    const { start, weights } = taps(from, to);
+    const index = weights.map((w, i) => Int32Array.from(w, (_, k) => Math.min(from - 1, Math.max(0, start[i]! + k))));
+    t = { index, weights };
+    if (tapCache.size >= 16) tapCache.delete(tapCache.keys().next().value as string);
+    tapCache.set(key, t);
+  }
+  return t;
+}
+const tapCache = new Map<string, { index: Int32Array[]; weights: Float32Array[] }>();
 
 /**
  * One 2x2/2 average pooling of a single plane, as the network pools: 'floor'

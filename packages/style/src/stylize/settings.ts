@@ -155,6 +155,8 @@ export type ResolvedSettings = Omit<
   contentDetail: boolean;
   lbfgsHistory: number;
   lbfgsCarry: boolean;
+  lbfgsSmoothing: number;
+  lbfgsSmoothingLevels: number;
   /** Forced tile (window) side, px; see StylizeControls.tile. */
   tile: number | undefined;
   /** Memory budget, bytes; see StylizeControls.maxMemory. */
@@ -214,6 +216,10 @@ export interface StylizeControls {
   lbfgsHistory?: number;
   /** Keep L-BFGS's pairs from scale to scale, resampled (see Preset.lbfgsCarry). */
   lbfgsCarry?: boolean;
+  /** Weight of each low-pass level in L-BFGS's preconditioner, 0..1000 (0 = none; see Preset.lbfgsSmoothing). */
+  lbfgsSmoothing?: number;
+  /** Low-pass levels of that preconditioner, 1..8 (radii 2, 4, ... px). */
+  lbfgsSmoothingLevels?: number;
   /** Snapshot the image every N iterations (and after the last) to onImage. */
   saveEvery?: number;
   /** onnxruntime intra-op threads; default all cores. */
@@ -372,6 +378,12 @@ export function resolveSettings(o: StylizeControls & { styleCount?: number; save
           : (() => {
               throw invalidOption('lbfgsCarry', 'boolean', o.lbfgsCarry);
             })(),
+    lbfgsSmoothing:
+      o.lbfgsSmoothing === undefined ? p.lbfgsSmoothing : checkNumber('lbfgsSmoothing', o.lbfgsSmoothing, 0, 1000),
+    lbfgsSmoothingLevels:
+      o.lbfgsSmoothingLevels === undefined
+        ? p.lbfgsSmoothingLevels
+        : checkInteger('lbfgsSmoothingLevels', o.lbfgsSmoothingLevels, 1, 8),
     tile: o.tile === undefined ? undefined : checkInteger('tile', o.tile, MIN_IMAGE_SIDE, MAX_OUTPUT_SIDE),
     maxMemory: o.maxMemory === undefined ? undefined : checkNumber('maxMemory', o.maxMemory, 0, Number.MAX_VALUE, true),
     onAbort: o.onAbort === undefined ? 'throw' : checkChoice('onAbort', o.onAbort, ['throw', 'return'] as const),
