@@ -12,7 +12,6 @@ import { resolveReaderOptions } from '../../framing/options.js';
 import type { RecordReaderOptions } from '../../framing/options.js';
 import { deserialiseError } from './protocol.js';
 import type { SerialError } from './protocol.js';
-import type { VerifyJob } from './verify-worker.js';
 import { EPOCH, FAILED, PROGRESS, RUNNING, STATE, STOP, WORDS } from './verify-words.js';
 
 /** The worker's script, next to this module (a bundle keeps this module's own URL, see the CLI's bundle.mjs). */
@@ -20,38 +19,6 @@ const SCRIPT = new URL('./verify-worker.js', import.meta.url);
 
 /** A worker that has not moved for this long has died (it reports every 256 KiB verified): 60 s. */
 const STALL_MS = 60_000;
-
-/**
- * The worker left idle by the last call, kept for the next (unref'd: it never
- * keeps the process alive), so start-up is paid once per process.
- */
-let idle: Worker | undefined;
-const onIdleExit = (): void => {
-  idle = undefined;
-};
-
-function acquire(): Worker {
-  const w = idle;
-  idle = undefined;
-  if (w !== undefined) {
-    w.off('exit', onIdleExit);
-    return w;
-  }
-  const fresh = new Worker(SCRIPT);
-  // It must never keep the process alive: this thread waits on it synchronously, or not at all.
-  fresh.unref();
-  // A crash shows here as no progress (its events cannot reach a blocked thread); the
-  // listener only keeps it from being an unhandled 'error' event later.
-  fresh.on('error', () => undefined);
-  return fresh;
-}
-
-function release(w: Worker): void {
-  if (idle === undefined) {
-    idle = w;
-    w.once('exit', onIdleExit);
-  } else void w.terminate();
-}
 
 /** Largest stream the shared progress word (int32) can count: 2 GiB - 1. */
 const MAX_BYTES = 0x7fff_ffff;
@@ -92,18 +59,23 @@ function* verified(buf: Uint8Array, maxRecordBytes: number): Generator<Uint8Arra
   }
   const ctrl = new Int32Array(new SharedArrayBuffer(WORDS * 4));
   const { port1, port2 } = new MessageChannel();
-  const worker = acquire();
-  const job: VerifyJob = {
-    bytes,
-    byteOffset,
-    length: buf.length,
-    ctrl: ctrl.buffer as SharedArrayBuffer,
-    port: port2,
-    reader: { verifyChecksums: true, maxRecordBytes },
-  };
-  worker.postMessage(job, [port2]);
+  const worker = new Worker(SCRIPT, {
+    workerData: {
+      bytes,
+      byteOffset,
+      length: buf.length,
+      ctrl: ctrl.buffer,
+      port: port2,
+      reader: { verifyChecksums: true, maxRecordBytes },
+    },
+    transferList: [port2],
+  });
+  // It must never keep the process alive: this thread waits on it synchronously, or not at all.
+  worker.unref();
+  // A crash shows here as no progress (its events cannot reach this blocked thread); the
+  // listener only keeps it from being an unhandled 'error' event later.
+  worker.on('error', () => undefined);
   const base = buf.byteOffset;
-  let stalled = false;
   let failed: { e: unknown } | undefined;
   /** The worker's error, once it has failed: the one decodeRecords with checksums would throw. */
   const failure = (): unknown => {
@@ -129,7 +101,6 @@ function* verified(buf: Uint8Array, maxRecordBytes: number): Generator<Uint8Arra
       // Woken by the worker's next bump (every 256 KiB verified, and at its end). Its 'error'
       // and 'exit' events cannot reach this blocked thread, hence the bound on the wait.
       if (Atomics.wait(ctrl, EPOCH, epoch, STALL_MS) === 'timed-out') {
-        stalled = true;
         throw new TFRecordError('IO', `the verify worker made no progress for ${STALL_MS / 1000} s`);
       }
     }
@@ -155,10 +126,8 @@ function* verified(buf: Uint8Array, maxRecordBytes: number): Generator<Uint8Arra
       yield record;
     }
   } finally {
-    // A job left unfinished stops at its next 256 KiB; a job sent meanwhile waits behind it.
     Atomics.store(ctrl, STOP, 1);
     port1.close();
-    if (stalled) void worker.terminate();
-    else release(worker);
+    void worker.terminate();
   }
 }
