@@ -22,7 +22,6 @@ import {
   crc32c,
   decodeExample,
   decodeRecords,
-  decodeRecordsParallel,
   encodeExample,
   encodeRecord,
   openRecordStream,
@@ -115,17 +114,6 @@ try {
       n++;
     }
     return n;
-  });
-  // The same with the CRCs verified on a worker over shared memory
-  // (decodeRecordsParallel), A/B against one thread, alternating: from an
-  // ordinary buffer (copied once into shared memory) and from one in a
-  // SharedArrayBuffer (no copy).
-  const shared = new Uint8Array(new SharedArrayBuffer(buf.length));
-  shared.set(buf);
-  await parallelAB('read+decode: decodeRecords + decodeExample (memory), CRCs', size, {
-    'on this thread': () => decodeLoop(decodeRecords(buf)),
-    'on a worker (decodeRecordsParallel)': () => decodeLoop(decodeRecordsParallel(buf)),
-    'on a worker (decodeRecordsParallel, SharedArrayBuffer input)': () => decodeLoop(decodeRecordsParallel(shared)),
   });
   // Breakdown of (b): the decode alone, on records framed beforehand.
   const records = [...decodeRecords(buf)];
@@ -245,51 +233,6 @@ async function countRecords(it) {
   let n = 0;
   for await (const r of it) n += r.length >= 0 ? 1 : 0;
   return n;
-}
-
-function decodeLoop(records) {
-  let n = 0;
-  for (const r of records) {
-    decodeExample(r);
-    n++;
-  }
-  return n;
-}
-
-/** Runs each of `cases` (name: () => records) in turn, RUNS times after a warm-up; one line each. */
-async function parallelAB(name, bytes, cases) {
-  current = name;
-  const entries = Object.entries(cases).map(([label, fn]) => ({ label, fn, wall: [], cpu: [], main: [] }));
-  for (const e of entries) {
-    const n = e.fn();
-    if (n !== RECORDS) throw new Error(`${name} ${e.label}: saw ${n} records, expected ${RECORDS}`);
-  }
-  for (let r = 0; r < RUNS; r++) {
-    for (const e of r % 2 === 0 ? entries : [...entries].reverse()) {
-      const c0 = process.cpuUsage();
-      const m0 = threadCpu();
-      const t0 = performance.now();
-      e.fn();
-      e.wall.push((performance.now() - t0) / 1000);
-      e.main.push(threadCpu() - m0);
-      const c = process.cpuUsage(c0);
-      e.cpu.push((c.user + c.system) / 1e6);
-    }
-  }
-  const mb = bytes / 1e6;
-  for (const e of entries) {
-    console.log(
-      JSON.stringify({
-        name: `${name} ${e.label}`,
-        mb_per_s: Math.round(mb / median(e.wall)),
-        records_per_s: Math.round(RECORDS / median(e.wall)),
-        stat: `median of ${RUNS}, cases alternating`,
-        best_mb_per_s: Math.round(mb / Math.min(...e.wall)),
-        cpu_mb_per_s: Math.round(mb / median(e.cpu)),
-        main_cpu_mb_per_s: Math.round(mb / median(e.main)),
-      }),
-    );
-  }
 }
 
 /** CPU time of the calling thread in seconds (Linux: /proc/thread-self/schedstat), or NaN. */
