@@ -1,7 +1,6 @@
 /**
  * `pastiche tfrecord verify` and `cat` on a file large enough for the read
- * worker ('auto': 64 MiB and more; forced on here with PASTICHE_READ_WORKER=1,
- * since 'auto' also wants an idle core), through the real binary, i.e. the bundle
+ * worker (off by default; on here with PASTICHE_READ_WORKER=1), through the real binary, i.e. the bundle
  * and its worker script next to it: the worker is started from that script,
  * the summary and the JSON lines are those of reading on one thread, and a
  * corrupt record is the same error, with exit code 1.
@@ -97,17 +96,22 @@ test('verify of a corrupt big file is the error of reading on one thread, exit c
   assert.equal(readFileSync(join(tmp, 'corrupt.log'), 'utf8'), `${WORKER_SCRIPT}\n`);
 });
 
-test('PASTICHE_READ_WORKER=0 reads the big file on one thread', () => {
-  const log = join(tmp, 'off.log');
-  writeFileSync(log, '');
-  const r = spawnSync(process.execPath, ['--require', hook, BIN, 'tfrecord', 'verify', big], {
-    encoding: 'utf8',
-    env: { ...process.env, PASTICHE_TEST_WORKER_LOG: log, PASTICHE_READ_WORKER: '0' },
+for (const setting of ['0', undefined]) {
+  test(`PASTICHE_READ_WORKER=${setting ?? '(unset)'} reads the big file on one thread`, () => {
+    const log = join(tmp, 'off.log');
+    writeFileSync(log, '');
+    const env: Record<string, string | undefined> = { ...process.env, PASTICHE_TEST_WORKER_LOG: log };
+    if (setting === undefined) delete env['PASTICHE_READ_WORKER'];
+    else env['PASTICHE_READ_WORKER'] = setting;
+    const r = spawnSync(process.execPath, ['--require', hook, BIN, 'tfrecord', 'verify', big], {
+      encoding: 'utf8',
+      env,
+    });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    assert.equal(readFileSync(log, 'utf8'), '');
   });
-  assert.equal(r.stderr, '');
-  assert.equal(r.status, 0);
-  assert.equal(readFileSync(log, 'utf8'), '');
-});
+}
 
 test('cat of a big file prints every record once, in order, from the worker', () => {
   const log = join(tmp, 'cat.log');

@@ -22,15 +22,19 @@ export type FileReadOptions = RecordReaderOptions & {
   signal?: AbortSignal;
   /**
    * Read, decompress, frame and verify on a worker thread, so that only
-   * making views and decoding is left to this one: `true`, `false`, or
-   * 'auto' (default): a regular file of at least `WORKER_MIN_BYTES`
-   * (64 MiB on disk), below which the thread's start-up (tens of ms) costs
-   * more than it saves, on a machine with a core to spare (2 or more
-   * cores, 1-minute load average at most cores - 0.5; a busy machine runs
-   * the two threads in turns, slower than one). The records are the same, and so are the errors
-   * (code, message, offset, file, record). Read-ahead is bounded (a few
-   * batches of about 2 MiB); ending the loop, an error or `signal` stops the
-   * worker and closes the file.
+   * making views and decoding is left to this one: `false` (default),
+   * `true`, or 'auto': a regular file of at least `WORKER_MIN_BYTES` (64 MiB
+   * on disk) on a machine with a core to spare (2 or more cores, 1-minute
+   * load average at most cores - 0.5; a busy machine runs the two threads in
+   * turns, slower than one). Measured quiet on 2 cores (bench/tfrecord.mjs):
+   * readExamples of a 58 MB file in a running process 464 -> 568 MB/s; but a
+   * fresh process pays the thread's start-up (about 100 ms), and whole
+   * `pastiche tfrecord verify` runs of 134 MB and 232 MB files took the same
+   * time either way, so it is off unless asked for. One idle worker is kept
+   * for the next file, so a long-running process pays the start-up once. The
+   * records are the same, and so are the errors (code, message, offset, file,
+   * record). Read-ahead is bounded (a few batches of about 2 MiB); ending the
+   * loop, an error or `signal` stops the worker and closes the file.
    */
   worker?: boolean | 'auto';
 };
@@ -92,7 +96,7 @@ function fileRecords<T>(
   const { signal } = options;
   const reader = readerOptionsOf(options);
   const open = () =>
-    fileBatches(path, { compression: options.compression ?? 'auto', reader, signal, worker: options.worker ?? 'auto' });
+    fileBatches(path, { compression: options.compression ?? 'auto', reader, signal, worker: options.worker ?? false });
   return recordsOfBatches(open, path, { ...reader, signal }, map) as AsyncGenerator<T, void, undefined>;
 }
 
