@@ -18,6 +18,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bytes } from './_seed.mjs';
 
 const { values } = parseArgs({
   options: { runs: { type: 'string', default: '5' }, threads: { type: 'string' } },
@@ -29,18 +30,8 @@ let root = dirname(fileURLToPath(import.meta.url));
 while (!existsSync(join(root, 'package-lock.json'))) root = dirname(root);
 const style = await import(pathToFileURL(join(root, 'packages/style/dist/src/index.js')).href);
 
-/** Deterministic values in [-1, 1): the timing does not depend on them. */
-function filled(n, seed) {
-  const out = new Float32Array(n);
-  let x = seed | 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
+/** Deterministic values in [-1, 1) (the timing does not depend on them). */
+const filled = (n, seed) => Float32Array.from(bytes(n, seed), (b) => b / 128 - 1);
 
 function matmulCase(n) {
   const g = new style.GraphBuilder('peak');
