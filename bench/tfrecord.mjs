@@ -157,7 +157,7 @@ try {
     if (check !== RECORDS * 1024) throw new Error('decode check failed');
     return n;
   });
-  await workerThreshold();
+  await workerFreshProcess();
 
   // (d) the `tfrecord` npm package 0.2.0 on the same file: its Reader reads each
   // record with two fs.read calls, checks both CRCs (fast-crc32c: native SSE4.2
@@ -284,10 +284,10 @@ async function workerAB(name, bytes, path, fn) {
 /**
  * Where the worker starts to pay: files of 2-64 MiB of seed records, read
  * and decoded by a fresh `node` process with the worker on and off
- * alternately, so its start-up (paid once per process) is included. Sets
- * WORKER_MIN_BYTES of node/worker/choose.ts.
+ * alternately, so its start-up (paid once per process) is included: why
+ * the worker is off unless asked for (node/worker/choose.ts).
  */
-async function workerThreshold() {
+async function workerFreshProcess() {
   const one = encodeRecord(encodeExample(buildOne(inputs[0])));
   const script = join(dir, 'threshold.mjs');
   writeFileSync(
@@ -303,7 +303,7 @@ if (k !== Number(n)) throw new Error('saw ' + k + ' records');
     const n = Math.ceil((mib * 1024 * 1024) / one.length);
     const path = join(dir, `threshold-${mib}.tfrecord`);
     writeFileSync(path, Buffer.concat(Array.from({ length: n }, () => one)));
-    current = `worker auto threshold ${mib} MiB`;
+    current = `worker in a fresh process ${mib} MiB`;
     const wall = { off: [], on: [] };
     for (let r = 0; r < RUNS; r++) {
       for (const side of r % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
@@ -315,7 +315,7 @@ if (k !== Number(n)) throw new Error('saw ' + k + ' records');
     }
     console.log(
       JSON.stringify({
-        name: `worker auto threshold: node process reading a ${mib} MiB file with readExamples, worker on vs off`,
+        name: `worker in a fresh process: node process reading a ${mib} MiB file with readExamples, worker on vs off`,
         off_ms: Number(median(wall.off).toFixed(1)),
         on_ms: Number(median(wall.on).toFixed(1)),
         speedup: Number((median(wall.off) / median(wall.on)).toFixed(2)),

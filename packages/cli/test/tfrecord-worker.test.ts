@@ -1,6 +1,6 @@
 /**
- * `pastiche tfrecord verify` and `cat` on a file large enough for the read
- * worker (off by default; on here with PASTICHE_READ_WORKER=1), through the real binary, i.e. the bundle
+ * `pastiche tfrecord verify` and `cat` on a file of many read batches with
+ * the read worker (off by default; on here with PASTICHE_READ_WORKER=1), through the real binary, i.e. the bundle
  * and its worker script next to it: the worker is started from that script,
  * the summary and the JSON lines are those of reading on one thread, and a
  * corrupt record is the same error, with exit code 1.
@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { WORKER_MIN_BYTES, buildExample, encodeExample, encodeRecord } from '@pastiche/tfrecord/node';
+import { buildExample, encodeExample, encodeRecord } from '@pastiche/tfrecord/node';
 import { repoRoot } from '@pastiche/testing';
 
 const BIN = join(repoRoot, 'packages', 'cli', 'bin', 'pastiche.js');
@@ -29,7 +29,8 @@ before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'pastiche-worker-cli-'));
   const parts: Uint8Array[] = [];
   let size = 0;
-  for (records = 0; size < WORKER_MIN_BYTES + 1024 * 1024; records++) {
+  // 16 MiB: many of the worker's ~2 MiB batches, so records cross batches and read-ahead waits.
+  for (records = 0; size < 16 * 1024 * 1024; records++) {
     const payload = new Uint8Array(1000).fill(records & 0xff);
     const r = encodeRecord(encodeExample(buildExample({ i: [records], b: [payload] })));
     parts.push(r);
@@ -64,7 +65,6 @@ function pastiche(args: string[], log: string): { status: number | null; stdout:
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--require', hook, BIN, ...args], {
     encoding: 'utf8',
-    // Forced on: 'auto' leaves the worker out while the machine has no core to spare.
     env: { ...process.env, PASTICHE_TEST_WORKER_LOG: log, PASTICHE_READ_WORKER: '1' },
     maxBuffer: 1024 * 1024 * 1024,
   });

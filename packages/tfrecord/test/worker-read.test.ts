@@ -232,12 +232,12 @@ test('worker: a loop broken early ends the worker and closes the file', async (t
     assert.equal(activeFileCount(), 0);
     assert.equal(fds(), before);
   }
-  const bad = Object.assign(Object.create(null) as object, { worker: 'yes' }) as FileReadOptions;
+  const bad = Object.assign(Object.create(null) as object, { worker: 'yes' }) as unknown as FileReadOptions;
   await assert.rejects(
     outcome(raw, path, bad).then((o) => {
       throw (o.error as { message: string }).message;
     }),
-    (m: unknown) => m === `Expected boolean or 'auto' for worker but received "yes" of type string`,
+    (m: unknown) => m === `Expected boolean for worker but received "yes" of type string`,
   );
 });
 
@@ -300,7 +300,7 @@ test('worker: dataset file sources read the same on workers, interleaved too, an
     readRecordFiles(pattern, { worker: 1 as never }),
     (e: unknown) =>
       isTFRecordError(e, 'INVALID_ARGUMENT') &&
-      e.message === `Expected boolean or 'auto' for worker but received 1 of type number`,
+      e.message === `Expected boolean for worker but received 1 of type number`,
   );
 });
 

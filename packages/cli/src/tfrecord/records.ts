@@ -260,19 +260,18 @@ export interface ReadFileOptions {
    * Frame and check a file on a worker thread (see `worker` of the library's
    * FileReadOptions); default false. Standard input is always read here.
    */
-  worker?: boolean | 'auto';
+  worker?: boolean;
 }
 
 /**
  * The read worker choice of the commands that read whole files (verify,
- * cat): PASTICHE_READ_WORKER=1 reads each file on a worker thread, 'auto'
- * does for files of 64 MiB or more when a core is free, anything else
- * (default) never: whole verify runs of 134 MB and 232 MB files measured the
- * same either way (the thread's start-up eats what it saves).
+ * cat): PASTICHE_READ_WORKER=1 reads each file on a worker thread, anything
+ * else (default) on this one: whole verify runs of 134 MB and 232 MB files
+ * measured the same either way (the thread's start-up eats what it saves).
  */
-export function readWorkerChoice(env: Readonly<Record<string, string | undefined>>): boolean | 'auto' {
+export function readWorkerChoice(env: Readonly<Record<string, string | undefined>>): boolean {
   const v = env['PASTICHE_READ_WORKER'];
-  return v === '1' ? true : v === 'auto' ? 'auto' : false;
+  return v === '1';
 }
 
 /**

@@ -513,7 +513,6 @@ export function createStyleCore(o: StyleCoreOptions): StyleCore {
             for (let i = 0; i < x.length; i++) x[i] = x[i]! + contentData[i]! - blurred[i]!;
           }
           const up = (a: Float32Array) => resizePlanes(a, 3, from.width, from.height, width, height);
-          if (optimizer instanceof LBFGS) optimizer.preconditioner = smoothing(width, height);
           if (optimizer instanceof Adam) optimizer.resample(up);
           // The loss is a mean over positions: its gradient per pixel shrinks as the pixels grow.
           if (optimizer instanceof LBFGS && s.lbfgsCarry)

@@ -11,7 +11,7 @@ import picomatch from 'picomatch';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { TFRecordError, isTFRecordError } from '../errors.js';
 import { checkCompression } from '../compression/index.js';
-import { describe, resolveReaderOptions } from '../framing/options.js';
+import { resolveReaderOptions } from '../framing/options.js';
 import { Dataset } from '../dataset/dataset.js';
 import { interleaveOp } from '../dataset/ops/interleave.js';
 import { decodeExamples, readRecordsSkipping, skipCounterOf } from '../dataset/records.js';
@@ -22,7 +22,7 @@ import { checkInt, invalid } from '../dataset/validate.js';
 import type { Example } from '../example/types.js';
 import { countRecords } from './index-file.js';
 import { fileBytes, ioError, readerOptionsOf, recordsOfBatches } from './source/index.js';
-import { fileBatches } from './worker/choose.js';
+import { checkWorker, fileBatches } from './worker/choose.js';
 
 export { activeFileCount, detectFileCompression } from './source/index.js';
 
@@ -36,24 +36,17 @@ export interface FileDatasetOptions extends RecordSourceOptions {
   numParallelCalls?: number;
   /**
    * Read, frame and verify each file on a worker thread of its own, as
-   * `worker` of openRecordStream does: `true`, 'auto' (files of
-   * WORKER_MIN_BYTES, 64 MiB, or more) or `false` (default: a dataset may
-   * hold many files open at once, see `cycleLength`, and each would start a
+   * `worker` of openRecordStream does (default false: a dataset may hold
+   * many files open at once, see `cycleLength`, and each would start a
    * thread). Strict reading only: with `skipCorrupt`, files are read here.
    */
-  worker?: boolean | 'auto';
-}
-
-function checkWorker(worker: unknown): boolean | 'auto' {
-  if (worker === undefined) return false;
-  if (typeof worker === 'boolean' || worker === 'auto') return worker;
-  throw new TFRecordError('INVALID_ARGUMENT', `Expected boolean or 'auto' for worker but received ${describe(worker)}`);
+  worker?: boolean;
 }
 
 /** The strict records of the file at `path`, framed here or on a worker as `worker` says. */
 function strictRecords(
   path: string,
-  options: RecordSourceOptions & { worker?: boolean | 'auto' },
+  options: RecordSourceOptions & { worker?: boolean },
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const reader = readerOptionsOf(options);
@@ -71,7 +64,7 @@ function strictRecords(
  */
 export async function* fileRecordStream(
   path: string,
-  options: RecordSourceOptions & { worker?: boolean | 'auto' },
+  options: RecordSourceOptions & { worker?: boolean },
   counter: SkipCounter | undefined,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
@@ -251,7 +244,7 @@ export function recordsOfFiles(
 /** Strict records of one file after another, in one generator: one async hop per record fewer. */
 async function* strictOneByOne(
   up: () => AsyncGenerator<string, void, undefined>,
-  options: RecordSourceOptions & { worker?: boolean | 'auto' },
+  options: RecordSourceOptions & { worker?: boolean },
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const path of up()) yield* strictRecords(path, options, signal);

@@ -5,7 +5,6 @@
 export * from '../index.js';
 export { openRecordStream, openRecordStreamFrom, readExamples, readSequenceExamples } from './read.js';
 export type { FileReadOptions, ReadableReadOptions } from './read.js';
-export { WORKER_MIN_BYTES } from './worker/choose.js';
 export {
   tempPathFor,
   registerTemp,

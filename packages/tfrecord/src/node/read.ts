@@ -12,7 +12,7 @@ import type { Example, SequenceExample } from '../example/types.js';
 import { describe, resolveReaderOptions } from '../framing/options.js';
 import type { RecordReaderOptions } from '../framing/options.js';
 import { readableBytes, readerOptionsOf, recordsOf, recordsOfBatches } from './source/index.js';
-import { fileBatches } from './worker/choose.js';
+import { checkWorker, fileBatches } from './worker/choose.js';
 
 /** Options for reading a TFRecord file. */
 export type FileReadOptions = RecordReaderOptions & {
@@ -22,11 +22,9 @@ export type FileReadOptions = RecordReaderOptions & {
   signal?: AbortSignal;
   /**
    * Read, decompress, frame and verify on a worker thread, so that only
-   * making views and decoding is left to this one: `false` (default),
-   * `true`, or 'auto': a regular file of at least `WORKER_MIN_BYTES` (64 MiB
-   * on disk) on a machine with a core to spare (2 or more cores, 1-minute
-   * load average at most cores - 0.5; a busy machine runs the two threads in
-   * turns, slower than one). Measured quiet on 2 cores (bench/tfrecord.mjs):
+   * making views and decoding is left to this one (default false). It
+   * needs a free core: on a busy machine the two threads take turns, slower
+   * than one. Measured quiet on 2 cores (bench/tfrecord.mjs):
    * readExamples of a 58 MB file in a running process 464 -> 568 MB/s; but a
    * fresh process pays the thread's start-up (about 100 ms), and whole
    * `pastiche tfrecord verify` runs of 134 MB and 232 MB files took the same
@@ -36,7 +34,7 @@ export type FileReadOptions = RecordReaderOptions & {
    * record). Read-ahead is bounded (a few batches of about 2 MiB); ending the
    * loop, an error or `signal` stops the worker and closes the file.
    */
-  worker?: boolean | 'auto';
+  worker?: boolean;
 };
 
 /**
@@ -59,13 +57,7 @@ function checkOptions(options: FileReadOptions): void {
     );
   }
   checkCompression(options.compression ?? 'auto', true);
-  const { worker } = options;
-  if (worker !== undefined && typeof worker !== 'boolean' && worker !== 'auto') {
-    throw new TFRecordError(
-      'INVALID_ARGUMENT',
-      `Expected boolean or 'auto' for worker but received ${describe(worker)}`,
-    );
-  }
+  checkWorker(options.worker);
   resolveReaderOptions(readerOptionsOf(options));
 }
 
@@ -96,7 +88,12 @@ function fileRecords<T>(
   const { signal } = options;
   const reader = readerOptionsOf(options);
   const open = () =>
-    fileBatches(path, { compression: options.compression ?? 'auto', reader, signal, worker: options.worker ?? false });
+    fileBatches(path, {
+      compression: options.compression ?? 'auto',
+      reader,
+      signal,
+      worker: checkWorker(options.worker),
+    });
   return recordsOfBatches(open, path, { ...reader, signal }, map) as AsyncGenerator<T, void, undefined>;
 }
 
