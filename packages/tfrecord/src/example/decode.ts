@@ -12,10 +12,11 @@
  * the message, the byte (`position`, from the start of the given bytes) and the field.
  */
 import { TFRecordError } from '../errors.js';
+import { fastFeatures } from './fast.js';
+import { mapKeyAt } from './keys.js';
+import { nullPrototypeMap, putEntry } from './maps.js';
+import { LITTLE_ENDIAN, dataViewOf, joinInt64, packedFloats } from './packed.js';
 import type { Example, Feature, Features, SequenceExample } from './types.js';
-
-/** True on little-endian hosts, where typed-array views can read wire bytes directly. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Nesting limit for unknown groups (protobuf's default recursion limit). */
 const MAX_GROUP_DEPTH = 100;
@@ -27,17 +28,6 @@ const LIST_NAMES = ['', 'bytes_list', 'float_list', 'int64_list'] as const;
 
 const NONE_FEATURE: Feature = Object.freeze({ kind: 'none' }) as Feature;
 const EMPTY_BYTES: Uint8Array[] = [];
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Map key cache: 512 slots of (bytes, string) for keys up to 64 bytes. */
-const MAX_CACHED_KEY = 64;
-const keyCacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(512).fill(undefined);
-const keyCacheStrings: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
-
-// The DataView of the last buffer floats were read from (see Decoder.dataView).
-let sharedViewBuffer: ArrayBufferLike | undefined;
-let sharedView: DataView | undefined;
 
 /**
  * Decoding state for one top-level message. The fields that describe where we
@@ -118,19 +108,9 @@ class Decoder {
     return ab;
   }
 
-  /**
-   * A DataView over the whole ArrayBuffer of `buf` (index it with
-   * `buf.byteOffset + p`), shared by every record of that buffer: records are
-   * views of one large read chunk, and a DataView per record cost more than
-   * the floats it reads.
-   */
+  /** A DataView over the whole ArrayBuffer of `buf` (index it with `buf.byteOffset + p`). */
   dataView(): DataView {
-    const b = this.buffer();
-    if (b !== sharedViewBuffer) {
-      sharedView = new DataView(b);
-      sharedViewBuffer = b;
-    }
-    return sharedView!;
+    return dataViewOf(this.buffer());
   }
 
   path(): string {
@@ -437,20 +417,7 @@ class Decoder {
         if (ce === e) {
           const n = ce - cs;
           if ((n & 3) !== 0) this.fail(`packed float length ${n} is not a multiple of 4`, s + 1);
-          const off = buf.byteOffset + cs;
-          if ((off & 3) === 0) return new Float32Array(this.buffer(), off, n >> 2);
-          if (n > 64) return new Float32Array(this.buffer().slice(off, off + n));
-          // Short unaligned lists: an in-heap array filled value by value beats an
-          // ArrayBuffer copy. That is bit-exact except for NaN payloads, so a NaN
-          // sends the list down the byte-copy path.
-          const out = new Float32Array(n >> 2);
-          const view = this.dataView();
-          for (let i = 0, p = buf.byteOffset + cs; i < out.length; p += 4) {
-            const v = view.getFloat32(p, true);
-            if (v !== v) return new Float32Array(this.buffer().slice(off, off + n));
-            out[i++] = v;
-          }
-          return out;
+          return packedFloats(this.buffer(), buf.byteOffset + cs, n);
         }
       }
     }
@@ -548,42 +515,9 @@ class Decoder {
     return out === EMPTY_BYTES ? [] : out;
   }
 
-  /** Decodes a map key (proto3 string: must be valid UTF-8), through a small cache of recent short keys. */
+  /** Decodes a map key (proto3 string: must be valid UTF-8). */
   mapKey(s: number, e: number): string {
-    const buf = this.buf;
-    const n = e - s;
-    if (n === 0) return '';
-    if (n > MAX_CACHED_KEY) return this.utf8(s, e);
-    // Feature names repeat in every record: a hit costs a hash and a compare, no string.
-    const slot =
-      ((n << 4) ^ ((buf[s] as number) << 1) ^ ((buf[e - 1] as number) << 3) ^ (buf[s + (n >> 1)] as number)) & 511;
-    const cached = keyCacheBytes[slot];
-    if (cached !== undefined && cached.length === n) {
-      let i = 0;
-      while (i < n && cached[i] === buf[s + i]) i++;
-      if (i === n) return keyCacheStrings[slot]!;
-    }
-    const key = internalized(this.utf8(s, e));
-    keyCacheBytes[slot] = buf.slice(s, e);
-    keyCacheStrings[slot] = key;
-    return key;
-  }
-
-  utf8(s: number, e: number): string {
-    const buf = this.buf;
-    let ascii = true;
-    for (let p = s; p < e; p++) {
-      if ((buf[p] as number) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii && e - s <= 256) return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
-    try {
-      return utf8.decode(buf.subarray(s, e));
-    } catch {
-      return this.fail('map key is not valid UTF-8', s);
-    }
+    return mapKeyAt(this.buf, s, e) ?? this.fail('map key is not valid UTF-8', s);
   }
 
   /**
@@ -742,73 +676,6 @@ function release(d: Decoder): void {
   d.buf = EMPTY;
 }
 
-/**
- * The engine's own (internalized) copy of `key`, as property names are
- * stored. A cached key handed to the feature-map stores must be that copy:
- * a freshly decoded string that V8 internalizes on first use turns into a
- * forwarding string, which no inline cache matches, so every store site went
- * megamorphic on the second record.
- */
-function internalized(key: string): string {
-  const probe = Object.create(null) as Record<string, number>;
-  probe[key] = 0;
-  return Object.keys(probe)[0] ?? key;
-}
-
-/**
- * An empty object without a prototype, for a map from feature names (so any
- * name, `__proto__` too, is an ordinary key). Not `Object.create(null)`: V8
- * makes that a dictionary-mode object, slow to fill; an empty literal whose prototype is then
- * set to null stays a fast object, sharing hidden classes across records
- * (four features: about 75 ns to make and fill instead of about 230 ns).
- */
-function nullPrototypeMap<T>(): Record<string, T> {
-  return Object.setPrototypeOf({}, null) as Record<string, T>;
-}
-
-/**
- * `out[key] = f` for the `entry`-th map entry of a message, from one store
- * site per position for the first eight: records of one dataset name their
- * features in the same order, so each site sees one key and one hidden
- * class and its inline cache stays monomorphic (a few ns), where a single
- * site sees them all and goes megamorphic (about 30 ns a store).
- */
-function putEntry<T>(out: Record<string, T>, entry: number, key: string, f: T): void {
-  switch (entry) {
-    case 0:
-      out[key] = f;
-      return;
-    case 1:
-      out[key] = f;
-      return;
-    case 2:
-      out[key] = f;
-      return;
-    case 3:
-      out[key] = f;
-      return;
-    case 4:
-      out[key] = f;
-      return;
-    case 5:
-      out[key] = f;
-      return;
-    case 6:
-      out[key] = f;
-      return;
-    case 7:
-      out[key] = f;
-      return;
-    default:
-      out[key] = f;
-  }
-}
-
-function joinInt64(lo: number, hi: number): bigint {
-  if (hi === 0) return BigInt(lo >>> 0);
-  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
-}
-
 function checkBytes(bytes: unknown, fn: string): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
     throw new TFRecordError(
@@ -822,9 +689,25 @@ function checkBytes(bytes: unknown, fn: string): asserts bytes is Uint8Array {
  * Decodes a serialised `tf.train.Example`. Bytes values (and, where the input is
  * 4-byte aligned, float values) are zero-copy views into `bytes`: keep `bytes`
  * unchanged while the result is in use. `features` is a null-prototype object.
+ * Records laid out the way writers lay them out take a fast path (fast.ts);
+ * anything else, and every error, goes through the general decoder.
  * @throws TFRecordError INVALID_PROTO with the `position` (byte in `bytes`) and field at fault.
  */
 export function decodeExample(bytes: Uint8Array): Example {
+  checkBytes(bytes, 'decodeExample');
+  if (bytes.length > 0) {
+    const fast = fastFeatures(bytes);
+    if (fast !== undefined) return { features: fast };
+  }
+  return decodeExampleGeneral(bytes);
+}
+
+/**
+ * {@link decodeExample} without the fast path: the protobuf semantics in
+ * full. Not part of the package's API; the tests compare the two paths.
+ * @throws TFRecordError INVALID_PROTO as {@link decodeExample} does.
+ */
+export function decodeExampleGeneral(bytes: Uint8Array): Example {
   checkBytes(bytes, 'decodeExample');
   const d = decoderFor(bytes, 'Example');
   const features = nullPrototypeMap<Feature>();
