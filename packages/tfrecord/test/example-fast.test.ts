@@ -17,7 +17,7 @@ import { encodeExample } from '../src/example/encode.js';
 import { fastFeatures } from '../src/example/fast.js';
 import type { Feature, Features } from '../src/example/types.js';
 import { decodeRecords } from '../src/framing/decode.js';
-import { bytes, ld, normFeatures } from './example-wire.js';
+import { bytes, ld, normFeatures, rng } from './example-wire.js';
 
 /** Asserts that the fast path gives up on `input` or equals the general decoder; returns whether it was taken. */
 function agrees(input: Uint8Array, what: string): boolean {
@@ -53,18 +53,6 @@ function agrees(input: Uint8Array, what: string): boolean {
       );
   }
   return true;
-}
-
-/** Small seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const canonical = encodeExample(

@@ -1,6 +1,6 @@
 /**
  * A tiny protobuf wire builder for hand-made test vectors, independent of the
- * encoder under test: every byte is spelled out from the encoding spec.
+ * encoder under test: every byte is spelled out from the encoding spec; and the seeded PRNG the fuzz tests share.
  */
 import type { Feature, Features, SequenceExample } from '../src/example/types.js';
 
@@ -109,5 +109,17 @@ export function normSequence(se: SequenceExample): unknown {
   return {
     context: normFeatures(se.context),
     lists: Object.keys(se.featureLists).map((k) => [k, se.featureLists[k]!.map(norm)]),
+  };
+}
+
+/** Small seeded PRNG (mulberry32), so a failure names a reproducible seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -11,19 +11,7 @@ import { isTFRecordError } from '../src/errors.js';
 import { buildExample, buildSequenceExample, int64List } from '../src/example/build.js';
 import { decodeExample, decodeFeature, decodeSequenceExample } from '../src/example/decode.js';
 import { encodeExample, encodeFeature, encodeSequenceExample } from '../src/example/encode.js';
-import { UNKNOWN_FIELDS, bytes, ld, norm, normFeatures, normSequence } from './example-wire.js';
-
-/** Small seeded PRNG (mulberry32), so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { UNKNOWN_FIELDS, bytes, ld, norm, normFeatures, normSequence, rng } from './example-wire.js';
 
 const corpus: Uint8Array[] = [
   encodeExample(
