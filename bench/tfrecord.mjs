@@ -28,6 +28,8 @@ import {
   readExamples,
 } from '@pastiche/tfrecord/node';
 import { measureThroughput, median, seedExample, seedInput } from './_seed.mjs';
+// Not in the package's exports: the decoder without its fast path, for the A/B below.
+import { decodeExampleGeneral } from '../packages/tfrecord/dist/src/example/decode.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -121,6 +123,12 @@ try {
     for (const r of records) decodeExample(r);
     return records.length;
   });
+  // The fast path for canonically laid out records (src/example/fast.ts)
+  // against the general decoder alone, alternating.
+  await alternating('breakdown: decodeExample only (memory, no framing)', size, [
+    { label: 'fast path on (decodeExample)', run: () => decodeAll(records, decodeExample) },
+    { label: 'general decoder only', run: () => decodeAll(records, decodeExampleGeneral) },
+  ]);
   await measure('read+decode: openRecordStream + decodeExample (file)', size, async () => {
     let n = 0;
     for await (const r of openRecordStream(file)) {
@@ -229,6 +237,11 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+function decodeAll(records, decode) {
+  for (const r of records) decode(r);
+  return records.length;
+}
+
 async function countRecords(it) {
   let n = 0;
   for await (const r of it) n += r.length >= 0 ? 1 : 0;
@@ -244,41 +257,55 @@ function threadCpu() {
   }
 }
 
-/** Runs `fn({ worker })` for worker false and true alternately, RUNS times each after a warm-up; one line per side. */
-async function workerAB(name, bytes, path, fn) {
+/**
+ * An A/B in one process: each of `sides` ({ label, run }) warmed up once,
+ * then run RUNS times, taking turns (the order reversed every other run), so
+ * both see the same machine; one line per side. main_cpu_* is this thread's
+ * CPU time alone (Linux).
+ */
+async function alternating(name, bytes, sides, extra = {}) {
   current = name;
-  const sides = [false, true].map((worker) => ({ worker, wall: [], cpu: [], main: [] }));
-  for (const side of sides) {
-    const n = await fn({ worker: side.worker });
-    if (n !== RECORDS) throw new Error(`${name}: saw ${n} records, expected ${RECORDS}`);
+  const stats = sides.map((side) => ({ ...side, wall: [], cpu: [], main: [] }));
+  for (const side of stats) {
+    const n = await side.run();
+    if (n !== RECORDS) throw new Error(`${name}, ${side.label}: saw ${n} records, expected ${RECORDS}`);
   }
   for (let r = 0; r < RUNS; r++) {
-    for (const side of r % 2 === 0 ? sides : [...sides].reverse()) {
+    for (const side of r % 2 === 0 ? stats : [...stats].reverse()) {
       const c0 = process.cpuUsage();
       const m0 = threadCpu();
       const t0 = performance.now();
-      await fn({ worker: side.worker });
+      await side.run();
       side.wall.push((performance.now() - t0) / 1000);
       side.main.push(threadCpu() - m0);
       const c = process.cpuUsage(c0);
       side.cpu.push((c.user + c.system) / 1e6);
     }
   }
-  for (const side of sides) {
+  for (const side of stats) {
     const mb = bytes / 1e6;
     console.log(
       JSON.stringify({
-        name: `${name}, worker ${side.worker ? 'on' : 'off'}`,
+        name: `${name}, ${side.label}`,
         mb_per_s: Math.round(mb / median(side.wall)),
         records_per_s: Math.round(RECORDS / median(side.wall)),
-        stat: `median of ${RUNS}, alternating worker on/off`,
+        stat: `median of ${RUNS}, alternating ${sides.map((x) => x.label).join(' / ')}`,
         best_mb_per_s: Math.round(mb / Math.min(...side.wall)),
         cpu_mb_per_s: Math.round(mb / median(side.cpu)),
         main_cpu_mb_per_s: Math.round(mb / median(side.main)),
-        file: path === file ? 'bench file' : path,
+        ...extra,
       }),
     );
   }
+}
+
+/** {@link alternating} with FileReadOptions.worker off and on. */
+function workerAB(name, bytes, path, fn) {
+  const sides = [false, true].map((worker) => ({
+    label: `worker ${worker ? 'on' : 'off'}`,
+    run: () => fn({ worker }),
+  }));
+  return alternating(name, bytes, sides, { file: path === file ? 'bench file' : path });
 }
 
 /**
