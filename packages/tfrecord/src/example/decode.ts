@@ -14,7 +14,7 @@
 import { TFRecordError } from '../errors.js';
 import { fastFeatures } from './fast.js';
 import { mapKeyAt } from './keys.js';
-import { nullPrototypeMap, putEntry } from './maps.js';
+import { NONE_FEATURE, nullPrototypeMap, putEntry } from './maps.js';
 import { LITTLE_ENDIAN, dataViewOf, joinInt64, packedFloats } from './packed.js';
 import type { Example, Feature, Features, SequenceExample } from './types.js';
 
@@ -26,7 +26,6 @@ const KIND_FLOAT = 2;
 const KIND_INT64 = 3;
 const LIST_NAMES = ['', 'bytes_list', 'float_list', 'int64_list'] as const;
 
-const NONE_FEATURE: Feature = Object.freeze({ kind: 'none' }) as Feature;
 const EMPTY_BYTES: Uint8Array[] = [];
 
 /**

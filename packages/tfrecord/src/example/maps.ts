@@ -1,4 +1,8 @@
 /** The feature maps the decoders fill (decode.ts, fast.ts). */
+import type { Feature } from './types.js';
+
+/** The Feature of a map entry with no value, or an empty one: one frozen object for all. */
+export const NONE_FEATURE: Feature = Object.freeze({ kind: 'none' }) as Feature;
 
 /**
  * An empty object without a prototype, for a map from feature names (so any
