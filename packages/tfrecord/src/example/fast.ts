@@ -115,6 +115,56 @@ function int64s(buf: Uint8Array, p: number, e: number): BigInt64Array | undefine
 }
 
 /**
+ * The Feature body `[p, ee)` (non-empty) if it is exactly one list laid out as
+ * writers lay it out, else undefined. `plain`, `ab` and `base` describe `buf`
+ * (a plain Uint8Array, its ArrayBuffer and byte offset), fetched once per record.
+ */
+function feature(
+  buf: Uint8Array,
+  p: number,
+  ee: number,
+  plain: boolean,
+  ab: ArrayBufferLike,
+  base: number,
+): Feature | undefined {
+  const t = buf[p] as number;
+  p = len(buf, p + 1, ee);
+  if (p < 0 || last.end !== ee) return undefined;
+  if (t === 0x0a) {
+    // BytesList: a run of field-1 values.
+    let values: Uint8Array[] | undefined;
+    while (p < ee) {
+      if (buf[p] !== 0x0a) return undefined;
+      const s = len(buf, p + 1, ee);
+      if (s < 0) return undefined;
+      p = last.end;
+      const v = plain ? new Uint8Array(ab, base + s, p - s) : buf.subarray(s, p);
+      if (values === undefined) values = [v];
+      else values.push(v);
+    }
+    return { kind: 'bytes', values: values ?? [] };
+  }
+  if (t === 0x12) {
+    // FloatList: one packed chunk, or nothing.
+    if (p === ee) return { kind: 'float', values: new Float32Array(0) };
+    if (buf[p] !== 0x0a) return undefined;
+    const s = len(buf, p + 1, ee);
+    if (s < 0 || last.end !== ee || ((ee - s) & 3) !== 0) return undefined;
+    return { kind: 'float', values: packedFloats(ab, base + s, ee - s) };
+  }
+  if (t === 0x1a) {
+    // Int64List: one packed chunk, or nothing.
+    if (p === ee) return { kind: 'int64', values: new BigInt64Array(0) };
+    if (buf[p] !== 0x0a) return undefined;
+    const s = len(buf, p + 1, ee);
+    if (s < 0 || last.end !== ee || (s < ee && (buf[ee - 1] as number) >= 0x80)) return undefined;
+    const values = int64s(buf, s, ee);
+    return values === undefined ? undefined : { kind: 'int64', values };
+  }
+  return undefined;
+}
+
+/**
  * The features of `buf` if it is a canonically laid out Example, else
  * undefined (decode it with the general decoder). `buf` is non-empty.
  */
@@ -138,65 +188,21 @@ export function fastFeatures(buf: Uint8Array): Features | undefined {
     const ks = len(buf, p + 1, ee);
     if (ks < 0) return undefined;
     const ke = last.end;
-    if (ke === ee) {
-      // A key without a value: a Feature with no kind, as in the general decoder.
-      const key = mapKeyAt(buf, ks, ke);
-      if (key === undefined) return undefined;
-      putEntry(features, entry++, key, NONE_FEATURE);
-      p = ee;
-      continue;
-    }
-    if (buf[ke] !== 0x12) return undefined;
-    p = len(buf, ke + 1, ee);
-    if (p < 0 || last.end !== ee) return undefined;
-    if (p === ee) {
-      // An empty Feature (TensorFlow writes one for a feature given no values of a kind).
-      const key = mapKeyAt(buf, ks, ke);
-      if (key === undefined) return undefined;
-      putEntry(features, entry++, key, NONE_FEATURE);
-      continue;
-    }
-    // The Feature: exactly one list, filling the value.
-    const t = buf[p] as number;
-    p = len(buf, p + 1, ee);
-    if (p < 0 || last.end !== ee) return undefined;
     const key = mapKeyAt(buf, ks, ke);
     if (key === undefined) return undefined;
-    let f: Feature;
-    if (t === 0x0a) {
-      // BytesList: a run of field-1 values.
-      let values: Uint8Array[] | undefined;
-      while (p < ee) {
-        if (buf[p] !== 0x0a) return undefined;
-        const s = len(buf, p + 1, ee);
-        if (s < 0) return undefined;
-        p = last.end;
-        const v = plain ? new Uint8Array(ab, base + s, p - s) : buf.subarray(s, p);
-        if (values === undefined) values = [v];
-        else values.push(v);
+    // No value, or an empty one: a Feature with no kind, as in the general
+    // decoder (TensorFlow writes an empty one for a feature given no values).
+    let f: Feature = NONE_FEATURE;
+    if (ke < ee) {
+      if (buf[ke] !== 0x12) return undefined;
+      p = len(buf, ke + 1, ee);
+      if (p < 0 || last.end !== ee) return undefined;
+      if (p < ee) {
+        const v = feature(buf, p, ee, plain, ab, base);
+        if (v === undefined) return undefined;
+        f = v;
       }
-      f = { kind: 'bytes', values: values ?? [] };
-    } else if (t === 0x12) {
-      // FloatList: one packed chunk, or nothing.
-      if (p === ee) f = { kind: 'float', values: new Float32Array(0) };
-      else {
-        if (buf[p] !== 0x0a) return undefined;
-        const s = len(buf, p + 1, ee);
-        if (s < 0 || last.end !== ee || ((ee - s) & 3) !== 0) return undefined;
-        f = { kind: 'float', values: packedFloats(ab, base + s, ee - s) };
-      }
-    } else if (t === 0x1a) {
-      // Int64List: one packed chunk, or nothing.
-      if (p === ee) f = { kind: 'int64', values: new BigInt64Array(0) };
-      else {
-        if (buf[p] !== 0x0a) return undefined;
-        const s = len(buf, p + 1, ee);
-        if (s < 0 || last.end !== ee || (s < ee && (buf[ee - 1] as number) >= 0x80)) return undefined;
-        const values = int64s(buf, s, ee);
-        if (values === undefined) return undefined;
-        f = { kind: 'int64', values };
-      }
-    } else return undefined;
+    }
     putEntry(features, entry++, key, f);
     p = ee;
   }
